@@ -1,0 +1,113 @@
+"""The registry database: engines from a path or URL, transactions, migrations.
+
+SQLite is tuned on every connection (foreign keys, WAL, busy timeout), and
+writers take the write lock when their transaction begins: a reader upgraded
+to a writer mid-transaction is how "database is locked" reaches users.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from tracker.errors import TrackerError
+
+DEFAULT_PATH = "tracker.db"
+BUSY_TIMEOUT_MS = 30_000
+# Any constant will do: every writer of one PostgreSQL registry takes this lock.
+_PG_WRITE_LOCK = 0x7472_6163  # "trac"
+
+
+def resolve_url(db: str | None) -> str:
+    """--db, else TRACKER_DB, else ./tracker.db; a bare path means SQLite."""
+    value = db or os.environ.get("TRACKER_DB") or DEFAULT_PATH
+    if "://" not in value:
+        return "sqlite:///" + str(Path(value).expanduser().resolve())
+    if value.startswith("postgresql://") or value.startswith("postgres://"):
+        value = "postgresql+psycopg://" + value.split("://", 1)[1]
+    try:
+        url = make_url(value)
+    except ArgumentError as exc:
+        raise TrackerError(f"database: not a valid URL or path ({value!r})") from exc
+    if url.get_backend_name() not in ("sqlite", "postgresql"):
+        raise TrackerError(
+            f"database: only SQLite paths and postgresql URLs are supported ({value!r})")
+    return value
+
+
+def display_url(url: str) -> str:
+    """The URL without its password, or the SQLite file path."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return parsed.database or ":memory:"
+    return parsed.render_as_string(hide_password=True)
+
+
+def _sqlite_on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
+    # Autocommit at the driver level so that BEGIN is ours to choose (see _begin).
+    dbapi_conn.isolation_level = None
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    mode = "IMMEDIATE" if conn.get_execution_options().get("tracker_write") else "DEFERRED"
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def make_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        path = parsed.database
+        if path and path != ":memory:":
+            folder = Path(path).parent
+            if not folder.is_dir():
+                raise TrackerError(f"database: folder does not exist ({folder})")
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    return create_engine(url, pool_pre_ping=False)
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+@contextmanager
+def write_connection(engine: Engine) -> Iterator[Connection]:
+    """A connection inside a transaction that holds the registry's write lock."""
+    with engine.connect() as conn:
+        conn.execution_options(tracker_write=True)
+        with conn.begin():
+            if not is_sqlite(engine):
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_WRITE_LOCK})
+            yield conn
+
+
+def backup_sqlite(engine: Engine, target: Path) -> None:
+    """A consistent copy through SQLite's online backup, safe while others write."""
+    if not is_sqlite(engine):
+        raise TrackerError("db backup: only SQLite registries; use pg_dump for PostgreSQL")
+    if target.exists():
+        raise TrackerError(f"db backup: file already exists ({target})")
+    raw = engine.raw_connection()
+    try:
+        dest = sqlite3.connect(str(target))
+        try:
+            raw.driver_connection.backup(dest)  # type: ignore[union-attr]
+        finally:
+            dest.close()
+    finally:
+        raw.close()

@@ -1,0 +1,205 @@
+"""The registry's tables.
+
+Enumerated fields are plain text checked by ``tracker.parse`` against
+``tracker.vocab``: adding a value must not need a migration. Money columns use
+ExactDecimal; large counts use BigInteger (token counts pass 2^31 easily).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+from tracker.db.types import ExactDecimal
+
+
+def _money(nullable: bool = False) -> Column:
+    return Column(ExactDecimal(), nullable=nullable)
+
+
+class Dataset(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=128, unique=True, index=True)
+    name: str = Field(max_length=300)
+    description: str = Field(default="", sa_type=Text)
+    version: str = Field(default="", max_length=100)
+    modality: str = Field(default="text", max_length=20)
+    source_category: str = Field(default="other", max_length=40)
+    collection_method: str = Field(default="", sa_type=Text)
+    homepage: str | None = Field(default=None, max_length=2048)
+    size_tokens: int | None = Field(default=None, sa_type=BigInteger)
+    size_records: int | None = Field(default=None, sa_type=BigInteger)
+    size_bytes: int | None = Field(default=None, sa_type=BigInteger)
+    size_hours: Decimal | None = Field(default=None, sa_column=_money(nullable=True))
+    languages: str = Field(default="", max_length=500)
+    personal_data: str = Field(default="unknown", max_length=10)
+    generator_model: str = Field(default="", max_length=300)
+    acquired_from: dt.date | None = None
+    acquired_to: dt.date | None = None
+    status: str = Field(default="active", max_length=20)
+    steward: str = Field(default="", max_length=300)
+
+
+class Source(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=128, unique=True, index=True)
+    name: str = Field(max_length=300)
+    kind: str = Field(default="website", max_length=20)
+    url: str | None = Field(default=None, max_length=2048)
+    rights_holder: str = Field(default="", max_length=300)
+    terms_url: str | None = Field(default=None, max_length=2048)
+    tdm_reservation: str = Field(default="unknown", max_length=20)
+    tdm_honoured: str = Field(default="unknown", max_length=10)
+    checked_on: dt.date | None = None
+    notes: str = Field(default="", sa_type=Text)
+
+
+class DatasetSource(SQLModel, table=True):
+    __tablename__ = "dataset_source"
+    __table_args__ = (UniqueConstraint("dataset_id", "source_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    dataset_id: int = Field(foreign_key="dataset.id", index=True)
+    source_id: int = Field(foreign_key="source.id", index=True)
+    content_bytes: int | None = Field(default=None, sa_type=BigInteger)
+    notes: str = Field(default="", sa_type=Text)
+
+
+class License(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=128, unique=True, index=True)
+    name: str = Field(max_length=300)
+    url: str | None = Field(default=None, max_length=2048)
+    category: str = Field(default="unknown", max_length=30)
+    commercial_use: str = Field(default="unknown", max_length=10)
+    attribution: bool = False
+    share_alike: bool = False
+    no_derivatives: bool = False
+    restricts_models: bool = False
+    restricts_outputs: bool = False
+    ai_training: str = Field(default="unknown", max_length=20)
+    aliases: str = Field(default="", max_length=1000)
+    notes: str = Field(default="", sa_type=Text)
+    builtin: bool = False
+
+
+class LicenseClaim(SQLModel, table=True):
+    __tablename__ = "license_claim"
+
+    id: int | None = Field(default=None, primary_key=True)
+    dataset_id: int = Field(foreign_key="dataset.id", index=True)
+    expression: str = Field(max_length=1000)
+    claimed_by: str = Field(max_length=20)
+    evidence_url: str | None = Field(default=None, max_length=2048)
+    observed_on: dt.date
+    notes: str = Field(default="", sa_type=Text)
+
+
+class Agreement(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("counterparty", "reference"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    counterparty: str = Field(max_length=300)
+    reference: str = Field(default="", max_length=300)
+    term_start: dt.date | None = None
+    term_end: dt.date | None = None
+
+
+class Fee(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    dataset_id: int = Field(foreign_key="dataset.id", index=True)
+    agreement_id: int = Field(foreign_key="agreement.id", index=True)
+    kind: str = Field(max_length=20)
+    amount: Decimal = Field(sa_column=_money())
+    currency: str = Field(max_length=3)
+    period: str | None = Field(default=None, max_length=10)
+    unit: str | None = Field(default=None, max_length=10)
+    description: str = Field(default="", sa_type=Text)
+
+
+class Consent(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    dataset_id: int | None = Field(default=None, foreign_key="dataset.id", index=True)
+    source_id: int | None = Field(default=None, foreign_key="source.id", index=True)
+    status: str = Field(max_length=20)
+    legal_basis: str = Field(default="unknown", max_length=30)
+    compensation: str = Field(default="unknown", max_length=10)
+    evidence_url: str | None = Field(default=None, max_length=2048)
+    recorded_on: dt.date
+    notes: str = Field(default="", sa_type=Text)
+
+
+class Lineage(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("child_id", "parent_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    child_id: int = Field(foreign_key="dataset.id", index=True)
+    parent_id: int = Field(foreign_key="dataset.id", index=True)
+    relation: str = Field(max_length=20)
+    notes: str = Field(default="", sa_type=Text)
+
+
+class CostItem(SQLModel, table=True):
+    __tablename__ = "cost_item"
+
+    id: int | None = Field(default=None, primary_key=True)
+    dataset_id: int = Field(foreign_key="dataset.id", index=True)
+    category: str = Field(max_length=20)
+    amount: Decimal = Field(sa_column=_money())
+    currency: str = Field(max_length=3)
+    incurred_on: dt.date | None = None
+    vendor: str = Field(default="", max_length=300)
+    description: str = Field(default="", sa_type=Text)
+
+
+class FxRate(SQLModel, table=True):
+    __tablename__ = "fx_rate"
+    __table_args__ = (UniqueConstraint("base", "quote", "as_of"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    base: str = Field(max_length=3)
+    quote: str = Field(max_length=3)
+    rate: Decimal = Field(sa_column=_money())
+    as_of: dt.date
+
+
+class AuditEvent(SQLModel, table=True):
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_entity", "entity", "entity_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: str = Field(max_length=40)
+    actor: str = Field(max_length=200)
+    action: str = Field(max_length=10)
+    entity: str = Field(max_length=40)
+    entity_id: int
+    label: str = Field(default="", max_length=300)
+    before: str | None = Field(default=None, sa_type=Text)
+    after: str | None = Field(default=None, sa_type=Text)
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64, unique=True)
+
+
+class RegistryMeta(SQLModel, table=True):
+    __tablename__ = "registry_meta"
+
+    key: str = Field(primary_key=True, max_length=100)
+    value: str = Field(sa_type=Text)
+
+
+# The tables whose rows are audited, in dependency order (parents first).
+AUDITED: dict[str, type[SQLModel]] = {
+    "license": License,
+    "dataset": Dataset,
+    "source": Source,
+    "dataset_source": DatasetSource,
+    "license_claim": LicenseClaim,
+    "agreement": Agreement,
+    "fee": Fee,
+    "consent": Consent,
+    "lineage": Lineage,
+    "cost_item": CostItem,
+    "fx_rate": FxRate,
+}

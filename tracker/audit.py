@@ -1,0 +1,207 @@
+"""Append-only, hash-chained change log, and its verification.
+
+Each event's hash covers its content and the previous event's hash, so editing,
+deleting or inserting an event breaks the chain from that point on. The last
+audited state of every row is also compared with the row itself, which catches
+registry rows changed behind the tool's back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import text
+from sqlmodel import Session, select
+
+from tracker.db.models import AUDITED, AuditEvent
+from tracker.records import canonical_json, record, sha256_text
+
+GENESIS = "0" * 64
+ACTIONS = ("create", "update", "delete")
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+
+
+def event_hash(
+    *,
+    prev_hash: str,
+    at: str,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: int,
+    label: str,
+    before: str | None,
+    after: str | None,
+) -> str:
+    body = canonical_json(
+        {
+            "prev": prev_hash,
+            "at": at,
+            "actor": actor,
+            "action": action,
+            "entity": entity,
+            "entity_id": entity_id,
+            "label": label,
+            "before": before,
+            "after": after,
+        }
+    )
+    return sha256_text(body)
+
+
+def _hash_of(event: AuditEvent) -> str:
+    return event_hash(
+        prev_hash=event.prev_hash,
+        at=event.at,
+        actor=event.actor,
+        action=event.action,
+        entity=event.entity,
+        entity_id=event.entity_id,
+        label=event.label,
+        before=event.before,
+        after=event.after,
+    )
+
+
+def last_hash(session: Session) -> str:
+    found = session.exec(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
+    return found or GENESIS
+
+
+def append(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: int,
+    label: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> AuditEvent:
+    """Write one event; the caller's transaction holds the write lock, so the chain is linear."""
+    event = AuditEvent(
+        at=_now(),
+        actor=actor,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        label=label[:300],
+        before=None if before is None else canonical_json(before),
+        after=None if after is None else canonical_json(after),
+        prev_hash=last_hash(session),
+        hash="",
+    )
+    event.hash = _hash_of(event)
+    session.add(event)
+    session.flush()
+    return event
+
+
+def events(session: Session, *, limit: int | None = None, entity: str | None = None,
+           entity_id: int | None = None) -> list[AuditEvent]:
+    query = select(AuditEvent)
+    if entity is not None:
+        query = query.where(AuditEvent.entity == entity)
+    if entity_id is not None:
+        query = query.where(AuditEvent.entity_id == entity_id)
+    query = query.order_by(AuditEvent.id.desc())
+    if limit is not None:
+        query = query.limit(limit)
+    return list(reversed(session.exec(query).all()))
+
+
+def event_record(event: AuditEvent) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "at": event.at,
+        "actor": event.actor,
+        "action": event.action,
+        "entity": event.entity,
+        "entity_id": event.entity_id,
+        "label": event.label,
+        "before": None if event.before is None else json.loads(event.before),
+        "after": None if event.after is None else json.loads(event.after),
+        "hash": event.hash,
+    }
+
+
+@dataclass(frozen=True)
+class Problem:
+    where: str
+    what: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.what}"
+
+
+def _integrity(session: Session) -> Iterator[Problem]:
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    for (line,) in session.execute(text("PRAGMA integrity_check")).all():
+        if line != "ok":
+            yield Problem("database file", f"integrity check: {line}")
+    for row in session.execute(text("PRAGMA foreign_key_check")).all():
+        yield Problem(f"{row[0]} row {row[1]}", f"refers to a missing {row[2]} row")
+
+
+def _chain(session: Session, latest: dict[tuple[str, int], str | None]) -> Iterator[Problem]:
+    expected_prev = GENESIS
+    previous_id: int | None = None
+    query = select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=2000)
+    for event in session.exec(query):
+        where = f"audit event #{event.id}"
+        if event.prev_hash != expected_prev:
+            after = f"event #{previous_id}" if previous_id is not None else "the start of the log"
+            yield Problem(where, f"does not follow {after}: an event was deleted or inserted")
+            return
+        if _hash_of(event) != event.hash:
+            yield Problem(where, f"content does not match its hash: the event was altered "
+                                 f"({event.action} {event.entity} {event.label!r})")
+            return
+        expected_prev = event.hash
+        previous_id = event.id
+        latest[(event.entity, event.entity_id)] = event.after
+
+
+def _state(session: Session, latest: dict[tuple[str, int], str | None]) -> Iterator[Problem]:
+    for entity, model in AUDITED.items():
+        seen: set[int] = set()
+        for row in session.exec(select(model).execution_options(yield_per=2000)):
+            row_id = row.id  # type: ignore[attr-defined]
+            seen.add(row_id)
+            key = (entity, row_id)
+            if key not in latest:
+                yield Problem(f"{entity} #{row_id}", "exists without an audit event")
+            elif latest[key] is None:
+                yield Problem(f"{entity} #{row_id}", "was deleted in the log but is present")
+            elif latest[key] != canonical_json(record(row)):
+                yield Problem(f"{entity} #{row_id}", "differs from its last audited state: "
+                                                     "changed without an audit event")
+        for (ent, row_id), after in latest.items():
+            if ent == entity and after is not None and row_id not in seen:
+                yield Problem(f"{entity} #{row_id}", "is missing: deleted without an audit event")
+
+
+def verify(session: Session) -> list[Problem]:
+    """Every problem found, the first broken event first; empty when the registry is sound."""
+    problems = list(_integrity(session))
+    latest: dict[tuple[str, int], str | None] = {}
+    chain_problems = list(_chain(session, latest))
+    problems.extend(chain_problems)
+    if not chain_problems:
+        problems.extend(_state(session, latest))
+    return problems
+
+
+def head(session: Session) -> tuple[int, str]:
+    """(number of events, hash of the last): quote it elsewhere to anchor the log."""
+    count = session.exec(select(AuditEvent.id).order_by(AuditEvent.id.desc()).limit(1)).first()
+    return (count or 0, last_hash(session))

@@ -1,0 +1,199 @@
+"""Datasets, sources and the links between them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlmodel import Session, SQLModel, col, or_, select
+
+from tracker import parse
+from tracker.db.models import (
+    Consent,
+    CostItem,
+    Dataset,
+    DatasetSource,
+    Fee,
+    LicenseClaim,
+    Lineage,
+    Source,
+)
+from tracker.errors import InvalidValue, NotFound, TrackerError
+from tracker.fields import DATASET_FIELDS, SOURCE_FIELDS, FieldSpec, parse_fields
+from tracker.records import record
+from tracker.registry import Writer
+
+DATASET_LIST_COLUMNS = ("slug", "name", "modality", "source_category", "personal_data", "status")
+SOURCE_LIST_COLUMNS = ("slug", "name", "kind", "rights_holder", "tdm_reservation", "tdm_honoured")
+
+
+def public(row: SQLModel, *drop: str) -> dict[str, Any]:
+    """A row's record without internal ids."""
+    data = record(row)
+    for key in ("id", *drop):
+        data.pop(key, None)
+    return data
+
+
+def _find(session: Session, model: type[Dataset] | type[Source], slug: str, what: str) -> Any:
+    row = session.exec(select(model).where(model.slug == slug)).first()
+    if row is None:
+        known = session.exec(select(model.slug)).all()
+        raise NotFound(f"{what}: no {what} {slug!r}{parse.suggest(slug, known)}")
+    return row
+
+
+def find_dataset(session: Session, slug: str) -> Dataset:
+    return _find(session, Dataset, slug, "dataset")
+
+
+def find_source(session: Session, slug: str) -> Source:
+    return _find(session, Source, slug, "source")
+
+
+def _check_dataset(values: Mapping[str, Any]) -> None:
+    parse.date_range(values.get("acquired_from"), values.get("acquired_to"), "acquired-to")
+
+
+def _create(writer: Writer, model: type[Dataset] | type[Source], specs: tuple[FieldSpec, ...],
+            slug: str, values: Mapping[str, object], what: str) -> Any:
+    slug = parse.slug(slug)
+    fields = parse_fields(specs, values)
+    if "name" not in fields:
+        raise InvalidValue("name", "", "is required")
+    if model is Dataset:
+        _check_dataset(fields)
+    if writer.session.exec(select(model.id).where(model.slug == slug)).first() is not None:
+        raise InvalidValue("slug", slug, f"a {what} with this slug already exists")
+    return writer.add(model(slug=slug, **fields), label=slug)
+
+
+def _edit(writer: Writer, row: Dataset | Source, specs: tuple[FieldSpec, ...],
+          values: Mapping[str, object], new_slug: str | None) -> bool:
+    fields = parse_fields(specs, values)
+    if new_slug is not None and new_slug != row.slug:
+        fields["slug"] = parse.slug(new_slug)
+        model = type(row)
+        taken = writer.session.exec(select(model.id).where(model.slug == fields["slug"])).first()
+        if taken is not None:
+            raise InvalidValue("slug", new_slug, "another record already has this slug")
+    if isinstance(row, Dataset):
+        _check_dataset({"acquired_from": row.acquired_from, "acquired_to": row.acquired_to,
+                        **fields})
+    return writer.update(row, fields, label=fields.get("slug", row.slug))
+
+
+def add_dataset(writer: Writer, slug: str, values: Mapping[str, object]) -> Dataset:
+    return _create(writer, Dataset, DATASET_FIELDS, slug, values, "dataset")
+
+
+def edit_dataset(writer: Writer, slug: str, values: Mapping[str, object],
+                 new_slug: str | None = None) -> bool:
+    return _edit(writer, find_dataset(writer.session, slug), DATASET_FIELDS, values, new_slug)
+
+
+def add_source(writer: Writer, slug: str, values: Mapping[str, object]) -> Source:
+    return _create(writer, Source, SOURCE_FIELDS, slug, values, "source")
+
+
+def edit_source(writer: Writer, slug: str, values: Mapping[str, object],
+                new_slug: str | None = None) -> bool:
+    return _edit(writer, find_source(writer.session, slug), SOURCE_FIELDS, values, new_slug)
+
+
+def _dependents(session: Session, dataset: Dataset) -> list[SQLModel]:
+    rows: list[SQLModel] = []
+    for model in (LicenseClaim, Fee, CostItem, Consent, DatasetSource):
+        rows.extend(session.exec(select(model).where(model.dataset_id == dataset.id)).all())
+    rows.extend(session.exec(select(Lineage).where(
+        or_(Lineage.child_id == dataset.id, Lineage.parent_id == dataset.id))).all())
+    return rows
+
+
+def remove_dataset(writer: Writer, slug: str) -> int:
+    """Delete a dataset and everything recorded about it; returns the number of rows removed."""
+    dataset = find_dataset(writer.session, slug)
+    dependents = _dependents(writer.session, dataset)
+    for row in dependents:
+        writer.delete(row, label=f"{slug}: {row.__tablename__}")  # type: ignore[attr-defined]
+    writer.delete(dataset, label=slug)
+    return len(dependents) + 1
+
+
+def removal_summary(session: Session, slug: str) -> str:
+    dataset = find_dataset(session, slug)
+    counts: dict[str, int] = {}
+    for row in _dependents(session, dataset):
+        name = row.__tablename__  # type: ignore[attr-defined]
+        counts[name] = counts.get(name, 0) + 1
+    parts = ", ".join(f"{n} {name}" for name, n in sorted(counts.items()))
+    return f"dataset {slug!r}" + (f" with {parts}" if parts else "")
+
+
+def remove_source(writer: Writer, slug: str) -> int:
+    source = find_source(writer.session, slug)
+    links = writer.session.exec(select(DatasetSource).where(
+        DatasetSource.source_id == source.id)).all()
+    consents = writer.session.exec(select(Consent).where(Consent.source_id == source.id)).all()
+    for row in [*links, *consents]:
+        writer.delete(row, label=f"{slug}: {row.__tablename__}")
+    writer.delete(source, label=slug)
+    return len(links) + len(consents) + 1
+
+
+def link_source(writer: Writer, dataset_slug: str, source_slug: str,
+                content_bytes: object = None, notes: str = "") -> DatasetSource:
+    session = writer.session
+    dataset = find_dataset(session, dataset_slug)
+    source = find_source(session, source_slug)
+    existing = session.exec(select(DatasetSource).where(
+        DatasetSource.dataset_id == dataset.id, DatasetSource.source_id == source.id)).first()
+    size = None if content_bytes in (None, "") else parse.count(content_bytes, "content-bytes")
+    label = f"{dataset_slug} <- {source_slug}"
+    if existing is not None:
+        writer.update(existing, {"content_bytes": size, "notes": parse.text(notes, "notes")},
+                      label=label)
+        return existing
+    link = DatasetSource(dataset_id=dataset.id, source_id=source.id, content_bytes=size,
+                         notes=parse.text(notes, "notes"))
+    return writer.add(link, label=label)
+
+
+def unlink_source(writer: Writer, dataset_slug: str, source_slug: str) -> None:
+    session = writer.session
+    dataset = find_dataset(session, dataset_slug)
+    source = find_source(session, source_slug)
+    link = session.exec(select(DatasetSource).where(
+        DatasetSource.dataset_id == dataset.id, DatasetSource.source_id == source.id)).first()
+    if link is None:
+        raise TrackerError(f"source: {source_slug!r} is not linked to {dataset_slug!r}")
+    writer.delete(link, label=f"{dataset_slug} <- {source_slug}")
+
+
+def list_datasets(session: Session) -> list[dict[str, Any]]:
+    return [public(d) for d in session.exec(select(Dataset).order_by(Dataset.slug)).all()]
+
+
+def list_sources(session: Session) -> list[dict[str, Any]]:
+    return [public(s) for s in session.exec(select(Source).order_by(Source.slug)).all()]
+
+
+def sources_of(session: Session, dataset: Dataset) -> list[dict[str, Any]]:
+    rows = session.exec(
+        select(DatasetSource, Source)
+        .join(Source, col(Source.id) == DatasetSource.source_id)
+        .where(DatasetSource.dataset_id == dataset.id)
+        .order_by(Source.slug)
+    ).all()
+    return [{**public(source), "content_bytes": link.content_bytes, "link_notes": link.notes}
+            for link, source in rows]
+
+
+def datasets_of(session: Session, source: Source) -> list[dict[str, Any]]:
+    rows = session.exec(
+        select(Dataset.slug, Dataset.name, DatasetSource.content_bytes)
+        .join(DatasetSource, col(DatasetSource.dataset_id) == Dataset.id)
+        .where(DatasetSource.source_id == source.id)
+        .order_by(Dataset.slug)
+    ).all()
+    return [{"slug": slug, "name": name, "content_bytes": size} for slug, name, size in rows]

@@ -1,0 +1,277 @@
+"""tracker dataset | source | lineage | consent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from tracker import catalog, consent, lineage, vocab
+from tracker.cli.common import (
+    App,
+    confirm_destructive,
+    done,
+    emit_rows,
+    field_options,
+    fill_required,
+    output_options,
+    pass_app,
+    print_json,
+    print_record,
+    yes_option,
+)
+from tracker.detail import dataset_detail, source_detail
+from tracker.fields import DATASET_FIELDS, SOURCE_FIELDS
+
+# ---- dataset ------------------------------------------------------------------------------
+
+
+@click.group("dataset")
+def dataset_group() -> None:
+    """Training datasets: what they are, how big, where they stand."""
+
+
+@dataset_group.command("add")
+@click.argument("slug")
+@field_options(DATASET_FIELDS)
+@pass_app
+def dataset_add(app: App, slug: str, **values: Any) -> None:
+    """Register a dataset under SLUG (a short unique handle such as 'news-archive')."""
+    fill_required(DATASET_FIELDS, values)
+    with app.registry.writing(app.actor) as w:
+        catalog.add_dataset(w, slug, values)
+    done(f"added dataset {slug}")
+
+
+@dataset_group.command("list")
+@output_options()
+@pass_app
+def dataset_list(app: App, as_json: bool, as_csv: bool) -> None:
+    """List datasets."""
+    with app.registry.reading() as session:
+        rows = catalog.list_datasets(session)
+    emit_rows(rows, catalog.DATASET_LIST_COLUMNS, as_json=as_json, as_csv=as_csv)
+
+
+@dataset_group.command("show")
+@click.argument("slug")
+@output_options(csv_ok=False)
+@pass_app
+def dataset_show(app: App, slug: str, as_json: bool) -> None:
+    """Everything recorded about a dataset: sources, claims, fees, costs, consent, lineage."""
+    with app.registry.reading() as session:
+        data = dataset_detail(session, slug)
+    print_json(data) if as_json else print_record(data)
+
+
+@dataset_group.command("edit")
+@click.argument("slug")
+@click.option("--slug", "new_slug", default=None, help="Rename the dataset's handle.")
+@field_options(DATASET_FIELDS)
+@pass_app
+def dataset_edit(app: App, slug: str, new_slug: str | None, **values: Any) -> None:
+    """Change fields of a dataset; an empty value ('') clears an optional field."""
+    with app.registry.writing(app.actor) as w:
+        changed = catalog.edit_dataset(w, slug, values, new_slug)
+    done(f"updated dataset {new_slug or slug}" if changed else "nothing changed")
+
+
+@dataset_group.command("remove")
+@click.argument("slug")
+@yes_option
+@pass_app
+def dataset_remove(app: App, slug: str, yes: bool) -> None:
+    """Delete a dataset with its claims, fees, costs, consent records, links and lineage."""
+    with app.registry.reading() as session:
+        summary = catalog.removal_summary(session, slug)
+    confirm_destructive(f"remove {summary}", yes)
+    with app.registry.writing(app.actor) as w:
+        count = catalog.remove_dataset(w, slug)
+    done(f"removed dataset {slug} ({count} rows)")
+
+
+# ---- source -------------------------------------------------------------------------------
+
+
+@click.group("source")
+def source_group() -> None:
+    """Where data came from: sites, platforms, publishers, brokers, vendors, models."""
+
+
+@source_group.command("add")
+@click.argument("slug")
+@field_options(SOURCE_FIELDS)
+@pass_app
+def source_add(app: App, slug: str, **values: Any) -> None:
+    """Register a source under SLUG."""
+    fill_required(SOURCE_FIELDS, values)
+    with app.registry.writing(app.actor) as w:
+        catalog.add_source(w, slug, values)
+    done(f"added source {slug}")
+
+
+@source_group.command("list")
+@output_options()
+@pass_app
+def source_list(app: App, as_json: bool, as_csv: bool) -> None:
+    """List sources."""
+    with app.registry.reading() as session:
+        rows = catalog.list_sources(session)
+    emit_rows(rows, catalog.SOURCE_LIST_COLUMNS, as_json=as_json, as_csv=as_csv)
+
+
+@source_group.command("show")
+@click.argument("slug")
+@output_options(csv_ok=False)
+@pass_app
+def source_show(app: App, slug: str, as_json: bool) -> None:
+    """A source with the datasets drawn from it and its consent history."""
+    with app.registry.reading() as session:
+        data = source_detail(session, slug)
+    print_json(data) if as_json else print_record(data)
+
+
+@source_group.command("edit")
+@click.argument("slug")
+@click.option("--slug", "new_slug", default=None, help="Rename the source's handle.")
+@field_options(SOURCE_FIELDS)
+@pass_app
+def source_edit(app: App, slug: str, new_slug: str | None, **values: Any) -> None:
+    """Change fields of a source; an empty value ('') clears an optional field."""
+    with app.registry.writing(app.actor) as w:
+        changed = catalog.edit_source(w, slug, values, new_slug)
+    done(f"updated source {new_slug or slug}" if changed else "nothing changed")
+
+
+@source_group.command("remove")
+@click.argument("slug")
+@yes_option
+@pass_app
+def source_remove(app: App, slug: str, yes: bool) -> None:
+    """Delete a source with its links to datasets and its consent records."""
+    confirm_destructive(f"remove source {slug!r}", yes)
+    with app.registry.writing(app.actor) as w:
+        count = catalog.remove_source(w, slug)
+    done(f"removed source {slug} ({count} rows)")
+
+
+@source_group.command("link")
+@click.argument("dataset")
+@click.argument("source")
+@click.option("--content-bytes", default=None, help="How much of the dataset came from it.")
+@click.option("--notes", default="", help="How the source contributed.")
+@click.option("--remove", "unlink", is_flag=True, help="Remove the link instead.")
+@pass_app
+def source_link(app: App, dataset: str, source: str, content_bytes: str | None, notes: str,
+                unlink: bool) -> None:
+    """Record that DATASET draws on SOURCE."""
+    with app.registry.writing(app.actor) as w:
+        if unlink:
+            catalog.unlink_source(w, dataset, source)
+        else:
+            catalog.link_source(w, dataset, source, content_bytes, notes)
+    done(f"{'unlinked' if unlink else 'linked'} {dataset} <- {source}")
+
+
+# ---- lineage ------------------------------------------------------------------------------
+
+
+@click.group("lineage")
+def lineage_group() -> None:
+    """Which datasets were derived from which."""
+
+
+@lineage_group.command("add")
+@click.argument("child")
+@click.argument("parent")
+@click.option("--relation", required=True, metavar="KIND",
+              help=f"How CHILD derives from PARENT [{'|'.join(vocab.LINEAGE_RELATIONS)}].")
+@click.option("--notes", default="", help="Details of the derivation.")
+@pass_app
+def lineage_add(app: App, child: str, parent: str, relation: str, notes: str) -> None:
+    """Record that CHILD was derived from PARENT (cycles are refused)."""
+    with app.registry.writing(app.actor) as w:
+        lineage.add_edge(w, child, parent, relation, notes)
+    done(f"{child} derives from {parent} ({relation})")
+
+
+@lineage_group.command("remove")
+@click.argument("child")
+@click.argument("parent")
+@pass_app
+def lineage_remove(app: App, child: str, parent: str) -> None:
+    """Remove the edge CHILD <- PARENT."""
+    with app.registry.writing(app.actor) as w:
+        lineage.remove_edge(w, child, parent)
+    done(f"removed {child} <- {parent}")
+
+
+@lineage_group.command("show")
+@click.argument("dataset")
+@output_options(csv_ok=False)
+@pass_app
+def lineage_show(app: App, dataset: str, as_json: bool) -> None:
+    """Draw DATASET's ancestors and descendants."""
+    with app.registry.reading() as session:
+        data = lineage.neighbourhood(session, dataset)
+    if as_json:
+        print_json(data)
+        return
+    click.echo(dataset)
+    for line in lineage.render_tree(data["ancestors"], "derived from"):
+        click.echo(line)
+    if data["descendants"]:
+        click.echo("used by:")
+        for line in lineage.render_tree(data["descendants"], "source of"):
+            click.echo(line)
+
+
+# ---- consent ------------------------------------------------------------------------------
+
+
+@click.group("consent")
+def consent_group() -> None:
+    """Consent of the people in or behind the data, as a dated history."""
+
+
+@consent_group.command("set")
+@click.argument("dataset", required=False)
+@click.option("--source", default=None, help="Record consent for a source instead.")
+@click.option("--status", required=True, metavar="STATUS",
+              help=f"[{'|'.join(vocab.CONSENT_STATUSES)}]")
+@click.option("--legal-basis", default="unknown", show_default=True, metavar="BASIS",
+              help=f"GDPR Art. 6 basis [{'|'.join(vocab.LEGAL_BASES)}]")
+@click.option("--compensation", default="unknown", show_default=True, metavar="YES|NO|UNKNOWN",
+              help="Were contributors compensated?")
+@click.option("--evidence", default=None, help="URL of the evidence (policy, form, notice).")
+@click.option("--date", "recorded_on", default=None, help="When this was true [today].")
+@click.option("--notes", default="", help="Anything a reviewer should know.")
+@pass_app
+def consent_set(app: App, dataset: str | None, source: str | None, status: str,
+                legal_basis: str, compensation: str, evidence: str | None,
+                recorded_on: str | None, notes: str) -> None:
+    """Record the consent status of DATASET (or --source); earlier records are kept."""
+    with app.registry.writing(app.actor) as w:
+        consent.set_consent(w, dataset_slug=dataset, source_slug=source, status=status,
+                            legal_basis=legal_basis, compensation=compensation,
+                            evidence_url=evidence, recorded_on=recorded_on, notes=notes)
+    done(f"consent of {dataset or source}: {status}")
+
+
+@consent_group.command("history")
+@click.argument("dataset", required=False)
+@click.option("--source", default=None, help="Show a source's history instead.")
+@output_options()
+@pass_app
+def consent_history(app: App, dataset: str | None, source: str | None, as_json: bool,
+                    as_csv: bool) -> None:
+    """Consent records of DATASET (or --source), oldest first; the last is in force."""
+    if (dataset is None) == (source is None):
+        raise click.UsageError("give a DATASET or --source")
+    with app.registry.reading() as session:
+        rows = consent.history(session, dataset_slug=dataset, source_slug=source)
+    emit_rows(rows, ("recorded_on", "status", "legal_basis", "compensation", "evidence_url"),
+              as_json=as_json, as_csv=as_csv)
+
+
+COMMANDS = [dataset_group, source_group, lineage_group, consent_group]

@@ -1,0 +1,214 @@
+"""What every command shares: the registry handle, output formats, prompts, errors."""
+
+from __future__ import annotations
+
+import csv
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
+
+import click
+
+from tracker.errors import InvalidValue, TrackerError
+from tracker.fields import FieldSpec, missing_required
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class App:
+    """Per-invocation state: which registry, who is acting. The registry opens on first use."""
+
+    def __init__(self, db: str | None, actor: str | None) -> None:
+        self.db = db
+        self.actor_option = actor
+        self._registry: Any = None
+
+    @property
+    def url(self) -> str:
+        from tracker.db import resolve_url
+
+        return resolve_url(self.db)
+
+    @property
+    def registry(self) -> Any:
+        if self._registry is None:
+            from tracker.registry import Registry
+
+            self._registry = Registry(self.url)
+        return self._registry
+
+    @property
+    def actor(self) -> str:
+        if self.actor_option:
+            return self.actor_option
+        if os.environ.get("TRACKER_USER"):
+            return os.environ["TRACKER_USER"]
+        try:
+            return getpass.getuser()
+        except (KeyError, OSError):
+            return "unknown"
+
+    def close(self) -> None:
+        if self._registry is not None:
+            self._registry.close()
+            self._registry = None
+
+
+pass_app = click.make_pass_decorator(App)
+
+
+class TrackerGroup(click.Group):
+    """Turns TrackerError into a one-line message and exit 1, everywhere below it."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except TrackerError as exc:
+            raise click.ClickException(str(exc)) from None
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            raise click.Abort() from None
+        except Exception as exc:  # a bug: still one line, the trace on request
+            if os.environ.get("TRACKER_DEBUG"):
+                raise
+            first_line = str(exc).splitlines()[0] if str(exc) else ""
+            raise click.ClickException(
+                f"internal error: {type(exc).__name__}: {first_line}"
+                " (set TRACKER_DEBUG=1 for the trace)"
+            ) from None
+
+
+def interactive() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+# ---- output -------------------------------------------------------------------------------
+
+def output_options(*, csv_ok: bool = True) -> Callable[[F], F]:
+    """--json (and --csv for lists): the one output contract of every list and show."""
+
+    def decorate(func: F) -> F:
+        func = click.option("--json", "as_json", is_flag=True,
+                            help="Print JSON (stable keys, money as strings).")(func)
+        if csv_ok:
+            func = click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")(func)
+        return func
+
+    return decorate
+
+
+def print_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def _cell(value: Any, width: int = 48) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple)):
+        value = ", ".join(str(v) for v in value)
+    text = " ".join(str(value).split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def print_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
+    if not rows:
+        click.echo("(none)", err=True)
+        return
+    cells = [[_cell(row.get(c)) for c in columns] for row in rows]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+    click.echo("  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
+    for r in cells:
+        click.echo("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip())
+
+
+def print_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None) -> None:
+    fields = list(columns or (rows[0].keys() if rows else []))
+    writer = csv.DictWriter(sys.stdout, fieldnames=fields, extrasaction="ignore",
+                            lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: json.dumps(v) if isinstance(v, (list, dict)) else v
+                         for k, v in row.items()})
+
+
+def emit_rows(rows: list[dict[str, Any]], columns: Sequence[str], *, as_json: bool = False,
+              as_csv: bool = False, totals: list[dict[str, Any]] | None = None,
+              key: str = "items") -> None:
+    """A list: JSON array (or {key, totals} when totals apply), CSV of full records, or a table."""
+    if as_json:
+        print_json({key: rows, "totals": totals} if totals is not None else rows)
+    elif as_csv:
+        print_csv(rows)
+    else:
+        print_table(rows, columns)
+        for total in totals or ():
+            group = " ".join(str(v) for k, v in total.items()
+                             if k not in ("amount", "currency") and v)
+            click.echo(f"TOTAL {group}: {total['amount']} {total['currency']}".replace("  ", " "))
+
+
+def print_record(data: dict[str, Any], *, skip: Iterable[str] = ()) -> None:
+    """Key: value lines for scalars, then a section per list."""
+    skipped = set(skip)
+    scalars = {k: v for k, v in data.items()
+               if not isinstance(v, (list, dict)) and k not in skipped}
+    width = max((len(k) for k in scalars), default=0)
+    for key, value in scalars.items():
+        click.echo(f"{key.ljust(width)}  {_cell(value, 200)}")
+    for key, value in data.items():
+        if isinstance(value, list) and key not in skipped:
+            click.echo(f"\n{key.upper()} ({len(value)})")
+            for item in value:
+                if isinstance(item, dict):
+                    click.echo("  - " + "; ".join(f"{k}={_cell(v, 80)}" for k, v in item.items()
+                                                  if v not in (None, "", [])))
+                else:
+                    click.echo(f"  - {item}")
+
+
+# ---- data entry ---------------------------------------------------------------------------
+
+def field_options(specs: Sequence[FieldSpec]) -> Callable[[F], F]:
+    """One --option per field spec, all optional at the click level (prompts fill the rest)."""
+
+    def decorate(func: F) -> F:
+        for spec in reversed(specs):
+            func = click.option(f"--{spec.label}", spec.name, default=None, metavar="TEXT",
+                                help=spec.help + (" (required)" if spec.required else ""))(func)
+        return func
+
+    return decorate
+
+
+def fill_required(specs: Sequence[FieldSpec], values: dict[str, Any]) -> dict[str, Any]:
+    """Prompt for missing required values on a terminal; scripts must pass them as options."""
+    missing = missing_required(specs, values)
+    if missing and not interactive():
+        names = ", ".join(f"--{s.label}" for s in missing)
+        raise click.UsageError(f"missing {names}")
+    for spec in missing:
+        values[spec.name] = click.prompt(spec.help.rstrip("."), type=str)
+    return values
+
+
+def confirm_destructive(what: str, yes: bool) -> None:
+    if yes:
+        return
+    if not interactive():
+        raise InvalidValue("--yes", "", f"refusing to {what} without --yes when not on a terminal")
+    click.confirm(f"Really {what}?", abort=True, err=True)
+
+
+def yes_option(func: F) -> F:
+    return click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")(func)
+
+
+def done(message: str) -> None:
+    """Progress and confirmations go to stderr so stdout stays data."""
+    click.echo(message, err=True)

@@ -1,0 +1,40 @@
+"""tracker log | verify: the audit trail."""
+
+from __future__ import annotations
+
+import click
+
+from tracker import audit
+from tracker.cli.common import App, emit_rows, output_options, pass_app
+
+
+@click.command("log")
+@click.option("--limit", "-n", type=click.IntRange(min=1), default=None,
+              help="Only the last N events.")
+@click.option("--entity", default=None, help="Only events on this table (dataset, fee, ...).")
+@output_options()
+@pass_app
+def log_cmd(app: App, limit: int | None, entity: str | None, as_json: bool,
+            as_csv: bool) -> None:
+    """Show the audit log: who changed what, when, with before and after."""
+    with app.registry.reading() as session:
+        rows = [audit.event_record(e) for e in audit.events(session, limit=limit, entity=entity)]
+    emit_rows(rows, ("id", "at", "actor", "action", "entity", "label"),
+              as_json=as_json, as_csv=as_csv)
+
+
+@click.command("verify")
+@pass_app
+def verify_cmd(app: App) -> None:
+    """Check database integrity and the audit chain; exit 1 naming the first problem."""
+    with app.registry.reading() as session:
+        problems = audit.verify(session)
+        count, head = audit.head(session)
+    if problems:
+        for problem in problems[1:]:
+            click.echo(f"also: {problem}", err=True)
+        raise click.ClickException(f"verify failed: {problems[0]}")
+    click.echo(f"ok: {count} audit events, chain intact, registry matches its log (head {head})")
+
+
+COMMANDS = [log_cmd, verify_cmd]

@@ -1,0 +1,55 @@
+"""Consent history for datasets and sources: append-only, the latest record is in force."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlmodel import Session, select
+
+from tracker import parse, vocab
+from tracker.catalog import find_dataset, find_source
+from tracker.db.models import Consent
+from tracker.errors import InvalidValue
+from tracker.registry import Writer
+
+
+def set_consent(writer: Writer, *, dataset_slug: str | None, source_slug: str | None,
+                status: str, legal_basis: str = "unknown", compensation: str = "unknown",
+                evidence_url: str | None = None, recorded_on: object = None,
+                notes: str = "") -> Consent:
+    if (dataset_slug is None) == (source_slug is None):
+        raise InvalidValue("subject", dataset_slug or source_slug or "",
+                           "give either a dataset or --source, not both")
+    session = writer.session
+    dataset = find_dataset(session, dataset_slug) if dataset_slug else None
+    source = find_source(session, source_slug) if source_slug else None
+    row = Consent(
+        dataset_id=dataset.id if dataset else None,
+        source_id=source.id if source else None,
+        status=parse.choice(status, "status", vocab.CONSENT_STATUSES),
+        legal_basis=parse.choice(legal_basis, "legal-basis", vocab.LEGAL_BASES),
+        compensation=parse.choice(compensation, "compensation", vocab.YES_NO_UNKNOWN),
+        evidence_url=None if not evidence_url else parse.url(evidence_url, "evidence"),
+        recorded_on=dt.date.today() if recorded_on in (None, "")
+        else parse.date(recorded_on, "recorded"),
+        notes=parse.text(notes, "notes"),
+    )
+    subject = dataset_slug or f"source {source_slug}"
+    return writer.add(row, label=f"{subject}: consent {row.status}")
+
+
+def history(session: Session, *, dataset_slug: str | None = None,
+            source_slug: str | None = None) -> list[dict[str, Any]]:
+    query = select(Consent)
+    if dataset_slug:
+        query = query.where(Consent.dataset_id == find_dataset(session, dataset_slug).id)
+    if source_slug:
+        query = query.where(Consent.source_id == find_source(session, source_slug).id)
+    rows = session.exec(query.order_by(Consent.recorded_on, Consent.id)).all()
+    return [
+        {"status": c.status, "legal_basis": c.legal_basis, "compensation": c.compensation,
+         "evidence_url": c.evidence_url, "recorded_on": c.recorded_on.isoformat(),
+         "notes": c.notes}
+        for c in rows
+    ]

@@ -1,0 +1,111 @@
+"""Field specifications shared by data entry commands and importers.
+
+A spec names a field, says how its text is parsed and whether it is required;
+the command line builds its options from the same specs, so `add`, `edit` and
+the importers can never disagree on what a field accepts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+from tracker import parse, vocab
+from tracker.errors import InvalidValue
+
+Parser = Callable[[object, str], Any]
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    help: str
+    parser: Parser
+    required: bool = False
+    choices: tuple[str, ...] = field(default=())
+    # What an empty value clears the field to.
+    empty: Any = ""
+
+    @property
+    def label(self) -> str:
+        return self.name.replace("_", "-")
+
+
+def _choice(choices: Sequence[str]) -> Parser:
+    return partial(_parse_choice, choices=tuple(choices))
+
+
+def _parse_choice(value: object, field_name: str, choices: tuple[str, ...]) -> str:
+    return parse.choice(value, field_name, choices)
+
+
+def text_field(name: str, help: str, *, required: bool = False, single_line: bool = False
+               ) -> FieldSpec:
+    return FieldSpec(name, help, parse.name if single_line else parse.text, required)
+
+
+def choice_field(name: str, help: str, choices: Sequence[str], *, required: bool = False
+                 ) -> FieldSpec:
+    return FieldSpec(name, f"{help} [{'|'.join(choices)}]", _choice(choices), required,
+                     tuple(choices))
+
+
+def optional(name: str, help: str, parser: Parser) -> FieldSpec:
+    return FieldSpec(name, help, parser, empty=None)
+
+
+DATASET_FIELDS: tuple[FieldSpec, ...] = (
+    text_field("name", "Human-readable name.", required=True, single_line=True),
+    text_field("description", "What the dataset holds and why it exists."),
+    text_field("version", "Version or snapshot label.", single_line=True),
+    choice_field("modality", "Kind of content.", vocab.MODALITIES),
+    choice_field("source_category", "EU AI Act source category.", vocab.SOURCE_CATEGORIES),
+    text_field("collection_method", "How the data was collected (crawl, purchase, survey...)."),
+    optional("homepage", "Home page (http/https).", parse.url),
+    optional("size_tokens", "Size in tokens.", parse.count),
+    optional("size_records", "Size in records (documents, rows, items).", parse.count),
+    optional("size_bytes", "Size in bytes.", parse.count),
+    optional("size_hours", "Size in hours of audio or video.", parse.quantity),
+    FieldSpec("languages", "Comma-separated language codes, e.g. en,fr,pt-BR.", parse.languages),
+    choice_field("personal_data", "Does it contain personal data?", vocab.YES_NO_UNKNOWN),
+    text_field("generator_model", "Model that generated it (synthetic data).", single_line=True),
+    optional("acquired_from", "Start of the acquisition period (YYYY-MM-DD).", parse.date),
+    optional("acquired_to", "End of the acquisition period (YYYY-MM-DD).", parse.date),
+    choice_field("status", "Lifecycle status.", vocab.DATASET_STATUSES),
+    text_field("steward", "Person or team accountable for it.", single_line=True),
+)
+
+SOURCE_FIELDS: tuple[FieldSpec, ...] = (
+    text_field("name", "Human-readable name.", required=True, single_line=True),
+    choice_field("kind", "What kind of source.", vocab.SOURCE_KINDS),
+    optional("url", "Where it lives (http/https).", parse.url),
+    text_field("rights_holder", "Who holds the rights.", single_line=True),
+    optional("terms_url", "Terms of use or service (http/https).", parse.url),
+    choice_field("tdm_reservation", "Text-and-data-mining opt-out mechanism found.",
+                 vocab.TDM_RESERVATIONS),
+    choice_field("tdm_honoured", "Was the opt-out honoured?", vocab.YES_NO_UNKNOWN),
+    optional("checked_on", "When the terms and opt-outs were checked (YYYY-MM-DD).", parse.date),
+    text_field("notes", "Anything a reviewer should know."),
+)
+
+
+def parse_fields(specs: Sequence[FieldSpec], values: Mapping[str, object]) -> dict[str, Any]:
+    """Parse the values given (None means 'not given'); an empty string clears a field."""
+    parsed: dict[str, Any] = {}
+    for spec in specs:
+        if spec.name not in values or values[spec.name] is None:
+            continue
+        raw = values[spec.name]
+        if isinstance(raw, str) and raw.strip() == "":
+            if spec.required:
+                raise InvalidValue(spec.label, raw, "must not be empty")
+            parsed[spec.name] = spec.empty
+            continue
+        parsed[spec.name] = spec.parser(raw, spec.label)
+    return parsed
+
+
+def missing_required(specs: Sequence[FieldSpec], values: Mapping[str, object]) -> list[FieldSpec]:
+    return [s for s in specs if s.required and values.get(s.name) in (None, "")]

@@ -1,0 +1,39 @@
+"""Rows as plain JSON-ready dicts: one serialisation for the audit log, digests and output.
+
+Money and other decimals become exact strings, dates ISO strings, so a record
+reads the same from SQLite and PostgreSQL and hashes the same on both.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from decimal import Decimal
+from typing import Any
+
+from sqlmodel import SQLModel
+
+from tracker.money import decimal_text
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return decimal_text(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value
+
+
+def record(row: SQLModel) -> dict[str, Any]:
+    """Every column of a row, in table order."""
+    table = row.__table__  # type: ignore[attr-defined]
+    return {column.name: jsonable(getattr(row, column.name)) for column in table.columns}
+
+
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -1,0 +1,119 @@
+"""Opening a registry, and the one place every change goes through.
+
+``Registry.writing(actor)`` yields a Writer whose add/update/delete record an
+audit event in the same transaction as the change: a failed command leaves
+neither.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlmodel import Session, SQLModel
+
+from tracker import audit
+from tracker.db import display_url, make_engine, write_connection
+from tracker.errors import TrackerError
+from tracker.records import record
+
+T = TypeVar("T", bound=SQLModel)
+
+
+class Writer:
+    """Audited changes within one transaction."""
+
+    def __init__(self, session: Session, actor: str) -> None:
+        self.session = session
+        self.actor = actor
+
+    def _log(self, action: str, row: SQLModel, label: str, before: dict[str, Any] | None,
+             after: dict[str, Any] | None) -> None:
+        audit.append(
+            self.session,
+            actor=self.actor,
+            action=action,
+            entity=row.__tablename__,  # type: ignore[attr-defined]
+            entity_id=row.id,  # type: ignore[attr-defined]
+            label=label,
+            before=before,
+            after=after,
+        )
+
+    def add(self, row: T, label: str) -> T:
+        self.session.add(row)
+        self.session.flush()
+        self._log("create", row, label, None, record(row))
+        return row
+
+    def update(self, row: T, changes: dict[str, Any], label: str) -> bool:
+        """Apply changes; False (and no event) when nothing actually changed."""
+        before = record(row)
+        for field, value in changes.items():
+            setattr(row, field, value)
+        after = record(row)
+        if after == before:
+            return False
+        self.session.add(row)
+        self.session.flush()
+        self._log("update", row, label, before, after)
+        return True
+
+    def delete(self, row: SQLModel, label: str) -> None:
+        before = record(row)
+        self.session.delete(row)
+        self.session.flush()
+        self._log("delete", row, label, before, None)
+
+
+class Registry:
+    def __init__(self, url: str, *, migrate: bool = True) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        if migrate:
+            self.upgrade()
+
+    @property
+    def location(self) -> str:
+        return display_url(self.url)
+
+    def upgrade(self) -> tuple[str | None, str | None]:
+        from tracker.db.migrate import upgrade
+        from tracker.licenses import sync_knowledge_base
+
+        with self.translate_errors():
+            result = upgrade(self.engine)
+            sync_knowledge_base(self)
+        return result
+
+    @contextmanager
+    def translate_errors(self) -> Iterator[None]:
+        """Driver errors become one-line messages: locked, unreachable, not a database."""
+        try:
+            yield
+        except OperationalError as exc:
+            detail = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            raise TrackerError(f"database {self.location}: {detail}") from exc
+        except DatabaseError as exc:
+            detail = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            raise TrackerError(f"database {self.location}: {detail}") from exc
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        with self.translate_errors(), Session(self.engine) as session:
+            yield session
+
+    @contextmanager
+    def writing(self, actor: str) -> Iterator[Writer]:
+        with self.translate_errors(), write_connection(self.engine) as conn:
+            session = Session(bind=conn, expire_on_commit=False)
+            try:
+                yield Writer(session, actor)
+                session.flush()
+            finally:
+                session.close()
+
+    def close(self) -> None:
+        self.engine.dispose()
