@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
 from tracker.db.types import ExactDecimal
 
 

@@ -205,3 +205,14 @@ def head(session: Session) -> tuple[int, str]:
     """(number of events, hash of the last): quote it elsewhere to anchor the log."""
     count = session.exec(select(AuditEvent.id).order_by(AuditEvent.id.desc()).limit(1)).first()
     return (count or 0, last_hash(session))
+
+
+def state_digest(session: Session) -> str:
+    """SHA-256 over every audited row and every audit event: equal digests, equal registries."""
+    parts: list[str] = []
+    for entity, model in AUDITED.items():
+        rows = session.exec(select(model).order_by(model.id))  # type: ignore[attr-defined]
+        parts.append(canonical_json([entity, [record(r) for r in rows]]))
+    events_rows = session.exec(select(AuditEvent).order_by(AuditEvent.id))
+    parts.append(canonical_json(["audit_event", [record(e) for e in events_rows]]))
+    return sha256_text("\n".join(parts))

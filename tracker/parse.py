@@ -130,7 +130,8 @@ def languages(value: object, field: str = "languages") -> str:
 
 def suggest(value: str, known: Iterable[str]) -> str:
     """A ' (did you mean X?)' hint, or ''."""
-    known = list(known)
-    lowered = {k.lower(): k for k in known}
+    lowered: dict[str, str] = {}
+    for k in known:
+        lowered.setdefault(k.lower(), k)
     matches = difflib.get_close_matches(value.lower(), list(lowered), n=1, cutoff=0.6)
     return f" (did you mean {lowered[matches[0]]}?)" if matches else ""

@@ -1,8 +1,9 @@
 """Alembic environment: always given a live connection by tracker.db.migrate."""
 
-import tracker.db.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from alembic import context
 from sqlmodel import SQLModel
+
+import tracker.db.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 connection = context.config.attributes.get("connection")
 if connection is None:

@@ -53,8 +53,9 @@ def license_show(app: App, license_id: str, as_json: bool) -> None:
 @click.option("--name", required=True, help="Full name of the licence or terms.")
 @click.option("--url", default=None, help="Where its text lives.")
 @click.option("--category", default="unknown", show_default=True, metavar="CATEGORY",
-              help=f"[{'|'.join(licenses.CATEGORIES)}]")
-@click.option("--commercial-use", default="unknown", show_default=True, metavar="YES|NO|UNKNOWN")
+              help=f"Kind of licence [{'|'.join(licenses.CATEGORIES)}].")
+@click.option("--commercial-use", default="unknown", show_default=True, metavar="YES|NO|UNKNOWN",
+              help="May the data be used commercially?")
 @click.option("--ai-training", default="unknown", show_default=True,
               metavar="|".join(licenses.AI_TRAINING), help="May the data train a model?")
 @click.option("--attribution", is_flag=True, help="Attribution is required.")

@@ -6,8 +6,9 @@ Create Date: 2026-11-29 04:41:03.219244
 """
 
 import sqlalchemy as sa
-import tracker.db.types
 from alembic import op
+
+import tracker.db.types
 
 revision = '0001'
 down_revision = None

@@ -1,0 +1,142 @@
+"""Every test gets a real registry: a SQLite file in tmp_path, or a fresh PostgreSQL database.
+
+PostgreSQL comes from TRACKER_TEST_PG_URL (an admin URL; .ci/run starts a
+server and sets it). Without it the PostgreSQL half is skipped, except in CI,
+where a missing server is a failure.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shlex
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from sqlalchemy import create_engine, text
+
+from tracker import audit
+from tracker.cli.main import cli
+from tracker.registry import Registry
+
+PG_ENV = "TRACKER_TEST_PG_URL"
+TEMPLATE = "tracker_test_template"
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+def _pg_admin_url() -> str | None:
+    url = os.environ.get(PG_ENV)
+    if url:
+        return url
+    if os.environ.get("CI"):
+        pytest.fail(f"{PG_ENV} is not set: CI must run the PostgreSQL tests")
+    return None
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str]:
+    """A migrated, seeded template database; each test copies it (fast) and drops the copy."""
+    admin = _pg_admin_url()
+    if admin is None:
+        pytest.skip(f"PostgreSQL: set {PG_ENV} to an admin URL to run these tests")
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {TEMPLATE}"))
+        conn.execute(text(f"CREATE DATABASE {TEMPLATE}"))
+    url = admin.rsplit("/", 1)[0] + f"/{TEMPLATE}"
+    Registry(url).close()
+    yield admin
+    with engine.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {TEMPLATE}"))
+    engine.dispose()
+
+
+@pytest.fixture
+def pg_url(pg_template: str) -> Iterator[str]:
+    name = f"tracker_test_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(pg_template, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}"))
+    yield pg_template.rsplit("/", 1)[0] + f"/{name}"
+    with engine.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    engine.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return str(tmp_path / "registry.db")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest) -> str:
+    """The registry under test, once per backend."""
+    if request.param == "sqlite":
+        return request.getfixturevalue("sqlite_url")
+    return request.getfixturevalue("pg_url")
+
+
+@dataclass
+class Tracker:
+    """Runs `tracker` commands against one registry, as a user would from a shell."""
+
+    db: str
+    actor: str = "tester"
+
+    def __call__(self, command: str | list[str], *, input: str | None = None,
+                 expect: int | None = 0) -> Result:
+        args = shlex.split(command) if isinstance(command, str) else command
+        result = CliRunner().invoke(cli, ["--db", self.db, "--as", self.actor, *args],
+                                    input=input, catch_exceptions=True)
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        if expect is not None:
+            assert result.exit_code == expect, (
+                f"`tracker {command}` exited {result.exit_code}, expected {expect}\n"
+                f"stdout: {result.stdout}\nstderr: {result.stderr}")
+        return result
+
+    def digest(self) -> str:
+        registry = Registry(_url(self.db))
+        try:
+            with registry.reading() as session:
+                return audit.state_digest(session)
+        finally:
+            registry.close()
+
+    def file_bytes(self) -> str | None:
+        """SHA-256 of the SQLite file (None on PostgreSQL)."""
+        if "://" in self.db:
+            return None
+        return hashlib.sha256(Path(self.db).read_bytes()).hexdigest()
+
+
+def _url(db: str) -> str:
+    from tracker.db import resolve_url
+
+    return resolve_url(db)
+
+
+@pytest.fixture
+def tracker(db_url: str) -> Tracker:
+    return Tracker(db_url)
+
+
+@pytest.fixture
+def sqlite_tracker(sqlite_url: str) -> Tracker:
+    return Tracker(sqlite_url)
+
+
+@pytest.fixture
+def shared_fixture() -> Callable[[str], Path]:
+    def find(relative: str) -> Path:
+        path = SHARED / "fixtures" / relative
+        if not path.exists():
+            pytest.fail(f"missing shared fixture {path}")
+        return path
+
+    return find

@@ -1,0 +1,102 @@
+"""The hash-chained audit log, and `tracker verify` catching changes made behind its back."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from conftest import Tracker
+
+
+@pytest.fixture
+def demo(tracker: Tracker) -> Tracker:
+    tracker("demo")
+    return tracker
+
+
+def _sql(tracker: Tracker, statement: str) -> None:
+    """Edit the registry directly, as someone bypassing the tool would."""
+    if "://" in tracker.db:
+        engine = create_engine(tracker.db)
+        with engine.begin() as conn:
+            conn.execute(text(statement))
+        engine.dispose()
+    else:
+        conn = sqlite3.connect(tracker.db)
+        with conn:
+            conn.execute(statement)
+        conn.close()
+
+
+def test_verify_passes_on_a_fresh_demo(demo: Tracker) -> None:
+    assert demo("verify").stdout.startswith("ok: ")
+
+
+def test_editing_an_audit_row_is_named(demo: Tracker) -> None:
+    _sql(demo, "UPDATE audit_event SET actor = 'someone-else' WHERE id = 120")
+    result = demo("verify", expect=1)
+    first = result.stderr.strip().splitlines()[-1]
+    assert first.startswith("Error: verify failed: audit event #120: content does not match")
+
+
+def test_deleting_an_audit_row_is_named(demo: Tracker) -> None:
+    _sql(demo, "DELETE FROM audit_event WHERE id = 100")
+    result = demo("verify", expect=1)
+    assert "audit event #101: does not follow event #99" in result.stderr
+
+
+def test_changing_a_registry_row_without_an_event(demo: Tracker) -> None:
+    _sql(demo, "UPDATE fee SET amount = '1' WHERE id = 1")
+    result = demo("verify", expect=1)
+    assert "fee #1 differs from its last audited state" in result.stderr.replace(":", "")
+
+
+def test_deleting_a_registry_row_without_an_event(demo: Tracker) -> None:
+    _sql(demo, "DELETE FROM lineage WHERE id = 3")
+    result = demo("verify", expect=1)
+    assert "lineage #3: is missing: deleted without an audit event" in result.stderr
+
+
+def test_inserting_a_registry_row_without_an_event(demo: Tracker) -> None:
+    _sql(demo, "INSERT INTO fx_rate (base, quote, rate, as_of) "
+               "VALUES ('USD', 'JPY', '150', '2024-01-01')")
+    result = demo("verify", expect=1)
+    assert "exists without an audit event" in result.stderr
+
+
+def test_the_sqlite3_shell_edit_of_acceptance(sqlite_tracker: Tracker) -> None:
+    """As a reviewer would check it: sqlite3 shell, then tracker verify."""
+    import shutil
+    import subprocess
+
+    sqlite_tracker("demo")
+    shell = shutil.which("sqlite3")
+    if shell is None:
+        conn = sqlite3.connect(sqlite_tracker.db)
+        with conn:
+            conn.execute("UPDATE audit_event SET after = replace(after, 'USD', 'EUR') "
+                         "WHERE entity = 'fee' AND id = (SELECT min(id) FROM audit_event "
+                         "WHERE entity = 'fee')")
+        conn.close()
+    else:
+        subprocess.run([shell, sqlite_tracker.db,
+                        "UPDATE audit_event SET after = replace(after, 'USD', 'EUR') WHERE "
+                        "id = (SELECT min(id) FROM audit_event WHERE entity = 'fee')"],
+                       check=True)
+    log = json.loads(sqlite_tracker("log --json --entity fee").stdout)
+    result = sqlite_tracker("verify", expect=1)
+    assert f"audit event #{log[0]['id']}" in result.stderr
+
+
+def test_events_chain_and_carry_before_and_after(tracker: Tracker) -> None:
+    tracker("dataset add a --name A")
+    tracker("dataset remove a --yes")
+    events = json.loads(tracker("log --json --entity dataset").stdout)
+    assert [e["action"] for e in events] == ["create", "delete"]
+    assert events[0]["after"]["name"] == "A" and events[0]["before"] is None
+    assert events[1]["before"]["name"] == "A" and events[1]["after"] is None
+    csv_log = tracker("log --csv -n 1").stdout
+    assert csv_log.splitlines()[0].startswith("id,at,actor,action,entity")
