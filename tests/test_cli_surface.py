@@ -45,11 +45,12 @@ def test_every_command_has_help(path: tuple[str, ...]) -> None:
     assert result.exit_code == 0 and "Usage: " in result.stdout
 
 
-def test_version_and_module_entry_point() -> None:
+def test_version_and_module_entry_point(tmp_path: Path) -> None:
     assert CliRunner().invoke(cli, ["--version"]).stdout.strip() == \
         f"tracker, version {tracker.__version__}"
+    # Outside the checkout, where `tracker` can only be the installed package.
     out = subprocess.run([sys.executable, "-m", "tracker", "--help"], capture_output=True,
-                         text=True, check=True).stdout
+                         text=True, check=True, cwd=tmp_path).stdout
     assert "Provenance, licensing, consent and cost registry" in out
 
 
@@ -108,6 +109,7 @@ def test_missing_values_are_prompted_for_on_a_terminal(tmp_path: Path) -> None:
     db = str(tmp_path / "tty.db")
     pid, fd = pty.fork()
     if pid == 0:  # child: the tracker on a terminal
+        os.chdir(tmp_path)
         os.execv(sys.executable, [sys.executable, "-m", "tracker", "--db", db,
                                   "dataset", "add", "interviews"])
     output = b""
