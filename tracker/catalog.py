@@ -120,25 +120,37 @@ def remove_dataset(writer: Writer, slug: str) -> int:
     return len(dependents) + 1
 
 
-def removal_summary(session: Session, slug: str) -> str:
-    dataset = find_dataset(session, slug)
+def _summary(what: str, slug: str, dependents: list[SQLModel]) -> str:
     counts: dict[str, int] = {}
-    for row in _dependents(session, dataset):
+    for row in dependents:
         name = row.__tablename__  # type: ignore[attr-defined]
         counts[name] = counts.get(name, 0) + 1
     parts = ", ".join(f"{n} {name}" for name, n in sorted(counts.items()))
-    return f"dataset {slug!r}" + (f" with {parts}" if parts else "")
+    return f"{what} {slug!r}" + (f" with {parts}" if parts else "")
+
+
+def removal_summary(session: Session, slug: str) -> str:
+    return _summary("dataset", slug, _dependents(session, find_dataset(session, slug)))
+
+
+def source_removal_summary(session: Session, slug: str) -> str:
+    return _summary("source", slug, _source_dependents(session, find_source(session, slug)))
+
+
+def _source_dependents(session: Session, source: Source) -> list[SQLModel]:
+    links = session.exec(select(DatasetSource).where(DatasetSource.source_id == source.id)).all()
+    consents = session.exec(select(Consent).where(Consent.source_id == source.id)).all()
+    return [*links, *consents]
 
 
 def remove_source(writer: Writer, slug: str) -> int:
+    """Delete a source with its links and consent records; returns the number of rows removed."""
     source = find_source(writer.session, slug)
-    links = writer.session.exec(select(DatasetSource).where(
-        DatasetSource.source_id == source.id)).all()
-    consents = writer.session.exec(select(Consent).where(Consent.source_id == source.id)).all()
-    for row in [*links, *consents]:
-        writer.delete(row, label=f"{slug}: {row.__tablename__}")
+    dependents = _source_dependents(writer.session, source)
+    for row in dependents:
+        writer.delete(row, label=f"{slug}: {row.__tablename__}")  # type: ignore[attr-defined]
     writer.delete(source, label=slug)
-    return len(links) + len(consents) + 1
+    return len(dependents) + 1
 
 
 def link_source(writer: Writer, dataset_slug: str, source_slug: str,

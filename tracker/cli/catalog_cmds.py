@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import click
+from sqlmodel import Session
 
 from tracker import catalog, consent, lineage, vocab
 from tracker.cli.common import (
@@ -21,9 +24,79 @@ from tracker.cli.common import (
     yes_option,
 )
 from tracker.detail import dataset_detail, source_detail
-from tracker.fields import DATASET_FIELDS, SOURCE_FIELDS
+from tracker.fields import DATASET_FIELDS, SOURCE_FIELDS, FieldSpec
+from tracker.registry import Writer
 
-# ---- dataset ------------------------------------------------------------------------------
+# ---- dataset and source: the same five commands over different fields --------------------
+
+
+@dataclass(frozen=True)
+class RecordKind:
+    noun: str
+    specs: tuple[FieldSpec, ...]
+    add: Callable[..., Any]
+    edit: Callable[..., bool]
+    rows: Callable[[Session], list[dict[str, Any]]]
+    columns: tuple[str, ...]
+    detail: Callable[[Session, str], dict[str, Any]]
+    summary: Callable[[Session, str], str]
+    remove: Callable[[Writer, str], int]
+
+
+def record_commands(group: click.Group, kind: RecordKind, *, add_help: str, show_help: str,
+                    remove_help: str) -> None:
+    """Attach add/list/show/edit/remove for one kind of record to its group."""
+    noun = kind.noun
+
+    @group.command("add", help=add_help)
+    @click.argument("slug")
+    @field_options(kind.specs)
+    @pass_app
+    def add(app: App, slug: str, **values: Any) -> None:
+        fill_required(kind.specs, values)
+        with app.registry.writing(app.actor) as w:
+            kind.add(w, slug, values)
+        done(f"added {noun} {slug}")
+
+    @group.command("list", help=f"List {noun}s.")
+    @output_options()
+    @pass_app
+    def list_(app: App, as_json: bool, as_csv: bool) -> None:
+        with app.registry.reading() as session:
+            rows = kind.rows(session)
+        emit_rows(rows, kind.columns, as_json=as_json, as_csv=as_csv)
+
+    @group.command("show", help=show_help)
+    @click.argument("slug")
+    @output_options(csv_ok=False)
+    @pass_app
+    def show(app: App, slug: str, as_json: bool) -> None:
+        with app.registry.reading() as session:
+            data = kind.detail(session, slug)
+        print_json(data) if as_json else print_record(data)
+
+    @group.command("edit", help=f"Change fields of a {noun}; an empty value ('') clears an "
+                               "optional field.")
+    @click.argument("slug")
+    @click.option("--slug", "new_slug", default=None, help=f"Rename the {noun}'s handle.")
+    @field_options(kind.specs)
+    @pass_app
+    def edit(app: App, slug: str, new_slug: str | None, **values: Any) -> None:
+        with app.registry.writing(app.actor) as w:
+            changed = kind.edit(w, slug, values, new_slug)
+        done(f"updated {noun} {new_slug or slug}" if changed else "nothing changed")
+
+    @group.command("remove", help=remove_help)
+    @click.argument("slug")
+    @yes_option
+    @pass_app
+    def remove(app: App, slug: str, yes: bool) -> None:
+        with app.registry.reading() as session:
+            summary = kind.summary(session, slug)
+        confirm_destructive(f"remove {summary}", yes)
+        with app.registry.writing(app.actor) as w:
+            count = kind.remove(w, slug)
+        done(f"removed {noun} {slug} ({count} rows)")
 
 
 @click.group("dataset")
@@ -31,66 +104,17 @@ def dataset_group() -> None:
     """Training datasets: what they are, how big, where they stand."""
 
 
-@dataset_group.command("add")
-@click.argument("slug")
-@field_options(DATASET_FIELDS)
-@pass_app
-def dataset_add(app: App, slug: str, **values: Any) -> None:
-    """Register a dataset under SLUG (a short unique handle such as 'news-archive')."""
-    fill_required(DATASET_FIELDS, values)
-    with app.registry.writing(app.actor) as w:
-        catalog.add_dataset(w, slug, values)
-    done(f"added dataset {slug}")
-
-
-@dataset_group.command("list")
-@output_options()
-@pass_app
-def dataset_list(app: App, as_json: bool, as_csv: bool) -> None:
-    """List datasets."""
-    with app.registry.reading() as session:
-        rows = catalog.list_datasets(session)
-    emit_rows(rows, catalog.DATASET_LIST_COLUMNS, as_json=as_json, as_csv=as_csv)
-
-
-@dataset_group.command("show")
-@click.argument("slug")
-@output_options(csv_ok=False)
-@pass_app
-def dataset_show(app: App, slug: str, as_json: bool) -> None:
-    """Everything recorded about a dataset: sources, claims, fees, costs, consent, lineage."""
-    with app.registry.reading() as session:
-        data = dataset_detail(session, slug)
-    print_json(data) if as_json else print_record(data)
-
-
-@dataset_group.command("edit")
-@click.argument("slug")
-@click.option("--slug", "new_slug", default=None, help="Rename the dataset's handle.")
-@field_options(DATASET_FIELDS)
-@pass_app
-def dataset_edit(app: App, slug: str, new_slug: str | None, **values: Any) -> None:
-    """Change fields of a dataset; an empty value ('') clears an optional field."""
-    with app.registry.writing(app.actor) as w:
-        changed = catalog.edit_dataset(w, slug, values, new_slug)
-    done(f"updated dataset {new_slug or slug}" if changed else "nothing changed")
-
-
-@dataset_group.command("remove")
-@click.argument("slug")
-@yes_option
-@pass_app
-def dataset_remove(app: App, slug: str, yes: bool) -> None:
-    """Delete a dataset with its claims, fees, costs, consent records, links and lineage."""
-    with app.registry.reading() as session:
-        summary = catalog.removal_summary(session, slug)
-    confirm_destructive(f"remove {summary}", yes)
-    with app.registry.writing(app.actor) as w:
-        count = catalog.remove_dataset(w, slug)
-    done(f"removed dataset {slug} ({count} rows)")
-
-
-# ---- source -------------------------------------------------------------------------------
+record_commands(
+    dataset_group,
+    RecordKind("dataset", DATASET_FIELDS, catalog.add_dataset, catalog.edit_dataset,
+               catalog.list_datasets, catalog.DATASET_LIST_COLUMNS, dataset_detail,
+               catalog.removal_summary, catalog.remove_dataset),
+    add_help="Register a dataset under SLUG (a short unique handle such as 'news-archive').",
+    show_help="Everything recorded about a dataset: sources, claims, fees, costs, consent, "
+              "lineage.",
+    remove_help="Delete a dataset with its claims, fees, costs, consent records, links and "
+                "lineage.",
+)
 
 
 @click.group("source")
@@ -98,61 +122,15 @@ def source_group() -> None:
     """Where data came from: sites, platforms, publishers, brokers, vendors, models."""
 
 
-@source_group.command("add")
-@click.argument("slug")
-@field_options(SOURCE_FIELDS)
-@pass_app
-def source_add(app: App, slug: str, **values: Any) -> None:
-    """Register a source under SLUG."""
-    fill_required(SOURCE_FIELDS, values)
-    with app.registry.writing(app.actor) as w:
-        catalog.add_source(w, slug, values)
-    done(f"added source {slug}")
-
-
-@source_group.command("list")
-@output_options()
-@pass_app
-def source_list(app: App, as_json: bool, as_csv: bool) -> None:
-    """List sources."""
-    with app.registry.reading() as session:
-        rows = catalog.list_sources(session)
-    emit_rows(rows, catalog.SOURCE_LIST_COLUMNS, as_json=as_json, as_csv=as_csv)
-
-
-@source_group.command("show")
-@click.argument("slug")
-@output_options(csv_ok=False)
-@pass_app
-def source_show(app: App, slug: str, as_json: bool) -> None:
-    """A source with the datasets drawn from it and its consent history."""
-    with app.registry.reading() as session:
-        data = source_detail(session, slug)
-    print_json(data) if as_json else print_record(data)
-
-
-@source_group.command("edit")
-@click.argument("slug")
-@click.option("--slug", "new_slug", default=None, help="Rename the source's handle.")
-@field_options(SOURCE_FIELDS)
-@pass_app
-def source_edit(app: App, slug: str, new_slug: str | None, **values: Any) -> None:
-    """Change fields of a source; an empty value ('') clears an optional field."""
-    with app.registry.writing(app.actor) as w:
-        changed = catalog.edit_source(w, slug, values, new_slug)
-    done(f"updated source {new_slug or slug}" if changed else "nothing changed")
-
-
-@source_group.command("remove")
-@click.argument("slug")
-@yes_option
-@pass_app
-def source_remove(app: App, slug: str, yes: bool) -> None:
-    """Delete a source with its links to datasets and its consent records."""
-    confirm_destructive(f"remove source {slug!r}", yes)
-    with app.registry.writing(app.actor) as w:
-        count = catalog.remove_source(w, slug)
-    done(f"removed source {slug} ({count} rows)")
+record_commands(
+    source_group,
+    RecordKind("source", SOURCE_FIELDS, catalog.add_source, catalog.edit_source,
+               catalog.list_sources, catalog.SOURCE_LIST_COLUMNS, source_detail,
+               catalog.source_removal_summary, catalog.remove_source),
+    add_help="Register a source under SLUG.",
+    show_help="A source with the datasets drawn from it and its consent history.",
+    remove_help="Delete a source with its links to datasets and its consent records.",
+)
 
 
 @source_group.command("link")
