@@ -118,6 +118,8 @@ class Fee(SQLModel, table=True):
     period: str | None = Field(default=None, max_length=10)
     unit: str | None = Field(default=None, max_length=10)
     description: str = Field(default="", sa_type=Text)
+    # A one-time fee is shared equally by this many training runs.
+    split_runs: int = Field(default=1)
 
 
 class Consent(SQLModel, table=True):
@@ -146,13 +148,16 @@ class CostItem(SQLModel, table=True):
     __tablename__ = "cost_item"
 
     id: int | None = Field(default=None, primary_key=True)
-    dataset_id: int = Field(foreign_key="dataset.id", index=True)
+    dataset_id: int | None = Field(default=None, foreign_key="dataset.id", index=True)
+    run_id: int | None = Field(default=None, foreign_key="training_run.id", index=True)
     category: str = Field(max_length=20)
     amount: Decimal = Field(sa_column=_money())
     currency: str = Field(max_length=3)
     incurred_on: dt.date | None = None
     vendor: str = Field(default="", max_length=300)
     description: str = Field(default="", sa_type=Text)
+    # A dataset's cost is shared equally by this many training runs.
+    split_runs: int = Field(default=1)
 
 
 class FxRate(SQLModel, table=True):
@@ -164,6 +169,92 @@ class FxRate(SQLModel, table=True):
     quote: str = Field(max_length=3)
     rate: Decimal = Field(sa_column=_money())
     as_of: dt.date
+
+
+def _decimal() -> Column:
+    return Column(ExactDecimal(), nullable=True)
+
+
+class TrainingRun(SQLModel, table=True):
+    """A planned or past training run and its compute plan (every figure overridable)."""
+
+    __tablename__ = "training_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=128, unique=True, index=True)
+    model_name: str = Field(max_length=300)
+    description: str = Field(default="", sa_type=Text)
+    provider: str = Field(default="", max_length=300)
+    period_start: dt.date
+    period_end: dt.date
+    currency: str = Field(default="USD", max_length=3)
+    intended_use: str = Field(default="commercial", max_length=20)
+    contingency_pct: Decimal = Field(default=Decimal("0"), sa_column=_money())
+    status: str = Field(default="planned", max_length=20)
+    # Compute plan.
+    pricing: str = Field(default="rental", max_length=20)
+    accelerator: str | None = Field(default=None, max_length=40)
+    accelerator_count: int | None = Field(default=None, sa_type=BigInteger)
+    duration_hours: Decimal | None = Field(default=None, sa_column=_decimal())
+    accelerator_hours: Decimal | None = Field(default=None, sa_column=_decimal())
+    training_flops: Decimal | None = Field(default=None, sa_column=_decimal())
+    parameters: Decimal | None = Field(default=None, sa_column=_decimal())
+    training_tokens: Decimal | None = Field(default=None, sa_column=_decimal())
+    mfu: Decimal | None = Field(default=None, sa_column=_decimal())
+    peak_flops: Decimal | None = Field(default=None, sa_column=_decimal())
+    compute_currency: str = Field(default="USD", max_length=3)
+    price_per_hour: Decimal | None = Field(default=None, sa_column=_decimal())
+    hardware_value: Decimal | None = Field(default=None, sa_column=_decimal())
+    amortization_years: Decimal | None = Field(default=None, sa_column=_decimal())
+    interconnect_share: Decimal | None = Field(default=None, sa_column=_decimal())
+    tdp_kw: Decimal | None = Field(default=None, sa_column=_decimal())
+    server_power_ratio: Decimal | None = Field(default=None, sa_column=_decimal())
+    average_load: Decimal | None = Field(default=None, sa_column=_decimal())
+    pue: Decimal | None = Field(default=None, sa_column=_decimal())
+    electricity_price: Decimal | None = Field(default=None, sa_column=_decimal())
+
+
+class RunDataset(SQLModel, table=True):
+    """How much of a dataset a run draws. Units not given follow from share x dataset size."""
+
+    __tablename__ = "run_dataset"
+    __table_args__ = (UniqueConstraint("run_id", "dataset_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="training_run.id", index=True)
+    dataset_id: int = Field(foreign_key="dataset.id", index=True)
+    tokens: int | None = Field(default=None, sa_type=BigInteger)
+    records: int | None = Field(default=None, sa_type=BigInteger)
+    hours: Decimal | None = Field(default=None, sa_column=_decimal())
+    share: Decimal | None = Field(default=None, sa_column=_decimal())
+    epochs: Decimal = Field(default=Decimal("1"), sa_column=_money())
+
+
+class FlagWaiver(SQLModel, table=True):
+    __tablename__ = "flag_waiver"
+
+    id: int | None = Field(default=None, primary_key=True)
+    dataset_id: int = Field(foreign_key="dataset.id", index=True)
+    run_id: int | None = Field(default=None, foreign_key="training_run.id", index=True)
+    code: str = Field(max_length=60)
+    reviewer: str = Field(max_length=200)
+    reason: str = Field(sa_type=Text)
+    granted_on: dt.date
+    expires_on: dt.date | None = None
+
+
+class ManualFlag(SQLModel, table=True):
+    __tablename__ = "manual_flag"
+
+    id: int | None = Field(default=None, primary_key=True)
+    dataset_id: int = Field(foreign_key="dataset.id", index=True)
+    code: str = Field(max_length=60)
+    severity: str = Field(max_length=10)
+    why: str = Field(sa_type=Text)
+    fix: str = Field(default="", sa_type=Text)
+    raised_by: str = Field(default="", max_length=200)
+    raised_on: dt.date
+    resolved_on: dt.date | None = None
 
 
 class AuditEvent(SQLModel, table=True):
@@ -201,6 +292,10 @@ AUDITED: dict[str, type[SQLModel]] = {
     "fee": Fee,
     "consent": Consent,
     "lineage": Lineage,
-    "cost_item": CostItem,
     "fx_rate": FxRate,
+    "training_run": TrainingRun,
+    "cost_item": CostItem,
+    "run_dataset": RunDataset,
+    "flag_waiver": FlagWaiver,
+    "manual_flag": ManualFlag,
 }

@@ -1,7 +1,7 @@
 """Registry core tables: datasets, sources, licences, claims, fees, consent, lineage, audit.
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-29 04:41:03.219244
 """
 

@@ -1,0 +1,43 @@
+"""Schema upgrades: a registry made by the first released schema opens with every record intact."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+from conftest import Tracker
+from tracker.db.migrate import head_revision
+
+FIXTURE = Path(__file__).parent / "fixtures" / "registry-0001.db"
+
+
+def _rows(path: Path, table: str) -> list[tuple]:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(f"SELECT * FROM {table} ORDER BY id").fetchall()
+    finally:
+        conn.close()
+
+
+def test_first_schema_registry_upgrades_intact(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    shutil.copy(FIXTURE, path)
+    old_datasets = _rows(path, "dataset")
+    old_fees = _rows(path, "fee")
+    old_events = _rows(path, "audit_event")
+    tracker = Tracker(str(path))
+
+    assert tracker("verify").stdout.startswith("ok: ")  # opening upgrades, then verifies
+    status = json.loads(tracker("db status --json").stdout)
+    assert status["schema"] == head_revision() != "0001"
+    assert _rows(path, "dataset") == old_datasets
+    assert [row[:-1] for row in _rows(path, "fee")] == old_fees  # plus split_runs
+    assert all(row[-1] == 1 for row in _rows(path, "fee"))
+    assert _rows(path, "audit_event") == old_events
+    fees = json.loads(tracker("fee list --json").stdout)["fees"]
+    assert "0.0000025" in {f["amount"] for f in fees}
+    # The upgraded registry takes new records and stays verifiable.
+    tracker("fee add code-corpus --amount 1.50 --currency USD --counterparty X")
+    assert tracker("verify").stdout.startswith("ok: ")
