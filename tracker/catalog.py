@@ -14,8 +14,11 @@ from tracker.db.models import (
     Dataset,
     DatasetSource,
     Fee,
+    FlagWaiver,
     LicenseClaim,
     Lineage,
+    ManualFlag,
+    RunDataset,
     Source,
 )
 from tracker.errors import InvalidValue, NotFound, TrackerError
@@ -103,7 +106,8 @@ def edit_source(writer: Writer, slug: str, values: Mapping[str, object],
 
 def _dependents(session: Session, dataset: Dataset) -> list[SQLModel]:
     rows: list[SQLModel] = []
-    for model in (LicenseClaim, Fee, CostItem, Consent, DatasetSource):
+    for model in (LicenseClaim, Fee, CostItem, Consent, DatasetSource, RunDataset, FlagWaiver,
+                  ManualFlag):
         rows.extend(session.exec(select(model).where(model.dataset_id == dataset.id)).all())
     rows.extend(session.exec(select(Lineage).where(
         or_(Lineage.child_id == dataset.id, Lineage.parent_id == dataset.id))).all())

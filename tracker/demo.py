@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlmodel import select
 
-from tracker import catalog, claims, consent, ledger, lineage
+from tracker import catalog, claims, consent, ledger, lineage, runs
 from tracker.db.models import Dataset
 from tracker.errors import TrackerError
 from tracker.registry import Registry, Writer
@@ -82,7 +82,8 @@ DATASETS: dict[str, dict[str, Any]] = {
                        "no licence text.",
         "modality": "text", "source_category": "public_dataset",
         "collection_method": "Scraped reviews, labelled by rating",
-        "size_records": "50000", "languages": "en", "personal_data": "unknown",
+        "size_records": "50000", "size_tokens": "13000000", "languages": "en",
+        "personal_data": "unknown",
         "steward": "data-team",
     },
     "synthetic-instructions": {
@@ -271,6 +272,31 @@ LINEAGE = [
         "hub-reviews", "scholarly-books", "code-corpus")],
 ]
 
+RUN = {
+    "slug": "frontier-run-1",
+    "model_name": "Example-70B (illustrative)",
+    "start": "2024-07-01", "end": "2025-06-30", "currency": "USD",
+    "intended_use": "commercial", "contingency": "10", "provider": "Example AI Lab (illustrative)",
+    "description": f"{NOTE} A 70B-parameter model pre-trained on the registered datasets.",
+}
+# Ownership pricing on H100s with catalogue figures: 16,384 accelerators for 54 days.
+RUN_COMPUTE = {"pricing": "ownership", "accelerator": "H100", "accelerator_count": "16384",
+               "duration_days": "54"}
+# (dataset, draw)
+DRAWS = [
+    ("news-archive", {"tokens": "40000000000"}),
+    ("forum-posts", {"tokens": "120000000000", "epochs": "2"}),
+    ("web-crawl", {"share": "0.5"}),
+    ("video-transcripts", {}),
+    ("pile-like-corpus", {"epochs": "1.5"}),
+    ("hub-qa-dataset", {}),
+    ("hub-reviews", {}),
+    ("synthetic-instructions", {}),
+    ("preference-labels", {"records": "250000"}),
+    ("scholarly-books", {}),
+    ("code-corpus", {"tokens": "200000000000"}),
+]
+
 FX = [("EUR", "USD", "1.0850", "2024-01-01"), ("GBP", "USD", "1.2700", "2024-01-01"),
       ("EUR", "USD", "1.0820", "2024-07-01"), ("GBP", "USD", "1.2650", "2024-07-01")]
 
@@ -281,7 +307,8 @@ def _steps(w: Writer) -> list[Callable[[], object]]:
     steps += [lambda k=k, v=v: catalog.add_dataset(w, k, v) for k, v in DATASETS.items()]
     steps += [lambda d=d, s=s: catalog.link_source(w, d, s) for d, s in LINKS]
     steps += [lambda c=c: claims.add_license(
-        w, c[0], name=c[1], url=None, category="proprietary", commercial_use=c[2],
+        w, c[0], name=c[1], url=f"https://licences.example.com/{c[0][len('LicenseRef-Demo-'):].lower()}",
+        category="proprietary", commercial_use=c[2],
         ai_training=c[3], flags=c[4], notes=NOTE) for c in CUSTOM_LICENCES]
     steps += [lambda c=c: claims.add_claim(w, c[0], c[1], c[2], evidence_url=c[3],
                                            observed_on=c[4], notes=NOTE) for c in CLAIMS]
@@ -300,6 +327,13 @@ def _steps(w: Writer) -> list[Callable[[], object]]:
         notes=f"{c[6]} {NOTE}") for c in CONSENTS]
     steps += [lambda e=e: lineage.add_edge(w, e[0], e[1], e[2], NOTE) for e in LINEAGE]
     steps += [lambda r=r: ledger.set_rate(w, *r) for r in FX]
+    steps.append(lambda: runs.create_run(w, RUN["slug"], **{k: v for k, v in RUN.items()
+                                                             if k != "slug"}))
+    steps.append(lambda: runs.set_compute(w, RUN["slug"], RUN_COMPUTE))
+    steps += [lambda d=d, q=q: runs.draw_dataset(w, RUN["slug"], d, **q) for d, q in DRAWS]
+    steps.append(lambda: ledger.add_cost(
+        w, None, category="legal", amount="350000", currency="USD", run_slug=RUN["slug"],
+        vendor="Outside counsel", description=f"Pre-training data review. {NOTE}"))
     return steps
 
 

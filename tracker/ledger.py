@@ -42,7 +42,7 @@ def _agreement(writer: Writer, counterparty: str, reference: str, start: dt.date
 def add_fee(writer: Writer, dataset_slug: str, *, kind: str, amount: object, currency: str,
             counterparty: str, reference: str = "", period: str | None = None,
             unit: str | None = None, term_start: object = None, term_end: object = None,
-            description: str = "") -> Fee:
+            description: str = "", split_runs: object = None) -> Fee:
     session = writer.session
     dataset = find_dataset(session, dataset_slug)
     fee_kind = parse.choice(kind, "kind", vocab.FEE_KINDS)
@@ -65,10 +65,22 @@ def add_fee(writer: Writer, dataset_slug: str, *, kind: str, amount: object, cur
     parse.date_range(start, end, "end")
     agreement = _agreement(writer, parse.name(counterparty, "counterparty"),
                            parse.text(reference, "contract", limit=300), start, end)
+    split = _split(split_runs)
+    if split != 1 and fee_kind != "one_time":
+        raise InvalidValue("split-runs", split_runs, "only one-time fees are split over runs")
     fee = Fee(dataset_id=dataset.id, agreement_id=agreement.id,  # type: ignore[arg-type]
               kind=fee_kind, amount=value, currency=code, period=fee_period, unit=fee_unit,
-              description=parse.text(description, "description"))
+              description=parse.text(description, "description"), split_runs=split)
     return writer.add(fee, label=f"{dataset_slug}: {decimal_text(value)} {code} {fee_kind}")
+
+
+def _split(value: object) -> int:
+    if value in (None, ""):
+        return 1
+    runs = parse.count(value, "split-runs")
+    if runs < 1:
+        raise InvalidValue("split-runs", value, "must be at least 1")
+    return runs
 
 
 def fee_basis(kind: str, period: str | None, unit: str | None) -> str:
@@ -99,6 +111,7 @@ def list_fees(session: Session, dataset_slug: str | None = None) -> list[dict[st
             "contract": agreement.reference,
             "term_start": agreement.term_start.isoformat() if agreement.term_start else None,
             "term_end": agreement.term_end.isoformat() if agreement.term_end else None,
+            "split_runs": fee.split_runs,
             "description": fee.description,
         }
         for fee, slug, agreement in rows
@@ -117,34 +130,56 @@ def totals(rows: list[dict[str, Any]], *keys: str) -> list[dict[str, Any]]:
     ]
 
 
-def add_cost(writer: Writer, dataset_slug: str, *, category: str, amount: object,
+def add_cost(writer: Writer, dataset_slug: str | None, *, category: str, amount: object,
              currency: str, incurred_on: object = None, vendor: str = "",
-             description: str = "") -> CostItem:
-    dataset = find_dataset(writer.session, dataset_slug)
+             description: str = "", run_slug: str | None = None,
+             split_runs: object = None) -> CostItem:
+    """A cost on a dataset (shared by `split_runs` runs), or on one training run."""
+    from tracker.runs import find_run
+
+    if (dataset_slug is None) == (run_slug is None):
+        raise InvalidValue("subject", dataset_slug or run_slug or "",
+                           "give either a dataset or --run, not both")
+    dataset = find_dataset(writer.session, dataset_slug) if dataset_slug else None
+    run = find_run(writer.session, run_slug) if run_slug else None
+    split = _split(split_runs)
+    if run is not None and split != 1:
+        raise InvalidValue("split-runs", split_runs, "a run's own cost is not split")
     item = CostItem(
-        dataset_id=dataset.id,  # type: ignore[arg-type]
+        dataset_id=None if dataset is None else dataset.id,
+        run_id=None if run is None else run.id,
         category=parse.choice(category, "category", vocab.COST_CATEGORIES),
         amount=parse_amount(amount, "amount", allow_zero=False),
         currency=parse_currency(currency),
         incurred_on=None if incurred_on in (None, "") else parse.date(incurred_on, "date"),
         vendor=parse.text(vendor, "vendor", limit=300),
         description=parse.text(description, "description"),
+        split_runs=split,
     )
-    return writer.add(item, label=f"{dataset_slug}: {item.category} "
-                                   f"{decimal_text(item.amount)} {item.currency}")
+    subject = dataset_slug or f"run {run_slug}"
+    return writer.add(item, label=f"{subject}: {item.category} "
+                                  f"{decimal_text(item.amount)} {item.currency}")
 
 
-def list_costs(session: Session, dataset_slug: str | None = None) -> list[dict[str, Any]]:
-    query = select(CostItem, Dataset.slug).join(Dataset, col(Dataset.id) == CostItem.dataset_id)
+def list_costs(session: Session, dataset_slug: str | None = None,
+               run_slug: str | None = None) -> list[dict[str, Any]]:
+    from tracker.db.models import TrainingRun
+    from tracker.runs import find_run
+
+    query = (select(CostItem, Dataset.slug, TrainingRun.slug)
+             .outerjoin(Dataset, col(Dataset.id) == CostItem.dataset_id)
+             .outerjoin(TrainingRun, col(TrainingRun.id) == CostItem.run_id))
     if dataset_slug:
         query = query.where(CostItem.dataset_id == find_dataset(session, dataset_slug).id)
-    rows = session.exec(query.order_by(Dataset.slug, CostItem.id)).all()
+    if run_slug:
+        query = query.where(CostItem.run_id == find_run(session, run_slug).id)
+    rows = session.exec(query.order_by(CostItem.id)).all()
     return [
-        {"dataset": slug, "category": c.category, "amount": decimal_text(c.amount),
+        {"dataset": slug, "run": run, "category": c.category, "amount": decimal_text(c.amount),
          "currency": c.currency,
          "incurred_on": c.incurred_on.isoformat() if c.incurred_on else None,
-         "vendor": c.vendor, "description": c.description}
-        for c, slug in rows
+         "vendor": c.vendor, "split_runs": c.split_runs, "description": c.description}
+        for c, slug, run in rows
     ]
 
 

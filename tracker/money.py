@@ -71,6 +71,15 @@ def parse_amount(value: object, field: str = "amount", *, allow_zero: bool = Tru
     return amount
 
 
+def minor_unit(currency: str) -> Decimal:
+    """The smallest amount a currency books: 0.01 for USD, 1 for JPY."""
+    return Decimal(1).scaleb(-_MINOR_UNITS.get(currency, 2))
+
+
+def to_minor_unit(amount: Decimal, currency: str) -> Decimal:
+    return amount.quantize(minor_unit(currency), rounding=ROUND_HALF_EVEN)
+
+
 def decimal_text(amount: Decimal) -> str:
     """The exact, canonical text of a decimal: no exponent, trailing zeros kept."""
     return format(amount, "f")
@@ -107,8 +116,7 @@ class Money:
 
     def display(self) -> str:
         """Rounded to the currency's minor unit, with thousands separators: for people only."""
-        places = _MINOR_UNITS.get(self.currency, 2)
-        quantum = Decimal(1).scaleb(-places)
+        quantum = minor_unit(self.currency)
         shown = self.amount
         # Rates smaller than the minor unit would display as 0.00; show them whole.
         if shown != 0 and abs(shown) < quantum:

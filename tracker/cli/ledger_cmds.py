@@ -9,7 +9,7 @@ from tracker.cli.common import App, done, emit_rows, output_options, pass_app
 
 FEE_COLUMNS = ("dataset", "basis", "amount", "currency", "counterparty", "contract",
                "term_start", "term_end")
-COST_COLUMNS = ("dataset", "category", "amount", "currency", "incurred_on", "vendor")
+COST_COLUMNS = ("dataset", "run", "category", "amount", "currency", "incurred_on", "vendor")
 
 
 @click.group("fee")
@@ -30,15 +30,18 @@ def fee_group() -> None:
 @click.option("--start", default=None, help="Term start (YYYY-MM-DD).")
 @click.option("--end", default=None, help="Term end (YYYY-MM-DD).")
 @click.option("--description", default="", help="What the fee buys.")
+@click.option("--split-runs", default=None, metavar="N",
+              help="One-time fees: share the fee equally among N training runs [1].")
 @pass_app
 def fee_add(app: App, dataset: str, amount: str, currency: str, kind: str, period: str | None,
             unit: str | None, counterparty: str, contract: str, start: str | None,
-            end: str | None, description: str) -> None:
+            end: str | None, description: str, split_runs: str | None) -> None:
     """Record a fee paid for DATASET."""
     with app.registry.writing(app.actor) as w:
         ledger.add_fee(w, dataset, kind=kind, amount=amount, currency=currency,
                        counterparty=counterparty, reference=contract, period=period, unit=unit,
-                       term_start=start, term_end=end, description=description)
+                       term_start=start, term_end=end, description=description,
+                       split_runs=split_runs)
     done(f"added fee for {dataset}: {amount} {currency.upper()}")
 
 
@@ -60,7 +63,10 @@ def cost_group() -> None:
 
 
 @cost_group.command("add")
-@click.argument("dataset")
+@click.argument("dataset", required=False)
+@click.option("--run", "run_slug", default=None, help="Charge the cost to a training run instead.")
+@click.option("--split-runs", default=None, metavar="N",
+              help="Share a dataset's cost equally among N training runs [1].")
 @click.option("--category", required=True, metavar="CATEGORY",
               help=f"[{'|'.join(vocab.COST_CATEGORIES)}]")
 @click.option("--amount", required=True, help="Exact decimal amount.")
@@ -69,23 +75,27 @@ def cost_group() -> None:
 @click.option("--vendor", default="", help="Who was paid.")
 @click.option("--description", default="", help="What was bought.")
 @pass_app
-def cost_add(app: App, dataset: str, category: str, amount: str, currency: str,
-             incurred_on: str | None, vendor: str, description: str) -> None:
-    """Record a cost incurred for DATASET."""
+def cost_add(app: App, dataset: str | None, run_slug: str | None, split_runs: str | None,
+             category: str, amount: str, currency: str, incurred_on: str | None, vendor: str,
+             description: str) -> None:
+    """Record a cost incurred for DATASET (or for a training run with --run)."""
     with app.registry.writing(app.actor) as w:
         ledger.add_cost(w, dataset, category=category, amount=amount, currency=currency,
-                        incurred_on=incurred_on, vendor=vendor, description=description)
-    done(f"added {category} cost for {dataset}: {amount} {currency.upper()}")
+                        incurred_on=incurred_on, vendor=vendor, description=description,
+                        run_slug=run_slug, split_runs=split_runs)
+    done(f"added {category} cost for {dataset or run_slug}: {amount} {currency.upper()}")
 
 
 @cost_group.command("list")
 @click.argument("dataset", required=False)
+@click.option("--run", "run_slug", default=None, help="Only the costs charged to this run.")
 @output_options()
 @pass_app
-def cost_list(app: App, dataset: str | None, as_json: bool, as_csv: bool) -> None:
-    """List costs (of DATASET, or all) with exact totals per category and currency."""
+def cost_list(app: App, dataset: str | None, run_slug: str | None, as_json: bool,
+              as_csv: bool) -> None:
+    """List costs (of DATASET, a --run, or all) with exact totals per category and currency."""
     with app.registry.reading() as session:
-        rows = ledger.list_costs(session, dataset)
+        rows = ledger.list_costs(session, dataset, run_slug)
     emit_rows(rows, COST_COLUMNS, as_json=as_json, as_csv=as_csv,
               totals=ledger.totals(rows, "category"), key="costs")
 

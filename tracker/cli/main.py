@@ -5,7 +5,16 @@ from __future__ import annotations
 import click
 
 from tracker import __version__
-from tracker.cli import catalog_cmds, db_cmds, demo_cmds, ledger_cmds, license_cmds, log_cmds
+from tracker.cli import (
+    catalog_cmds,
+    db_cmds,
+    demo_cmds,
+    ledger_cmds,
+    license_cmds,
+    log_cmds,
+    report_cmds,
+    run_cmds,
+)
 from tracker.cli.common import App, TrackerGroup
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -31,7 +40,8 @@ def cli(ctx: click.Context, db: str | None, actor: str | None) -> None:
     ctx.call_on_close(app.close)
 
 
-for module in (db_cmds, catalog_cmds, license_cmds, ledger_cmds, log_cmds, demo_cmds):
+for module in (db_cmds, catalog_cmds, license_cmds, ledger_cmds, run_cmds, report_cmds,
+               log_cmds, demo_cmds):
     for command in module.COMMANDS:
         cli.add_command(command)
 

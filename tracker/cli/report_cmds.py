@@ -1,0 +1,69 @@
+"""tracker report: self-contained HTML audit and registry reports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from tracker.cli.common import App, done, pass_app
+from tracker.cli.run_cmds import as_of_option, parse_as_of, policy_option
+
+output_option = click.option("-o", "--output", required=True,
+                             type=click.Path(dir_okay=False, path_type=Path),
+                             help="HTML file to write.")
+
+
+@click.group("report")
+def report_group() -> None:
+    """Self-contained HTML reports: open in any browser, print to PDF, send by mail."""
+
+
+def write_audit_report(app: App, run: str, output: Path, policy_file: Path | None = None,
+                       as_of: str | None = None) -> None:
+    from tracker.budget import build
+    from tracker.policy import load_policy
+    from tracker.reporting import run_snapshot
+    from tracker.reports import render_audit, write
+
+    policy = load_policy(policy_file)
+    with app.registry.reading() as session:
+        snapshot = run_snapshot(session, run, stamp=True)
+    write(output, render_audit(snapshot, build(snapshot, policy, today=parse_as_of(as_of)),
+                               policy))
+
+
+@report_group.command("audit")
+@click.argument("run")
+@output_option
+@policy_option
+@as_of_option
+@pass_app
+def report_audit(app: App, run: str, output: Path, policy_file: Path | None,
+                 as_of: str | None) -> None:
+    """Audit report for RUN: costs, findings, and a card per dataset."""
+    write_audit_report(app, run, output, policy_file, as_of)
+    done(f"wrote {output}")
+
+
+@report_group.command("registry")
+@output_option
+@policy_option
+@as_of_option
+@pass_app
+def report_registry(app: App, output: Path, policy_file: Path | None, as_of: str | None) -> None:
+    """Report on every dataset in the registry, with findings judged without a run."""
+    from tracker.flags import evaluate
+    from tracker.policy import load_policy
+    from tracker.reporting import registry_snapshot
+    from tracker.reports import render_registry, write
+
+    policy = load_policy(policy_file)
+    with app.registry.reading() as session:
+        snapshot = registry_snapshot(session, stamp=True)
+    findings = evaluate(snapshot, policy, today=parse_as_of(as_of))
+    write(output, render_registry(snapshot, findings, policy))
+    done(f"wrote {output}")
+
+
+COMMANDS = [report_group]

@@ -1,0 +1,270 @@
+"""Rules: facts about a dataset (and the run drawing it) -> findings that explain themselves.
+
+Each rule returns raw findings (code, why, how to fix); the policy gives the
+severity, waivers are matched afterwards. Rules never touch the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from tracker.policy import SEVERITIES, Policy
+from tracker.snapshot import DatasetFacts, RunFacts, Snapshot, WaiverFacts
+from tracker.terms import Terms, expression_terms, strictest
+
+CODES = (
+    "license_missing", "license_unknown", "non_commercial", "no_derivatives", "share_alike",
+    "conflicting_claims", "inherited_restriction", "agreement_expires", "consent_missing",
+    "consent_withdrawn", "not_compensated", "scraped_without_permission", "tdm_opt_out_ignored",
+    "transcribed_platform_content", "synthetic_restricted_model", "broker_no_chain_of_title",
+)
+# Claims by those who relay a licence, and by those who grant it.
+RELAYS = ("hub", "aggregator", "repository")
+GRANTORS = ("authors", "contract", "reviewer")
+
+
+@dataclass(frozen=True)
+class Raw:
+    code: str
+    why: str
+    fix: str
+    path: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    severity: str
+    dataset: str
+    why: str
+    fix: str
+    path: tuple[str, ...] = ()
+    manual: bool = False
+    waiver: WaiverFacts | None = None
+
+    @property
+    def blocks(self) -> bool:
+        return self.severity == "blocker" and self.waiver is None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "dataset": self.dataset,
+            "why": self.why,
+            "fix": self.fix,
+            "path": list(self.path),
+            "manual": self.manual,
+            "waived": None if self.waiver is None else {
+                "reviewer": self.waiver.reviewer, "reason": self.waiver.reason,
+                "granted_on": self.waiver.granted_on.isoformat(),
+                "expires_on": self.waiver.expires_on.isoformat()
+                if self.waiver.expires_on else None},
+        }
+
+
+@dataclass(frozen=True)
+class Context:
+    snapshot: Snapshot
+    run: RunFacts | None
+
+    def claim_terms(self, d: DatasetFacts) -> list[tuple[str, Terms]]:
+        return [(c.claimed_by, expression_terms(c.expression, self.snapshot.licenses))
+                for c in d.claims]
+
+    def terms(self, d: DatasetFacts) -> Terms | None:
+        found = self.claim_terms(d)
+        return strictest(t for _, t in found) if found else None
+
+
+Rule = Callable[[DatasetFacts, Context], Iterator[Raw]]
+
+
+def _naming(d: DatasetFacts, ctx: Context, has: Callable[[Terms], bool]) -> str:
+    """The claims that carry a term, as 'CC-BY-NC-4.0 (authors)'."""
+    return ", ".join(f"{c.expression} ({by})" for c, (by, t) in
+                     zip(d.claims, ctx.claim_terms(d), strict=True) if has(t))
+
+
+def _claims(d: DatasetFacts, ctx: Context) -> Iterator[Raw]:
+    terms = ctx.terms(d)
+    if terms is None:
+        yield Raw("license_missing", "No licence claim is recorded for this dataset.",
+                  "Find the licence (dataset card, repository, contract) and record it with "
+                  "`tracker license claim`.")
+        return
+    if terms.unknown:
+        yield Raw("license_unknown",
+                  f"The licence rests on {_naming(d, ctx, lambda t: t.unknown)}: terms "
+                  "unknown, or a custom licence recorded without its text.",
+                  "Obtain the licence text, add it with `tracker license add` and re-claim.")
+    commercial_run = ctx.run is not None and ctx.run.commercial
+    if commercial_run and terms.commercial_use == "no":
+        culprits = _naming(d, ctx, lambda t: t.commercial_use == "no")
+        yield Raw("non_commercial",
+                  f"{culprits} forbids commercial use and the run is commercial.",
+                  "Drop the dataset from the run, license it commercially, or mark the run "
+                  "non-commercial.")
+    if terms.no_derivatives:
+        yield Raw("no_derivatives", f"{_naming(d, ctx, lambda t: t.no_derivatives)} forbids "
+                  "sharing adaptations; "
+                  "whether a trained model is one is unsettled.",
+                  "Get legal review, or a licence that allows adaptations.")
+    if terms.share_alike:
+        yield Raw("share_alike", f"{_naming(d, ctx, lambda t: t.share_alike)} requires "
+                  "adaptations to carry the same licence.",
+                  "Record how the obligation is met for derived datasets and releases.")
+
+
+def _conflicts(d: DatasetFacts, ctx: Context) -> Iterator[Raw]:
+    found = ctx.claim_terms(d)
+    for claim, (relay, relayed) in zip(d.claims, found, strict=True):
+        if relay not in RELAYS:
+            continue
+        for other, (grantor, granted) in zip(d.claims, found, strict=True):
+            differences = granted.stricter_than(relayed) if grantor in GRANTORS else []
+            if differences:
+                yield Raw("conflicting_claims",
+                          f"The {relay} says {claim.expression} "
+                          f"({claim.evidence_url or 'no evidence URL'}, {claim.observed_on}) but "
+                          f"the {grantor} say {other.expression} "
+                          f"({other.evidence_url or 'no evidence URL'}, {other.observed_on}): "
+                          f"{'; '.join(differences)}.",
+                          f"Treat the {grantor}' licence as binding, or record evidence that "
+                          f"the {relay}'s licence was granted.")
+                return
+
+
+def _inherited(d: DatasetFacts, ctx: Context) -> Iterator[Raw]:
+    own = ctx.terms(d) or Terms()
+    datasets = ctx.snapshot.datasets
+    seen = {d.id}
+    queue: list[tuple[int, tuple[str, ...]]] = [(p, (d.slug,)) for p, _ in d.parents]
+    while queue:
+        node, path = queue.pop(0)
+        if node in seen or node not in datasets:
+            continue
+        seen.add(node)
+        parent = datasets[node]
+        full = (*path, parent.slug)
+        terms = ctx.terms(parent)
+        if terms is not None:
+            stricter = terms.stricter_than(own)
+            if ctx.run is not None and not ctx.run.commercial:
+                stricter = [s for s in stricter if not s.startswith("commercial")]
+            if stricter:
+                yield Raw("inherited_restriction",
+                          f"Derived from {parent.slug} ({', '.join(terms.keys)}), which is "
+                          f"stricter: {'; '.join(stricter)}.",
+                          f"Record the inherited licence on {d.slug}, or show the derivation "
+                          "removed the restricted content.", full)
+        queue.extend((p, full) for p, _ in parent.parents)
+
+
+def _agreements(d: DatasetFacts, ctx: Context) -> Iterator[Raw]:
+    if ctx.run is None:
+        return
+    for fee in d.fees:
+        if fee.term_end is not None and fee.term_end < ctx.run.period_end:
+            yield Raw("agreement_expires",
+                      f"The agreement with {fee.counterparty} {fee.reference} ends "
+                      f"{fee.term_end.isoformat()}, before the run ends "
+                      f"{ctx.run.period_end.isoformat()}.",
+                      "Renew or extend the agreement, or end the run's use of the data first.")
+            return
+
+
+def _consent(d: DatasetFacts, ctx: Context) -> Iterator[Raw]:
+    latest = d.latest_consent
+    withdrawn = [s.slug for s in d.sources if s.consent and s.consent[-1].status == "withdrawn"]
+    if latest is not None and latest.status == "withdrawn":
+        withdrawn.insert(0, d.slug)
+    if withdrawn:
+        yield Raw("consent_withdrawn", f"Consent was withdrawn ({', '.join(withdrawn)}).",
+                  "Remove the data concerned and retrain, or record a new legal basis.")
+    if d.personal_data in ("yes", "unknown") and (
+            latest is None or latest.status in ("unknown", "none")):
+        state = "no consent record" if latest is None else f"consent {latest.status}"
+        yield Raw("consent_missing",
+                  f"Personal data is {d.personal_data} and there is {state}.",
+                  "Record the consent status and legal basis (`tracker consent set`), or "
+                  "show the data holds no personal data.")
+    if latest is not None and latest.compensation == "no":
+        yield Raw("not_compensated", "The people who made the content were not compensated.",
+                  "Consider a contributor compensation scheme or a licence that pays them.")
+
+
+def _collection(d: DatasetFacts, ctx: Context) -> Iterator[Raw]:
+    terms = ctx.terms(d)
+    if d.source_category == "crawled" and (terms is None or terms.unknown
+                                           or terms.ai_training == "prohibited"):
+        yield Raw("scraped_without_permission",
+                  "Crawled content with no licence that permits AI training.",
+                  "License the content, or show a legal basis such as the text-and-data-mining "
+                  "exception with opt-outs honoured.")
+    for s in d.sources:
+        if s.tdm_reservation not in ("none", "unknown") and s.tdm_honoured == "no":
+            yield Raw("tdm_opt_out_ignored",
+                      f"{s.slug} reserves text and data mining ({s.tdm_reservation}) and the "
+                      "reservation was not honoured.",
+                      "Remove the content collected against the opt-out, or license it.")
+    transcribed = d.size_hours is not None or "transcri" in d.collection_method.lower()
+    platforms = [s.slug for s in d.sources if s.kind == "platform"]
+    if transcribed and platforms:
+        yield Raw("transcribed_platform_content",
+                  f"Audio or video from {', '.join(platforms)} transcribed into training data.",
+                  "Check the platform's terms and the creators' rights; license or remove.")
+    if d.source_category == "synthetic" or d.generator_model:
+        if terms is not None and terms.restricts_outputs:
+            yield Raw("synthetic_restricted_model",
+                      f"Generated by {d.generator_model or 'a model'} under "
+                      f"{', '.join(terms.keys)}, which restricts using outputs to train models.",
+                      "Regenerate with a model whose terms allow training on outputs.")
+    for s in d.sources:
+        holder = s.rights_holder.strip().lower()
+        if s.kind == "broker" and (not holder or holder.startswith("unknown")):
+            yield Raw("broker_no_chain_of_title",
+                      f"Bought from broker {s.slug}, who could not show where the rights came "
+                      "from.", "Obtain the chain of title (who licensed what to the broker).")
+
+
+RULES: tuple[Rule, ...] = (_claims, _conflicts, _inherited, _agreements, _consent, _collection)
+
+
+def _waiver(snapshot: Snapshot, d: DatasetFacts, code: str, run: RunFacts | None,
+            today: dt.date) -> WaiverFacts | None:
+    for w in reversed(snapshot.waivers):
+        if w.dataset_id != d.id or w.code != code:
+            continue
+        if w.run_id is not None and (run is None or w.run_id != run.id):
+            continue
+        if w.expires_on is not None and w.expires_on < today:
+            continue
+        return w
+    return None
+
+
+def evaluate(snapshot: Snapshot, policy: Policy, *, today: dt.date | None = None
+             ) -> list[Finding]:
+    """Findings for every dataset in scope, most severe first."""
+    day = today or dt.date.today()
+    ctx = Context(snapshot, snapshot.run)
+    findings: list[Finding] = []
+    for d in snapshot.scope():
+        for rule in RULES:
+            for raw in rule(d, ctx):
+                findings.append(Finding(raw.code, policy.severity(raw.code), d.slug, raw.why,
+                                        raw.fix, raw.path,
+                                        waiver=_waiver(snapshot, d, raw.code, ctx.run, day)))
+        for m in snapshot.manual_flags:
+            if m.dataset_id == d.id:
+                findings.append(Finding(m.code, m.severity, d.slug, m.why, m.fix, manual=True,
+                                        waiver=_waiver(snapshot, d, m.code, ctx.run, day)))
+    return sorted(findings, key=lambda f: (-SEVERITIES.index(f.severity), f.dataset, f.code))
+
+
+def counts(findings: list[Finding]) -> dict[str, int]:
+    return {s: sum(1 for f in findings if f.severity == s and f.waiver is None)
+            for s in reversed(SEVERITIES)}

@@ -1,0 +1,143 @@
+"""Self-contained HTML reports: Jinja2 with autoescape everywhere and StrictUndefined.
+
+A report is one file: CSS inline, charts as inline SVG, no script, and a
+Content-Security-Policy that forbids scripts and every fetch, so a hostile
+dataset name can neither run code nor call home.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from tracker import __version__
+from tracker.budget import Budget
+from tracker.flags import Finding
+from tracker.money import Money, decimal_text
+from tracker.policy import SEVERITIES, Policy
+from tracker.snapshot import DatasetFacts, Snapshot
+from tracker.terms import expression_terms, strictest
+
+CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+       "script-src 'none'; form-action 'none'; base-uri 'none'")
+SEVERITY_COLOURS = {"blocker": "#8b0000", "critical": "#c0392b", "warning": "#d68910",
+                    "info": "#2e86c1"}
+
+
+def _money(amount: Decimal | None, currency: str) -> str:
+    return "" if amount is None else Money(amount, currency).display()
+
+
+def _pct(fraction: Decimal) -> str:
+    return f"{fraction * 100:.1f}%"
+
+
+def environment() -> Environment:
+    folder = resources.files("tracker.templates")
+    env = Environment(
+        loader=FileSystemLoader(str(folder)),
+        autoescape=True,  # every template, whatever its file ending
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["money"] = _money
+    env.filters["pct"] = _pct
+    env.filters["exact"] = decimal_text
+    env.globals["SEVERITIES"] = tuple(reversed(SEVERITIES))
+    env.globals["SEVERITY_COLOURS"] = SEVERITY_COLOURS
+    return env
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: Decimal
+    colour: str
+    shown: str
+
+
+def bars(items: Sequence[tuple[str, Decimal, str, str]]) -> list[dict[str, Any]]:
+    """Horizontal bar geometry (percent widths) for an inline SVG chart."""
+    top = max((v for _, v, _, _ in items), default=Decimal(0))
+    return [{"label": label, "shown": shown, "colour": colour,
+             "width": 0 if top == 0 else float(value / top * 100)}
+            for label, value, colour, shown in items]
+
+
+def _dataset_card(d: DatasetFacts, snapshot: Snapshot, findings: list[Finding],
+                  budget: Budget | None) -> dict[str, Any]:
+    claims = [{"claim": c, "terms": expression_terms(c.expression, snapshot.licenses)}
+              for c in d.claims]
+    resolved = strictest(c["terms"] for c in claims) if claims else None
+    parents = [{"slug": snapshot.datasets[p].slug, "relation": rel}
+               for p, rel in d.parents if p in snapshot.datasets]
+    children = [{"slug": other.slug, "relation": rel} for other in snapshot.datasets.values()
+                for p, rel in other.parents if p == d.id]
+    lines = [] if budget is None else [line for line in budget.section("data")
+                                       if line.dataset == d.slug]
+    draw = None
+    if snapshot.run is not None:
+        draw = snapshot.run.draws.get(d.id)
+    return {"d": d, "claims": claims, "resolved": resolved, "parents": parents,
+            "children": children, "findings": [f for f in findings if f.dataset == d.slug],
+            "lines": lines, "draw": draw}
+
+
+def _severity_counts(findings: list[Finding]) -> list[dict[str, Any]]:
+    items = [(s, Decimal(sum(1 for f in findings if f.severity == s and f.waiver is None)),
+              SEVERITY_COLOURS[s], "") for s in reversed(SEVERITIES)]
+    return bars([(s, n, c, str(int(n))) for s, n, c, _ in items])
+
+
+def render_audit(snapshot: Snapshot, budget: Budget, policy: Policy) -> str:
+    cur = budget.currency
+    findings = list(budget.findings)
+    breakdown = [(f"compute: {line.kind}", line.amount, "#34495e", _money(line.amount, cur))
+                 for line in budget.section("compute")]
+    breakdown += [(f"data: {kind.replace('_', '-')}", amount, "#16a085", _money(amount, cur))
+                  for kind, amount in budget.data_by_kind().items() if amount]
+    breakdown.append(("contingency", budget.contingency, "#7f8c8d",
+                      _money(budget.contingency, cur)))
+    breakdown.append(("reserves for findings", budget.reserve_total, "#c0392b",
+                      _money(budget.reserve_total, cur)))
+    base = budget.compute_total + budget.data_total
+    split = {"compute": 0.0 if base == 0 else float(budget.compute_total / base * 100),
+             "data": 0.0 if base == 0 else float(budget.data_total / base * 100)}
+    return environment().get_template("audit.html.j2").render(
+        title=f"Audit report: {budget.run.slug}",
+        csp=CSP, snapshot=snapshot, budget=budget, policy=policy, currency=cur,
+        findings=findings, breakdown=bars(breakdown), split=split,
+        severity_bars=_severity_counts(findings),
+        cards=[_dataset_card(d, snapshot, findings, budget) for d in snapshot.scope()],
+        generated_at=_now(), version=__version__,
+    )
+
+
+def render_registry(snapshot: Snapshot, findings: list[Finding], policy: Policy) -> str:
+    by_category: dict[str, int] = {}
+    for d in snapshot.scope():
+        by_category[d.source_category] = by_category.get(d.source_category, 0) + 1
+    return environment().get_template("registry.html.j2").render(
+        title="Registry report", csp=CSP, snapshot=snapshot, policy=policy, findings=findings,
+        severity_bars=_severity_counts(findings),
+        category_bars=bars([(k, Decimal(v), "#16a085", str(v))
+                            for k, v in sorted(by_category.items())]),
+        cards=[_dataset_card(d, snapshot, findings, None) for d in snapshot.scope()],
+        generated_at=_now(), version=__version__,
+    )
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def write(path: Path, html: str) -> None:
+    path.write_text(html, encoding="utf-8")

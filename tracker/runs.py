@@ -1,0 +1,252 @@
+"""Training runs: their period, currency, intended use, compute plan, and what they draw."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from tracker import parse
+from tracker.catalog import find_dataset, public
+from tracker.compute import PRICINGS, catalogue
+from tracker.db.models import CostItem, Dataset, FlagWaiver, ManualFlag, RunDataset, TrainingRun
+from tracker.errors import InvalidValue, NotFound
+from tracker.money import parse_amount, parse_currency
+from tracker.policy import SEVERITIES
+from tracker.registry import Writer
+
+INTENDED_USES = ("commercial", "non_commercial", "research")
+RUN_STATUSES = ("planned", "running", "finished", "cancelled")
+LIST_COLUMNS = ("slug", "model_name", "period_start", "period_end", "currency", "intended_use",
+                "status")
+
+
+def find_run(session: Session, slug: str) -> TrainingRun:
+    run = session.exec(select(TrainingRun).where(TrainingRun.slug == slug)).first()
+    if run is None:
+        known = session.exec(select(TrainingRun.slug)).all()
+        raise NotFound(f"run: no training run {slug!r}{parse.suggest(slug, known)}")
+    return run
+
+
+def _percent(value: object, field: str) -> Decimal:
+    pct = parse_amount(value, field)
+    if pct > 100:
+        raise InvalidValue(field, value, "must be a percentage between 0 and 100")
+    return pct
+
+
+def create_run(writer: Writer, slug: str, *, model_name: str, start: object, end: object,
+               currency: str = "USD", intended_use: str = "commercial",
+               contingency: object = "0", provider: str = "", description: str = ""
+               ) -> TrainingRun:
+    slug = parse.slug(slug)
+    if writer.session.exec(select(TrainingRun.id).where(TrainingRun.slug == slug)).first():
+        raise InvalidValue("slug", slug, "a training run with this slug already exists")
+    period_start = parse.date(start, "start")
+    period_end = parse.date(end, "end")
+    parse.date_range(period_start, period_end, "end")
+    run = TrainingRun(
+        slug=slug, model_name=parse.name(model_name, "model"),
+        period_start=period_start, period_end=period_end,
+        currency=parse_currency(currency),
+        intended_use=parse.choice(intended_use, "use", INTENDED_USES),
+        contingency_pct=_percent(contingency, "contingency"),
+        provider=parse.text(provider, "provider", limit=300),
+        description=parse.text(description, "description"),
+    )
+    return writer.add(run, label=slug)
+
+
+# Compute options: (field, parser) — values are decimals unless noted.
+def _positive(value: object, field: str) -> Decimal:
+    return parse_amount(value, field, allow_zero=False)
+
+
+def _fraction(value: object, field: str) -> Decimal:
+    number = parse_amount(value, field)
+    if number > 1:
+        raise InvalidValue(field, value, "must be a fraction between 0 and 1")
+    return number
+
+
+def _scientific(value: object, field: str) -> Decimal:
+    """Large FLOP and token counts: plain digits or 3.8e25."""
+    text = str(value).strip().lower()
+    mantissa, _, exponent = text.partition("e")
+    if exponent and (not exponent.lstrip("+").isdigit() or len(exponent) > 3):
+        raise InvalidValue(field, value, "must be a number such as 3.8e25")
+    number = parse_amount(mantissa, field, allow_zero=False)
+    return number.scaleb(int(exponent or 0))
+
+
+COMPUTE_FIELDS: dict[str, Any] = {
+    "accelerator_count": parse.count,
+    "duration_hours": _positive,
+    "accelerator_hours": _positive,
+    "training_flops": _scientific,
+    "parameters": _scientific,
+    "training_tokens": _scientific,
+    "mfu": _fraction,
+    "peak_flops": _scientific,
+    "price_per_hour": _positive,
+    "hardware_value": _positive,
+    "amortization_years": _positive,
+    "interconnect_share": _fraction,
+    "tdp_kw": _positive,
+    "server_power_ratio": _positive,
+    "average_load": _fraction,
+    "pue": _positive,
+    "electricity_price": _positive,
+}
+
+
+def set_compute(writer: Writer, slug: str, values: Mapping[str, object]) -> bool:
+    """Set compute-plan fields; '' clears one. Days are turned into hours."""
+    run = find_run(writer.session, slug)
+    changes: dict[str, Any] = {}
+    days = values.get("duration_days")
+    if days not in (None, ""):
+        changes["duration_hours"] = _positive(days, "days") * 24
+    for field, parser in COMPUTE_FIELDS.items():
+        raw = values.get(field)
+        if raw is None:
+            continue
+        label = field.replace("_", "-")
+        changes[field] = None if raw == "" else parser(raw, label)
+    if values.get("pricing"):
+        changes["pricing"] = parse.choice(values["pricing"], "pricing", PRICINGS)
+    if values.get("accelerator"):
+        changes["accelerator"] = catalogue().get(str(values["accelerator"])).key
+    elif values.get("accelerator") == "":
+        changes["accelerator"] = None
+    if values.get("compute_currency"):
+        changes["compute_currency"] = parse_currency(str(values["compute_currency"]),
+                                                     "compute-currency")
+    return writer.update(run, changes, label=slug)
+
+
+def edit_run(writer: Writer, slug: str, values: Mapping[str, object]) -> bool:
+    run = find_run(writer.session, slug)
+    changes: dict[str, Any] = {}
+    if values.get("model_name"):
+        changes["model_name"] = parse.name(values["model_name"], "model")
+    if values.get("start"):
+        changes["period_start"] = parse.date(values["start"], "start")
+    if values.get("end"):
+        changes["period_end"] = parse.date(values["end"], "end")
+    if values.get("currency"):
+        changes["currency"] = parse_currency(str(values["currency"]))
+    if values.get("intended_use"):
+        changes["intended_use"] = parse.choice(values["intended_use"], "use", INTENDED_USES)
+    if values.get("contingency") not in (None, ""):
+        changes["contingency_pct"] = _percent(values["contingency"], "contingency")
+    if values.get("status"):
+        changes["status"] = parse.choice(values["status"], "status", RUN_STATUSES)
+    if values.get("provider") is not None:
+        changes["provider"] = parse.text(values["provider"], "provider", limit=300)
+    parse.date_range(changes.get("period_start", run.period_start),
+                     changes.get("period_end", run.period_end), "end")
+    return writer.update(run, changes, label=slug)
+
+
+def draw_dataset(writer: Writer, run_slug: str, dataset_slug: str, *, tokens: object = None,
+                 records: object = None, hours: object = None, share: object = None,
+                 epochs: object = None) -> RunDataset:
+    session = writer.session
+    run = find_run(session, run_slug)
+    dataset = find_dataset(session, dataset_slug)
+    values = {
+        "tokens": None if tokens in (None, "") else parse.count(tokens, "tokens"),
+        "records": None if records in (None, "") else parse.count(records, "records"),
+        "hours": None if hours in (None, "") else parse_amount(hours, "hours"),
+        "share": None if share in (None, "") else _fraction(share, "share"),
+        "epochs": Decimal(1) if epochs in (None, "") else _positive(epochs, "epochs"),
+    }
+    label = f"{run_slug} draws {dataset_slug}"
+    existing = session.exec(select(RunDataset).where(RunDataset.run_id == run.id,
+                                                     RunDataset.dataset_id == dataset.id)).first()
+    if existing is not None:
+        writer.update(existing, values, label)
+        return existing
+    return writer.add(RunDataset(run_id=run.id, dataset_id=dataset.id, **values),  # type: ignore[arg-type]
+                      label=label)
+
+
+def undraw_dataset(writer: Writer, run_slug: str, dataset_slug: str) -> None:
+    session = writer.session
+    run = find_run(session, run_slug)
+    dataset = find_dataset(session, dataset_slug)
+    row = session.exec(select(RunDataset).where(RunDataset.run_id == run.id,
+                                                RunDataset.dataset_id == dataset.id)).first()
+    if row is None:
+        raise NotFound(f"run: {run_slug!r} does not draw {dataset_slug!r}")
+    writer.delete(row, label=f"{run_slug} draws {dataset_slug}")
+
+
+def list_runs(session: Session) -> list[dict[str, Any]]:
+    return [public(r) for r in session.exec(select(TrainingRun).order_by(TrainingRun.slug))]
+
+
+def run_detail(session: Session, slug: str) -> dict[str, Any]:
+    run = find_run(session, slug)
+    draws = session.exec(select(RunDataset, Dataset.slug)
+                         .join(Dataset, col(Dataset.id) == RunDataset.dataset_id)
+                         .where(RunDataset.run_id == run.id).order_by(Dataset.slug)).all()
+    return {
+        **public(run),
+        "datasets": [{"dataset": slug_, **public(d, "run_id", "dataset_id")}
+                     for d, slug_ in draws],
+    }
+
+
+def remove_run(writer: Writer, slug: str) -> int:
+    session = writer.session
+    run = find_run(session, slug)
+    rows = [*session.exec(select(RunDataset).where(RunDataset.run_id == run.id)),
+            *session.exec(select(CostItem).where(CostItem.run_id == run.id)),
+            *session.exec(select(FlagWaiver).where(FlagWaiver.run_id == run.id))]
+    for row in rows:
+        writer.delete(row, label=f"{slug}: {row.__tablename__}")
+    writer.delete(run, label=slug)
+    return len(rows) + 1
+
+
+def add_manual_flag(writer: Writer, dataset_slug: str, *, code: str, severity: str, why: str,
+                    fix: str = "", on: object = None) -> ManualFlag:
+    dataset = find_dataset(writer.session, dataset_slug)
+    clean_code = parse.slug(code.strip().lower().replace(" ", "_"), "code")
+    row = ManualFlag(
+        dataset_id=dataset.id,  # type: ignore[arg-type]
+        code=clean_code,
+        severity=parse.choice(severity, "severity", SEVERITIES),
+        why=parse.name(why, "why") if why else "",
+        fix=parse.text(fix, "fix"),
+        raised_by=writer.actor,
+        raised_on=dt.date.today() if on in (None, "") else parse.date(on, "date"),
+    )
+    if not row.why:
+        raise InvalidValue("why", why, "must say what is wrong")
+    return writer.add(row, label=f"{dataset_slug}: {clean_code}")
+
+
+def waive(writer: Writer, dataset_slug: str, code: str, *, reason: str, run_slug: str | None,
+          expires: object = None, on: object = None) -> FlagWaiver:
+    session = writer.session
+    dataset = find_dataset(session, dataset_slug)
+    run = find_run(session, run_slug) if run_slug else None
+    granted = dt.date.today() if on in (None, "") else parse.date(on, "date")
+    expires_on = None if expires in (None, "") else parse.date(expires, "expires")
+    parse.date_range(granted, expires_on, "expires")
+    if not reason or not reason.strip():
+        raise InvalidValue("reason", reason or "", "a waiver needs a reason")
+    row = FlagWaiver(dataset_id=dataset.id, run_id=None if run is None else run.id,  # type: ignore[arg-type]
+                     code=parse.slug(code, "code"), reviewer=writer.actor,
+                     reason=parse.text(reason, "reason"), granted_on=granted,
+                     expires_on=expires_on)
+    return writer.add(row, label=f"{dataset_slug}: waive {code}")
+
+
