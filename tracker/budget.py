@@ -23,7 +23,7 @@ from tracker.compute import ComputeEstimate, with_overrides
 from tracker.compute import estimate as estimate_compute
 from tracker.errors import TrackerError
 from tracker.flags import Finding, counts, evaluate
-from tracker.money import decimal_text, to_minor_unit
+from tracker.money import Money, decimal_text, to_minor_unit
 from tracker.policy import Policy, Reserve
 from tracker.snapshot import DatasetFacts, Draw, RunFacts, Snapshot
 
@@ -54,6 +54,13 @@ class Line:
             "fx_as_of": None if self.fx_as_of is None else self.fx_as_of.isoformat(),
             "amount": decimal_text(self.amount),
         }
+
+
+def quantity(value: Decimal) -> str:
+    """Units for people: 4,500,000,000,000 rather than 4500000000000.0."""
+    if value == value.to_integral_value():
+        return f"{int(value):,}"
+    return f"{value.normalize():,f}"
 
 
 def _sum(amounts: Iterable[Decimal]) -> Decimal:
@@ -230,8 +237,8 @@ def _data_lines(ledger: _Ledger, d: DatasetFacts, draw: Draw) -> None:
             per_year = PERIODS_PER_YEAR[fee.period or "year"]
             amount = fee.amount * per_year * days / DAYS_PER_YEAR
             ledger.add("data", "recurring", d.slug,
-                       f"{decimal_text(fee.amount)} {fee.currency} per {fee.period} x "
-                       f"{days} days of the run / 365 x {per_year} per year, {party}",
+                       f"{Money(fee.amount, fee.currency)} per {fee.period} x {days} days "
+                       f"of the run / 365 x {per_year} per year, {party}",
                        amount, fee.currency)
         else:
             unit = fee.unit or "token"
@@ -243,7 +250,7 @@ def _data_lines(ledger: _Ledger, d: DatasetFacts, draw: Draw) -> None:
                     f"a quantity, or a --share and the dataset's size)")
             ledger.add("data", "per_unit", d.slug,
                        f"{decimal_text(fee.amount)} {fee.currency} per {unit} x "
-                       f"{decimal_text(units)} {unit}s, {party}", fee.amount * units,
+                       f"{quantity(units)} {unit}s, {party}", fee.amount * units,
                        fee.currency)
     for cost in d.costs:
         share = f" / {cost.split_runs} runs" if cost.split_runs > 1 else ""
@@ -255,18 +262,17 @@ def _data_lines(ledger: _Ledger, d: DatasetFacts, draw: Draw) -> None:
 def _reserve_amount(reserve: Reserve, d: DatasetFacts, draw: Draw, data_cost: Decimal,
                     run: RunFacts) -> tuple[Decimal, str, str]:
     if reserve.kind == "fixed":
-        return reserve.amount, reserve.currency, f"fixed {decimal_text(reserve.amount)} " \
-                                                 f"{reserve.currency}"
+        return reserve.amount, reserve.currency, f"fixed {Money(reserve.amount, reserve.currency)}"
     if reserve.kind == "percent":
         return (data_cost * reserve.percent / 100, run.currency,
                 f"{decimal_text(reserve.percent)}% of the dataset's data cost "
-                f"{decimal_text(data_cost)} {run.currency}")
+                f"{Money(data_cost, run.currency)}")
     units = units_drawn(d, draw, reserve.unit)
     if units is None:
         return Decimal(0), reserve.currency, (f"shadow licence: the {reserve.unit}s drawn are "
                                               "unknown, so nothing could be reserved")
     return (units * reserve.rate, reserve.currency,
-            f"shadow licence {decimal_text(units)} {reserve.unit}s x "
+            f"shadow licence {quantity(units)} {reserve.unit}s x "
             f"{decimal_text(reserve.rate)} {reserve.currency}")
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
@@ -56,14 +55,6 @@ def environment() -> Environment:
     return env
 
 
-@dataclass(frozen=True)
-class Bar:
-    label: str
-    value: Decimal
-    colour: str
-    shown: str
-
-
 def bars(items: Sequence[tuple[str, Decimal, str, str]]) -> list[dict[str, Any]]:
     """Horizontal bar geometry (percent widths) for an inline SVG chart."""
     top = max((v for _, v, _, _ in items), default=Decimal(0))
@@ -97,6 +88,12 @@ def _severity_counts(findings: list[Finding]) -> list[dict[str, Any]]:
     return bars([(s, n, c, str(int(n))) for s, n, c, _ in items])
 
 
+def _open_counts(findings: list[Finding]) -> list[str]:
+    counted = ((s, sum(1 for f in findings if f.severity == s and f.waiver is None))
+               for s in reversed(SEVERITIES))
+    return [f"{n} {s}" for s, n in counted if n]
+
+
 def render_audit(snapshot: Snapshot, budget: Budget, policy: Policy) -> str:
     cur = budget.currency
     findings = list(budget.findings)
@@ -115,7 +112,7 @@ def render_audit(snapshot: Snapshot, budget: Budget, policy: Policy) -> str:
         title=f"Audit report: {budget.run.slug}",
         csp=CSP, snapshot=snapshot, budget=budget, policy=policy, currency=cur,
         findings=findings, breakdown=bars(breakdown), split=split,
-        severity_bars=_severity_counts(findings),
+        severity_bars=_severity_counts(findings), open_counts=_open_counts(findings),
         cards=[_dataset_card(d, snapshot, findings, budget) for d in snapshot.scope()],
         generated_at=_now(), version=__version__,
     )
