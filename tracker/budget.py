@@ -139,11 +139,15 @@ class Budget:
                             ("risk_adjusted", self.risk_adjusted)):
             rows.append({"section": "total", "kind": name, "dataset": "", "description": "",
                          "original_amount": "", "original_currency": "", "fx_rate": "",
-                         "amount": decimal_text(value), "currency": self.currency})
+                         "amount": self.money_text(value), "currency": self.currency})
         return rows
 
+    def money_text(self, amount: Decimal) -> str:
+        """Exact text of a total, always to the minor unit ('0.00', not '0')."""
+        return decimal_text(to_minor_unit(amount, self.currency))
+
     def as_dict(self) -> dict[str, object]:
-        text = decimal_text
+        text = self.money_text
         return {
             "run": self.run.slug,
             "model": self.run.record.get("model_name"),
@@ -154,9 +158,9 @@ class Budget:
             "compute": None if self.compute is None else {
                 "pricing": self.compute.pricing,
                 "hours_basis": self.compute.hours_basis,
-                "accelerator_hours": text(self.compute.accelerator_hours),
+                "accelerator_hours": decimal_text(self.compute.accelerator_hours),
                 "training_flops": None if self.compute.training_flops is None
-                else text(self.compute.training_flops),
+                else decimal_text(self.compute.training_flops),
                 "assumptions": list(self.compute.assumptions),
             },
             "lines": [line.as_dict() for line in self.lines],
@@ -167,12 +171,12 @@ class Budget:
                 "data": text(self.data_total),
                 "data_by_kind": {k: text(v) for k, v in self.data_by_kind().items()},
                 "data_by_dataset": {k: text(v) for k, v in self.data_by_dataset().items()},
-                "contingency_pct": text(self.run.contingency_pct),
+                "contingency_pct": decimal_text(self.run.contingency_pct),
                 "contingency": text(self.contingency),
                 "estimate": text(self.estimate),
                 "reserves": text(self.reserve_total),
                 "risk_adjusted": text(self.risk_adjusted),
-                "data_share": text(self.data_share),
+                "data_share": decimal_text(self.data_share),
             },
             "approvable": self.approvable,
             "blockers": [f"{f.dataset}: {f.code}" for f in self.blockers],

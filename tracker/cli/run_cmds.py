@@ -286,12 +286,14 @@ def flag_add(app: App, dataset: str, code: str, severity: str, why: str, fix: st
 @click.option("--reason", required=True, help="Why the finding is accepted.")
 @click.option("--run", "run_slug", default=None, help="Only for this run [every run].")
 @click.option("--expires", default=None, help="Last day the waiver holds (YYYY-MM-DD).")
+@click.option("--date", "granted_on", default=None, help="When it was granted [today].")
 @pass_app
 def flag_waive(app: App, dataset: str, code: str, reason: str, run_slug: str | None,
-               expires: str | None) -> None:
+               expires: str | None, granted_on: str | None) -> None:
     """Waive finding CODE on DATASET; you (--as) are recorded as the reviewer."""
     with app.registry.writing(app.actor) as w:
-        runs.waive(w, dataset, code, reason=reason, run_slug=run_slug, expires=expires)
+        runs.waive(w, dataset, code, reason=reason, run_slug=run_slug, expires=expires,
+                   on=granted_on)
     done(f"waived {code} on {dataset}")
 
 

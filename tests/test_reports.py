@@ -1,0 +1,96 @@
+"""HTML reports: self-contained, escaped, and showing exactly the budget's numbers."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+from conftest import Tracker
+
+
+class _Scan(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.totals: dict[str, str] = {}
+        self.tags: set[str] = set()
+        self.urls: list[str] = []
+        self.ids: set[str] = set()
+        self.csp = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.add(tag)
+        values = dict(attrs)
+        if "data-total" in values:
+            self.totals[values["data-total"] or ""] = values.get("data-amount") or ""
+        for name in ("src", "href", "action", "srcset"):
+            if values.get(name):
+                self.urls.append(values[name] or "")
+        if tag == "meta" and values.get("http-equiv") == "Content-Security-Policy":
+            self.csp = values.get("content") or ""
+        if values.get("id"):
+            self.ids.add(values["id"] or "")
+
+
+def scan(path: Path) -> _Scan:
+    parser = _Scan()
+    parser.feed(path.read_text("utf-8"))
+    return parser
+
+
+def test_demo_writes_its_audit_report(tracker: Tracker, tmp_path: Path) -> None:
+    report = tmp_path / "demo-report.html"
+    result = tracker(["demo", "--report", str(report)])
+    assert f"audit report of frontier-run-1: {report}" in result.stderr
+    page = scan(report)
+    assert "script" not in page.tags and "iframe" not in page.tags
+    assert page.urls == []  # nothing to fetch: no links, images, stylesheets or scripts
+    html = report.read_text("utf-8")
+    assert "script-src 'none'" in page.csp and "default-src 'none'" in page.csp
+    assert "@media print" in html and "<svg" in html
+    budget = json.loads(tracker("budget frontier-run-1 --json").stdout)["totals"]
+    assert page.totals == {k: budget[k] for k in
+                           ("compute", "data", "estimate", "risk_adjusted", "data_share")}
+    datasets = json.loads(tracker("dataset list --json").stdout)
+    drawn = {d["slug"] for d in datasets} - {"pretraining-mix-v1"}
+    assert {f"dataset-{slug}" for slug in drawn} <= page.ids
+    digest = re.search(r'id="registry-digest">([0-9a-f]{64})<', html)
+    assert digest and digest.group(1) == tracker.digest()
+    assert "Not approvable while 3 blockers stand" in html
+
+
+def test_markup_in_names_renders_as_text(tracker: Tracker, tmp_path: Path) -> None:
+    hostile = "<script>alert(1)</script>"
+    tracker(["dataset", "add", "evil", "--name", hostile,
+             "--description", '<img src=x onerror="alert(2)"> & "quotes"',
+             "--personal-data", "no"])
+    tracker(["source", "add", "evil-src", "--name", "</td></tr><iframe src=//x>",
+             "--kind", "website"])
+    tracker("source link evil evil-src")
+    tracker(["flag", "add", "evil", "--code", "odd", "--severity", "info",
+             "--why", "<b>bold</b> claim"])
+    tracker("run create r --model '<svg onload=alert(3)>' --start 2024-01-01 --end 2024-12-31")
+    tracker("run add-dataset r evil")
+    for args in (["report", "audit", "r"], ["report", "registry"]):
+        out = tmp_path / f"{args[1]}.html"
+        tracker([*args, "-o", str(out)])
+        page = scan(out)
+        html = out.read_text("utf-8")
+        assert not {"script", "img", "iframe", "b"} & page.tags
+        assert page.urls == []
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+        assert "&lt;img src=x onerror=&#34;alert(2)&#34;&gt; &amp; &#34;quotes&#34;" in html
+        assert "&lt;/td&gt;&lt;/tr&gt;&lt;iframe" in html
+
+
+def test_registry_report_covers_every_dataset(tracker: Tracker, tmp_path: Path) -> None:
+    tracker("demo")
+    out = tmp_path / "registry.html"
+    tracker(["report", "registry", "-o", str(out)])
+    page = scan(out)
+    slugs = {d["slug"] for d in json.loads(tracker("dataset list --json").stdout)}
+    assert {f"dataset-{s}" for s in slugs} <= page.ids
+    flags = json.loads(tracker("flags --json").stdout)
+    assert {f["code"] for f in flags} >= {"conflicting_claims", "tdm_opt_out_ignored"}
+    assert all(f["code"] != "non_commercial" for f in flags)  # needs a commercial run
