@@ -41,6 +41,7 @@ class Dataset(SQLModel, table=True):
     acquired_to: dt.date | None = None
     status: str = Field(default="active", max_length=20)
     steward: str = Field(default="", max_length=300)
+    crawler: str = Field(default="", max_length=300)
 
 
 class Source(SQLModel, table=True):
@@ -212,6 +213,10 @@ class TrainingRun(SQLModel, table=True):
     average_load: Decimal | None = Field(default=None, sa_column=_decimal())
     pue: Decimal | None = Field(default=None, sa_column=_decimal())
     electricity_price: Decimal | None = Field(default=None, sa_column=_decimal())
+    # What the EU AI Act training-content summary asks beyond the datasets themselves.
+    tdm_measures: str = Field(default="", sa_type=Text)
+    illegal_content_measures: str = Field(default="", sa_type=Text)
+    other_processing: str = Field(default="", sa_type=Text)
 
 
 class RunDataset(SQLModel, table=True):
@@ -257,6 +262,34 @@ class ManualFlag(SQLModel, table=True):
     resolved_on: dt.date | None = None
 
 
+class Review(SQLModel, table=True):
+    """A compliance decision on a dataset's (or a run's) provenance record, as it then stood."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    dataset_id: int | None = Field(default=None, foreign_key="dataset.id", index=True)
+    run_id: int | None = Field(default=None, foreign_key="training_run.id", index=True)
+    decision: str = Field(max_length=20)
+    note: str = Field(default="", sa_type=Text)
+    conditions: str = Field(default="", sa_type=Text)
+    reviewer: str = Field(max_length=200)
+    reviewed_at: str = Field(max_length=40)
+    digest: str = Field(max_length=64)
+
+
+class CrawlDomain(SQLModel, table=True):
+    """Per-domain content of a crawl: what the EU summary's top-domain list is made from."""
+
+    __tablename__ = "crawl_domain"
+    __table_args__ = (UniqueConstraint("source_id", "domain"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: int = Field(foreign_key="source.id", index=True)
+    domain: str = Field(max_length=253)
+    content_bytes: int = Field(default=0, sa_type=BigInteger)
+    robots: str = Field(default="unknown", max_length=20)
+    tdm_reserved: str = Field(default="unknown", max_length=10)
+
+
 class AuditEvent(SQLModel, table=True):
     __tablename__ = "audit_event"
     __table_args__ = (Index("ix_audit_event_entity", "entity", "entity_id"),)
@@ -298,4 +331,5 @@ AUDITED: dict[str, type[SQLModel]] = {
     "run_dataset": RunDataset,
     "flag_waiver": FlagWaiver,
     "manual_flag": ManualFlag,
+    "review": Review,
 }

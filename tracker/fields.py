@@ -75,6 +75,8 @@ DATASET_FIELDS: tuple[FieldSpec, ...] = (
     optional("acquired_to", "End of the acquisition period (YYYY-MM-DD).", parse.date),
     choice_field("status", "Lifecycle status.", vocab.DATASET_STATUSES),
     text_field("steward", "Person or team accountable for it.", single_line=True),
+    text_field("crawler", "Crawler that collected it, for crawled data (name, user agent).",
+               single_line=True),
 )
 
 SOURCE_FIELDS: tuple[FieldSpec, ...] = (

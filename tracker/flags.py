@@ -11,18 +11,18 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from tracker.policy import SEVERITIES, Policy
+from tracker.provenance import Resolution, effective, resolve
 from tracker.snapshot import DatasetFacts, RunFacts, Snapshot, WaiverFacts
-from tracker.terms import Terms, expression_terms, strictest
+from tracker.terms import Terms
 
 CODES = (
     "license_missing", "license_unknown", "non_commercial", "no_derivatives", "share_alike",
     "conflicting_claims", "inherited_restriction", "agreement_expires", "consent_missing",
     "consent_withdrawn", "not_compensated", "scraped_without_permission", "tdm_opt_out_ignored",
     "transcribed_platform_content", "synthetic_restricted_model", "broker_no_chain_of_title",
+    "license_drift", "review_missing", "review_stale", "review_rejected",
+    "personal_data_unreviewed",
 )
-# Claims by those who relay a licence, and by those who grant it.
-RELAYS = ("hub", "aggregator", "repository")
-GRANTORS = ("authors", "contract", "reviewer")
 
 
 @dataclass(frozen=True)
@@ -69,23 +69,22 @@ class Finding:
 class Context:
     snapshot: Snapshot
     run: RunFacts | None
+    or_branch: str = "permissive"
 
-    def claim_terms(self, d: DatasetFacts) -> list[tuple[str, Terms]]:
-        return [(c.claimed_by, expression_terms(c.expression, self.snapshot.licenses))
-                for c in d.claims]
+    def resolution(self, d: DatasetFacts) -> Resolution:
+        return resolve(d, self.snapshot, self.or_branch)
 
     def terms(self, d: DatasetFacts) -> Terms | None:
-        found = self.claim_terms(d)
-        return strictest(t for _, t in found) if found else None
+        return self.resolution(d).terms
 
 
 Rule = Callable[[DatasetFacts, Context], Iterator[Raw]]
 
 
 def _naming(d: DatasetFacts, ctx: Context, has: Callable[[Terms], bool]) -> str:
-    """The claims that carry a term, as 'CC-BY-NC-4.0 (authors)'."""
-    return ", ".join(f"{c.expression} ({by})" for c, (by, t) in
-                     zip(d.claims, ctx.claim_terms(d), strict=True) if has(t))
+    """The current claims that carry a term, as 'CC-BY-NC-4.0 (authors)'."""
+    return ", ".join(f"{c.claim.expression} ({c.claim.claimed_by})"
+                     for c in ctx.resolution(d).claims if c.current and has(c.terms))
 
 
 def _claims(d: DatasetFacts, ctx: Context) -> Iterator[Raw]:
@@ -119,48 +118,53 @@ def _claims(d: DatasetFacts, ctx: Context) -> Iterator[Raw]:
 
 
 def _conflicts(d: DatasetFacts, ctx: Context) -> Iterator[Raw]:
-    found = ctx.claim_terms(d)
-    for claim, (relay, relayed) in zip(d.claims, found, strict=True):
-        if relay not in RELAYS:
-            continue
-        for other, (grantor, granted) in zip(d.claims, found, strict=True):
-            differences = granted.stricter_than(relayed) if grantor in GRANTORS else []
-            if differences:
-                yield Raw("conflicting_claims",
-                          f"The {relay} says {claim.expression} "
-                          f"({claim.evidence_url or 'no evidence URL'}, {claim.observed_on}) but "
-                          f"the {grantor} say {other.expression} "
-                          f"({other.evidence_url or 'no evidence URL'}, {other.observed_on}): "
-                          f"{'; '.join(differences)}.",
-                          f"Treat the {grantor}' licence as binding, or record evidence that "
-                          f"the {relay}'s licence was granted.")
-                return
+    resolution = ctx.resolution(d)
+    for relay, grant, differences in resolution.conflicts:
+        yield Raw("conflicting_claims",
+                  f"The {relay.claimed_by} says {relay.expression} "
+                  f"({relay.evidence_url or 'no evidence URL'}, {relay.observed_on}) but the "
+                  f"{grant.claimed_by} say {grant.expression} "
+                  f"({grant.evidence_url or 'no evidence URL'}, {grant.observed_on}): "
+                  f"{'; '.join(differences)}. Resolved as {resolution.expression}.",
+                  f"Treat the {grant.claimed_by}' licence as binding, or record evidence that "
+                  f"the {relay.claimed_by}'s licence was granted.")
+    for before, after in resolution.drift:
+        yield Raw("license_drift",
+                  f"The {after.claimed_by} said {before.expression} on {before.observed_on} "
+                  f"and {after.expression} on {after.observed_on}.",
+                  "Check which licence applied when the data was acquired.")
 
 
 def _inherited(d: DatasetFacts, ctx: Context) -> Iterator[Raw]:
-    own = ctx.terms(d) or Terms()
-    datasets = ctx.snapshot.datasets
-    seen = {d.id}
-    queue: list[tuple[int, tuple[str, ...]]] = [(p, (d.slug,)) for p, _ in d.parents]
-    while queue:
-        node, path = queue.pop(0)
-        if node in seen or node not in datasets:
-            continue
-        seen.add(node)
-        parent = datasets[node]
-        full = (*path, parent.slug)
-        terms = ctx.terms(parent)
-        if terms is not None:
-            stricter = terms.stricter_than(own)
-            if ctx.run is not None and not ctx.run.commercial:
-                stricter = [s for s in stricter if not s.startswith("commercial")]
-            if stricter:
-                yield Raw("inherited_restriction",
-                          f"Derived from {parent.slug} ({', '.join(terms.keys)}), which is "
-                          f"stricter: {'; '.join(stricter)}.",
-                          f"Record the inherited licence on {d.slug}, or show the derivation "
-                          "removed the restricted content.", full)
-        queue.extend((p, full) for p, _ in parent.parents)
+    commercial_run = ctx.run is not None and ctx.run.commercial
+    for item in effective(d, ctx.snapshot, ctx.or_branch).inherited:
+        path = item.path
+        via = " <- ".join(path)
+        restrictions = list(item.restrictions)
+        if commercial_run and any(r.startswith("commercial use no") for r in restrictions):
+            yield Raw("non_commercial",
+                      f"Derived from {item.ancestor} ({item.licence}), which forbids commercial "
+                      f"use, and the run is commercial: {via}.",
+                      f"Drop {d.slug} from the run, or license {item.ancestor} commercially.",
+                      path)
+            restrictions = [r for r in restrictions if not r.startswith("commercial use")]
+        if ctx.run is not None and not ctx.run.commercial:
+            restrictions = [r for r in restrictions if not r.startswith("commercial use")]
+        if restrictions:
+            yield Raw("inherited_restriction",
+                      f"Derived from {item.ancestor} ({item.licence}), which is stricter: "
+                      f"{'; '.join(restrictions)}. Path: {via}.",
+                      f"Record the inherited licence on {d.slug}, or show the derivation "
+                      "removed the restricted content.", path)
+        if item.consent is not None and item.consent.status == "withdrawn":
+            yield Raw("consent_withdrawn",
+                      f"Consent was withdrawn for ancestor {item.ancestor}: {via}.",
+                      "Remove the data derived from it, or record a new legal basis.", path)
+        if item.tdm_ignored:
+            yield Raw("tdm_opt_out_ignored",
+                      f"Ancestor {item.ancestor} was collected against the text-and-data-mining "
+                      f"reservation of {', '.join(item.tdm_ignored)}: {via}.",
+                      "Remove the content collected against the opt-out, or license it.", path)
 
 
 def _agreements(d: DatasetFacts, ctx: Context) -> Iterator[Raw]:
@@ -250,7 +254,7 @@ def evaluate(snapshot: Snapshot, policy: Policy, *, today: dt.date | None = None
              ) -> list[Finding]:
     """Findings for every dataset in scope, most severe first."""
     day = today or dt.date.today()
-    ctx = Context(snapshot, snapshot.run)
+    ctx = Context(snapshot, snapshot.run, policy.or_branch)
     findings: list[Finding] = []
     for d in snapshot.scope():
         for rule in RULES:

@@ -38,6 +38,11 @@ class Policy:
     rules: dict[str, Rule]
     waived_flags_keep_reserve: bool = True
     source: str = "default policy"
+    # Which branch of an SPDX OR the organisation takes: the permissive one it may choose.
+    or_branch: str = "permissive"
+    reviewer_must_differ: bool = False
+    review_max_age_days: int | None = None
+    fail_on: str = "blocker"
     extra: dict[str, Any] = field(default_factory=dict)
 
     def severity(self, code: str, fallback: str = "warning") -> str:
@@ -95,7 +100,22 @@ def parse_policy(text: str, source: str) -> Policy:
         rules[code] = Rule(severity, None if reserve is None else _reserve(reserve,
                                                                            f"{where}.reserve"))
     options = data.get("policy", {})
-    return Policy(rules, bool(options.get("waived_flags_keep_reserve", True)), source, options)
+    or_branch = options.get("or_branch", "permissive")
+    if or_branch not in ("permissive", "strictest"):
+        raise TrackerError(f"policy {source}: policy.or_branch: must be permissive or strictest "
+                           f"({or_branch!r})")
+    fail_on = options.get("fail_on", "blocker")
+    if fail_on not in SEVERITIES:
+        raise TrackerError(f"policy {source}: policy.fail_on: must be one of "
+                           f"{', '.join(SEVERITIES)} ({fail_on!r})")
+    reviews = data.get("reviews", {})
+    max_age = reviews.get("max_age_days")
+    if max_age is not None and (not isinstance(max_age, int) or max_age < 1):
+        raise TrackerError(f"policy {source}: reviews.max_age_days: must be a whole number of "
+                           f"days ({max_age!r})")
+    return Policy(rules, bool(options.get("waived_flags_keep_reserve", True)), source,
+                  or_branch, bool(reviews.get("reviewer_must_differ", False)), max_age, fail_on,
+                  options)
 
 
 def default_policy_text() -> str:

@@ -19,7 +19,7 @@ from license_expression import (
     Licensing,
 )
 
-from tracker.snapshot import LicenseFacts
+from tracker.snapshot import ClaimFacts, LicenseFacts
 
 # Strictness order, most permissive first.
 COMMERCIAL = ("yes", "unknown", "no")
@@ -50,6 +50,15 @@ class Terms:
             if getattr(self, flag) and not getattr(other, flag):
                 found.append(flag.replace("_", "-"))
         return found
+
+
+def current_claims(claims: Iterable[ClaimFacts]) -> list[ClaimFacts]:
+    """The latest claim of each claimant, in claim order; earlier ones are licence drift."""
+    latest: dict[str, ClaimFacts] = {}
+    for claim in sorted(claims, key=lambda c: c.observed_on):
+        latest.pop(claim.claimed_by, None)
+        latest[claim.claimed_by] = claim
+    return list(latest.values())
 
 
 def _of(lic: LicenseFacts | None, key: str) -> Terms:
@@ -86,7 +95,13 @@ def _licensing() -> Licensing:
     return Licensing()
 
 
-def expression_terms(expression: str, licenses: Mapping[str, LicenseFacts]) -> Terms:
+OR_BRANCHES = ("permissive", "strictest")
+
+
+def expression_terms(expression: str, licenses: Mapping[str, LicenseFacts],
+                     or_branch: str = "permissive") -> Terms:
+    """Terms of an expression; `or_branch` says which branch of an OR the licensee takes."""
+
     def walk(node: object) -> Terms:
         if isinstance(node, LicenseWithExceptionSymbol):
             key = node.license_symbol.key
@@ -96,7 +111,10 @@ def expression_terms(expression: str, licenses: Mapping[str, LicenseFacts]) -> T
         if isinstance(node, AND):
             return strictest(walk(a) for a in node.args)
         if isinstance(node, OR):
-            return min((walk(a) for a in node.args), key=_score)
+            branches = [walk(a) for a in node.args]
+            if or_branch == "strictest":
+                return strictest(branches)
+            return min(branches, key=_score)
         raise ValueError(f"unexpected licence expression node {node!r}")
 
     return walk(_licensing().parse(expression))

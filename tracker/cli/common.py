@@ -72,6 +72,11 @@ class TrackerGroup(click.Group):
             raise
         except KeyboardInterrupt:
             raise click.Abort() from None
+        except BrokenPipeError:
+            # The reader (head, less) left: stop quietly, as Unix tools do.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise click.exceptions.Exit(1) from None
         except Exception as exc:  # a bug: still one line, the trace on request
             if os.environ.get("TRACKER_DEBUG"):
                 raise
