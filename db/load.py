@@ -23,6 +23,7 @@ from tracker.db.models import (
     LicenseClaim,
     Lineage,
     ManualFlag,
+    Review,
     RunDataset,
     Source,
     TrainingRun,
@@ -38,6 +39,7 @@ from tracker.snapshot import (
     FeeFacts,
     LicenseFacts,
     ManualFlagFacts,
+    ReviewFacts,
     RunFacts,
     Snapshot,
     SourceFacts,
@@ -161,6 +163,20 @@ def _flags(session: Session, ids: set[int] | None
     return waivers, manual
 
 
+def _reviews(session: Session, ids: set[int] | None, run_id: int | None
+             ) -> tuple[dict[int, ReviewFacts], ReviewFacts | None]:
+    latest: dict[int, ReviewFacts] = {}
+    run_review = None
+    for r in session.exec(select(Review).order_by(Review.id)):
+        facts = ReviewFacts(r.decision, r.reviewer, r.reviewed_at, r.digest, r.note,
+                            r.conditions)
+        if r.dataset_id is not None and (ids is None or r.dataset_id in ids):
+            latest[r.dataset_id] = facts
+        elif r.run_id is not None and r.run_id == run_id:
+            run_review = facts
+    return latest, run_review
+
+
 def _edges(session: Session) -> list[tuple[int, int, str]]:
     return [(c, p, r) for c, p, r in
             session.exec(select(Lineage.child_id, Lineage.parent_id, Lineage.relation))]
@@ -183,8 +199,9 @@ def load_run(session: Session, run: TrainingRun, *, digest: str = "") -> Snapsho
     waivers, manual = _flags(session, ids)
     datasets = _datasets(session, ids, edges)
     in_scope = tuple(sorted(draws, key=lambda i: datasets[i].slug))
+    reviews, run_review = _reviews(session, ids, run_id)
     return Snapshot(datasets, in_scope, licenses, rates, waivers, manual, facts, digest,
-                    dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+                    dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), reviews, run_review)
 
 
 def load_registry(session: Session, *, digest: str = "") -> Snapshot:
@@ -193,5 +210,6 @@ def load_registry(session: Session, *, digest: str = "") -> Snapshot:
     waivers, manual = _flags(session, None)
     datasets = _datasets(session, None, edges)
     in_scope = tuple(sorted(datasets, key=lambda i: datasets[i].slug))
+    reviews, _ = _reviews(session, None, None)
     return Snapshot(datasets, in_scope, licenses, rates, waivers, manual, None, digest,
-                    dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+                    dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), reviews)

@@ -14,6 +14,11 @@ def budget(tracker: Tracker, run: str = "r1", *extra: str) -> dict:
     return json.loads(tracker(["budget", run, "--json", *extra]).stdout)
 
 
+def codes(data: dict) -> list[str]:
+    """Finding codes other than the review reminders every unreviewed dataset gets."""
+    return [f["code"] for f in data["findings"] if f["code"] != "review_missing"]
+
+
 @pytest.fixture
 def run(tracker: Tracker) -> Tracker:
     """A commercial run over the second half of 2024, reporting in USD."""
@@ -127,7 +132,7 @@ def test_fee_outside_the_run_period(run: Tracker) -> None:
     run("run add-dataset r1 old")
     data = budget(run)
     assert data["totals"]["data_by_kind"]["recurring"] == "0.00"
-    assert [f["code"] for f in data["findings"]] == ["agreement_expires"]
+    assert codes(data) == ["agreement_expires"]
 
 
 def test_zero_cost_open_data(run: Tracker) -> None:
@@ -136,7 +141,7 @@ def test_zero_cost_open_data(run: Tracker) -> None:
     run("run add-dataset r1 wiki --tokens 1000")
     data = budget(run)
     assert data["totals"]["data"] == "0.00" and data["approvable"] is True
-    assert [f["code"] for f in data["findings"]] == ["share_alike"]
+    assert codes(data) == ["share_alike"]
 
 
 def test_missing_exchange_rate_names_the_pair(run: Tracker) -> None:

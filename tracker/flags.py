@@ -70,6 +70,8 @@ class Context:
     snapshot: Snapshot
     run: RunFacts | None
     or_branch: str = "permissive"
+    policy: Policy | None = None
+    today: dt.date | None = None
 
     def resolution(self, d: DatasetFacts) -> Resolution:
         return resolve(d, self.snapshot, self.or_branch)
@@ -234,7 +236,37 @@ def _collection(d: DatasetFacts, ctx: Context) -> Iterator[Raw]:
                       "from.", "Obtain the chain of title (who licensed what to the broker).")
 
 
-RULES: tuple[Rule, ...] = (_claims, _conflicts, _inherited, _agreements, _consent, _collection)
+def _review(d: DatasetFacts, ctx: Context) -> Iterator[Raw]:
+    from tracker.reviews import dataset_status
+
+    if ctx.policy is None:
+        return
+    st = dataset_status(d, ctx.snapshot, ctx.policy, ctx.today)
+    review = st.review
+    if st.state == "missing":
+        yield Raw("review_missing", "No compliance review is recorded.",
+                  f"Review it: tracker review {d.slug} --decision approved|conditional|"
+                  "rejected|needs_info --note ...")
+    elif st.state == "stale" and review is not None:
+        yield Raw("review_stale",
+                  f"{review.decision} by {review.reviewer} at {review.reviewed_at}, but "
+                  f"{st.why}.", f"Review it again: tracker review {d.slug} ...")
+    elif review is not None and review.decision == "rejected":
+        yield Raw("review_rejected",
+                  f"Rejected by {review.reviewer} at {review.reviewed_at}: {review.note}",
+                  "Fix what the review found and ask for a new review, or drop the dataset.")
+    elif review is not None and review.decision == "needs_info":
+        yield Raw("review_missing",
+                  f"{review.reviewer} asked for more information at {review.reviewed_at}: "
+                  f"{review.note}", "Record the missing facts and ask for a new review.")
+    if d.personal_data == "yes" and not st.accepted:
+        yield Raw("personal_data_unreviewed",
+                  "The dataset holds personal data and no current review accepts it.",
+                  "Have the data-protection review approve it (tracker review).")
+
+
+RULES: tuple[Rule, ...] = (_claims, _conflicts, _inherited, _agreements, _consent, _collection,
+                           _review)
 
 
 def _waiver(snapshot: Snapshot, d: DatasetFacts, code: str, run: RunFacts | None,
@@ -254,7 +286,7 @@ def evaluate(snapshot: Snapshot, policy: Policy, *, today: dt.date | None = None
              ) -> list[Finding]:
     """Findings for every dataset in scope, most severe first."""
     day = today or dt.date.today()
-    ctx = Context(snapshot, snapshot.run, policy.or_branch)
+    ctx = Context(snapshot, snapshot.run, policy.or_branch, policy, day)
     findings: list[Finding] = []
     for d in snapshot.scope():
         for rule in RULES:

@@ -144,6 +144,16 @@ class ManualFlagFacts:
 
 
 @dataclass(frozen=True)
+class ReviewFacts:
+    decision: str
+    reviewer: str
+    reviewed_at: str
+    digest: str
+    note: str
+    conditions: str
+
+
+@dataclass(frozen=True)
 class RunFacts:
     id: int
     slug: str
@@ -175,6 +185,8 @@ class Snapshot:
     run: RunFacts | None = None
     digest: str = ""
     generated_at: str = ""
+    reviews: dict[int, ReviewFacts] = field(default_factory=dict)  # latest per dataset id
+    run_review: ReviewFacts | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def scope(self) -> list[DatasetFacts]:

@@ -186,15 +186,40 @@ def lineage_remove(app: App, child: str, parent: str) -> None:
 
 @lineage_group.command("show")
 @click.argument("dataset")
+@click.option("--effective", is_flag=True,
+              help="Also give the terms inherited from every ancestor, each with its path.")
 @output_options(csv_ok=False)
 @pass_app
-def lineage_show(app: App, dataset: str, as_json: bool) -> None:
+def lineage_show(app: App, dataset: str, effective: bool, as_json: bool) -> None:
     """Draw DATASET's ancestors and descendants."""
+    from tracker.cli.license_cmds import resolution_view, terms_line
+
     with app.registry.reading() as session:
         data = lineage.neighbourhood(session, dataset)
+        if effective:
+            from tracker.provenance import effective as effective_terms
+            from tracker.provenance import resolve
+            from tracker.reporting import registry_snapshot
+
+            snapshot = registry_snapshot(session)
+            facts = next(d for d in snapshot.datasets.values() if d.slug == dataset)
+            view = resolution_view(resolve(facts, snapshot), effective_terms(facts, snapshot))
+            data["effective"] = {k: view[k] for k in ("resolved", "terms", "inherited",
+                                                      "effective_terms")}
     if as_json:
         print_json(data)
         return
+    if effective:
+        eff = data["effective"]
+        click.echo(f"{dataset}: own licence {eff['resolved'] or 'none claimed'} "
+                   f"({terms_line(eff['terms'])})")
+        click.echo(f"effective terms: {terms_line(eff['effective_terms'])}")
+        for item in eff["inherited"]:
+            reasons = list(item["restrictions"]) + [f"TDM opt-out of {s} not honoured"
+                                                    for s in item["tdm_ignored"]]
+            click.echo(f"  inherits from {' <- '.join(item['path'])} ({item['license']}): "
+                       f"{'; '.join(reasons)}")
+        click.echo("")
     click.echo(dataset)
     for line in lineage.render_tree(data["ancestors"], "derived from"):
         click.echo(line)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from tracker import catalog, claims, licenses, vocab
@@ -111,6 +113,109 @@ def license_claims(app: App, dataset: str, as_json: bool, as_csv: bool) -> None:
         rows = claims.claims_of(session, catalog.find_dataset(session, dataset))
     emit_rows(rows, ("observed_on", "license", "claimed_by", "evidence_url"),
               as_json=as_json, as_csv=as_csv)
+
+
+@license_group.command("resolve")
+@click.argument("dataset")
+@click.option("--policy", "policy_file", default=None,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Policy file (TOML): how OR is read [the packaged default].")
+@output_options(csv_ok=False)
+@pass_app
+def license_resolve(app: App, dataset: str, policy_file: Path | None, as_json: bool) -> None:
+    """Which licence governs DATASET: its claims, the resolution, conflicts, and why.
+
+    The latest claim of each claimant counts (earlier ones are drift); across them the
+    strictest value of each term wins. Restrictions inherited through lineage follow.
+    """
+    from tracker.policy import load_policy
+    from tracker.provenance import effective, resolve
+    from tracker.reporting import registry_snapshot
+
+    policy = load_policy(policy_file)
+    with app.registry.reading() as session:
+        snapshot = registry_snapshot(session)
+        facts = snapshot.datasets[catalog.find_dataset(session, dataset).id]  # type: ignore[index]
+    resolution = resolve(facts, snapshot, policy.or_branch)
+    eff = effective(facts, snapshot, policy.or_branch)
+    data = resolution_view(resolution, eff)
+    if as_json:
+        print_json(data)
+        return
+    click.echo(f"{dataset}: {data['resolved'] or 'no licence claimed'}")
+    if data["terms"]:
+        click.echo(f"  terms: {terms_line(data['terms'])}")
+    click.echo(f"  why: {data['why']}")
+    click.echo("\nCLAIMS (oldest first)")
+    for c in data["claims"]:
+        mark = "current" if c["current"] else "superseded"
+        click.echo(f"  - {c['observed_on']} {c['claimed_by']}: {c['license']} ({mark}; "
+                   f"{terms_line(c['terms'])})")
+    for c in data["conflicts"]:
+        click.echo(f"CONFLICT: {c['relay']} vs {c['grantor']}: {'; '.join(c['differences'])}")
+    for d in data["drift"]:
+        click.echo(f"DRIFT: {d['claimed_by']}: {d['from']} ({d['from_date']}) -> {d['to']} "
+                   f"({d['to_date']})")
+    if data["inherited"]:
+        click.echo("\nINHERITED THROUGH LINEAGE")
+        for i in data["inherited"]:
+            click.echo(f"  - {' <- '.join(i['path'])}: {i['license']}: "
+                       f"{'; '.join(i['restrictions']) or 'consent/TDM'}")
+        click.echo(f"  effective terms: {terms_line(data['effective_terms'])}")
+
+
+def terms_line(terms: dict[str, object] | None) -> str:
+    if not terms:
+        return "unknown"
+    flags = [k.replace("_", "-") for k in ("attribution", "share_alike", "no_derivatives",
+                                           "restricts_models", "restricts_outputs", "unknown")
+             if terms.get(k)]
+    return (f"commercial use {terms['commercial_use']}, AI training {terms['ai_training']}"
+            + (f", {', '.join(flags)}" if flags else ""))
+
+
+def resolution_view(resolution: object, eff: object) -> dict[str, object]:
+    from dataclasses import asdict
+
+    from tracker.provenance import Effective, Resolution
+
+    assert isinstance(resolution, Resolution) and isinstance(eff, Effective)
+
+    def terms(t: object) -> dict[str, object] | None:
+        return None if t is None else {k: v for k, v in asdict(t).items() if k != "keys"}
+
+    current = [c for c in resolution.claims if c.current]
+    if resolution.terms is None:
+        why = "no licence claim is recorded"
+    elif len(current) == 1:
+        why = f"the only current claim, by the {current[0].claim.claimed_by}"
+    elif resolution.resolved_by:
+        by = ", ".join(c.claimed_by for c in resolution.resolved_by)
+        why = (f"{len(current)} current claims; the strictest term of each wins, which is the "
+               f"licence claimed by the {by}")
+    else:
+        why = (f"{len(current)} current claims and none is strictest on every term: all "
+               "apply together")
+    return {
+        "dataset": resolution.dataset,
+        "resolved": resolution.expression,
+        "terms": terms(resolution.terms),
+        "why": why,
+        "claims": [{"license": c.claim.expression, "claimed_by": c.claim.claimed_by,
+                    "observed_on": c.claim.observed_on.isoformat(),
+                    "evidence_url": c.claim.evidence_url, "current": c.current,
+                    "terms": terms(c.terms)} for c in resolution.claims],
+        "conflicts": [{"relay": f"{a.expression} ({a.claimed_by})",
+                       "grantor": f"{b.expression} ({b.claimed_by})",
+                       "differences": list(diff)} for a, b, diff in resolution.conflicts],
+        "drift": [{"claimed_by": b.claimed_by, "from": a.expression,
+                   "from_date": a.observed_on.isoformat(), "to": b.expression,
+                   "to_date": b.observed_on.isoformat()} for a, b in resolution.drift],
+        "inherited": [{"ancestor": i.ancestor, "path": list(i.path), "license": i.licence,
+                       "restrictions": list(i.restrictions),
+                       "tdm_ignored": list(i.tdm_ignored)} for i in eff.inherited],
+        "effective_terms": terms(eff.terms),
+    }
 
 
 COMMANDS = [license_group]

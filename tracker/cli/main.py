@@ -13,6 +13,7 @@ from tracker.cli import (
     license_cmds,
     log_cmds,
     report_cmds,
+    review_cmds,
     run_cmds,
 )
 from tracker.cli.common import App, TrackerGroup
@@ -40,8 +41,8 @@ def cli(ctx: click.Context, db: str | None, actor: str | None) -> None:
     ctx.call_on_close(app.close)
 
 
-for module in (db_cmds, catalog_cmds, license_cmds, ledger_cmds, run_cmds, report_cmds,
-               log_cmds, demo_cmds):
+for module in (db_cmds, catalog_cmds, license_cmds, ledger_cmds, run_cmds, review_cmds,
+               report_cmds, log_cmds, demo_cmds):
     for command in module.COMMANDS:
         cli.add_command(command)
 

@@ -5,10 +5,8 @@ Revises: 0002
 Create Date: 2026-11-29 05:10:35.130953
 """
 
-from alembic import op
 import sqlalchemy as sa
-import tracker.db.types
-
+from alembic import op
 
 revision = '0003'
 down_revision = '0002'

@@ -1,0 +1,159 @@
+"""tracker review | check: compliance sign-off and the CI gate."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import click
+
+from tracker.cli.common import App, done, emit_rows, output_options, pass_app, print_json
+from tracker.cli.run_cmds import as_of_option, parse_as_of, policy_option
+from tracker.policy import SEVERITIES
+
+
+class ReviewGroup(click.Group):
+    """`tracker review DATASET ...` records a review; `queue` and `history` are subcommands."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("-h", "--help"):
+            args = ["record", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group("review", cls=ReviewGroup)
+def review_group() -> None:
+    """Compliance reviews. `tracker review DATASET --decision ... --note ...` signs off a
+    dataset (or `--run RUN`) as its record now stands; any later change makes the review
+    stale. `tracker review queue` lists what needs review; `tracker review history` the past."""
+
+
+@review_group.command("record")
+@click.argument("dataset", required=False)
+@click.option("--run", "run_slug", default=None, help="Review a training run instead.")
+@click.option("--decision", required=True, metavar="|".join(("approved", "conditional",
+                                                               "rejected", "needs_info")),
+              help="The decision.")
+@click.option("--note", required=True, help="What was checked and why this decision.")
+@click.option("--conditions", default="", help="Conditions of a conditional approval.")
+@policy_option
+@pass_app
+def review_record(app: App, dataset: str | None, run_slug: str | None, decision: str,
+                  note: str, conditions: str, policy_file: Path | None) -> None:
+    """Record a review of DATASET (or --run RUN), with a digest of the record reviewed."""
+    from tracker.catalog import find_dataset
+    from tracker.db.load import load_run
+    from tracker.policy import load_policy
+    from tracker.reporting import registry_snapshot
+    from tracker.reviews import record_digest, record_review, run_digest
+    from tracker.runs import find_run
+
+    if (dataset is None) == (run_slug is None):
+        raise click.UsageError("give a DATASET or --run RUN")
+    policy = load_policy(policy_file)
+    with app.registry.writing(app.actor) as w:
+        if dataset is not None:
+            row = find_dataset(w.session, dataset)
+            snapshot = registry_snapshot(w.session)
+            digest = record_digest(snapshot.datasets[row.id], snapshot)  # type: ignore[index]
+            record_review(w, digest=digest, decision=decision, note=note,
+                          conditions=conditions, dataset_id=row.id, run_id=None, label=dataset,
+                          policy=policy)
+        else:
+            run = find_run(w.session, run_slug)  # type: ignore[arg-type]
+            digest = run_digest(load_run(w.session, run))
+            record_review(w, digest=digest, decision=decision, note=note,
+                          conditions=conditions, dataset_id=None, run_id=run.id,
+                          label=f"run {run_slug}", policy=policy)
+    done(f"{decision}: {dataset or 'run ' + str(run_slug)} (record digest {digest[:12]})")
+
+
+@review_group.command("queue")
+@click.option("--currency", default="USD", show_default=True,
+              help="Currency to compare costs in.")
+@policy_option
+@as_of_option
+@output_options()
+@pass_app
+def review_queue(app: App, currency: str, policy_file: Path | None, as_of: str | None,
+                 as_json: bool, as_csv: bool) -> None:
+    """Datasets needing review (never reviewed, stale, sent back): most severe, costliest first."""
+    from tracker.flags import evaluate
+    from tracker.money import parse_currency
+    from tracker.policy import load_policy
+    from tracker.reporting import registry_snapshot
+    from tracker.reviews import queue
+
+    policy = load_policy(policy_file)
+    day = parse_as_of(as_of)
+    with app.registry.reading() as session:
+        snapshot = registry_snapshot(session)
+    rows = queue(snapshot, policy, evaluate(snapshot, policy, today=day),
+                 parse_currency(currency), day)
+    emit_rows(rows, ("dataset", "status", "worst_finding", "findings", "annual_cost",
+                     "currency", "last_review"), as_json=as_json, as_csv=as_csv)
+
+
+@review_group.command("history")
+@click.argument("dataset", required=False)
+@click.option("--run", "run_slug", default=None, help="Reviews of this run.")
+@output_options()
+@pass_app
+def review_history(app: App, dataset: str | None, run_slug: str | None, as_json: bool,
+                   as_csv: bool) -> None:
+    """Past reviews (of DATASET, --run RUN, or all), oldest first."""
+    from tracker.reviews import history
+
+    with app.registry.reading() as session:
+        rows = history(session, dataset, run_slug)
+    emit_rows(rows, ("reviewed_at", "dataset", "run", "decision", "reviewer", "note"),
+              as_json=as_json, as_csv=as_csv)
+
+
+@click.command("check")
+@click.argument("run")
+@policy_option
+@click.option("--fail-on", default=None, metavar="|".join(SEVERITIES[1:]),
+              help="Lowest severity that fails the check [policy's fail_on: blocker].")
+@as_of_option
+@output_options(csv_ok=False)
+@pass_app
+def check_cmd(app: App, run: str, policy_file: Path | None, fail_on: str | None,
+              as_of: str | None, as_json: bool) -> None:
+    """CI gate: exit 0 when RUN is clear, 3 with the findings at or above --fail-on.
+
+    Waived findings do not fail the check. Use it in a pipeline before training starts.
+    """
+    from tracker import parse
+    from tracker.flags import evaluate
+    from tracker.policy import load_policy
+    from tracker.reporting import run_snapshot
+
+    policy = load_policy(policy_file)
+    level = parse.choice(fail_on, "fail-on", SEVERITIES) if fail_on else policy.fail_on
+    with app.registry.reading() as session:
+        snapshot = run_snapshot(session, run)
+    findings = evaluate(snapshot, policy, today=parse_as_of(as_of))
+    failing = [f for f in findings if f.waiver is None
+               and SEVERITIES.index(f.severity) >= SEVERITIES.index(level)]
+    result: dict[str, Any] = {
+        "run": run, "fail_on": level, "passed": not failing,
+        "checked_on": (parse_as_of(as_of) or dt.date.today()).isoformat(),
+        "policy": policy.source,
+        "failing": [f.as_dict() for f in failing],
+        "waived": [f.as_dict() for f in findings if f.waiver is not None],
+    }
+    if as_json:
+        print_json(result)
+    else:
+        for f in failing:
+            click.echo(f"{f.severity.upper():8} {f.dataset}: {f.code}: {f.why}")
+    if failing:
+        click.echo(f"check failed: {len(failing)} finding(s) at or above {level} in {run}",
+                   err=True)
+        raise click.exceptions.Exit(3)
+    click.echo(f"check passed: no unwaived finding at or above {level} in {run}", err=True)
+
+
+COMMANDS = [review_group, check_cmd]

@@ -1,0 +1,198 @@
+"""Compliance reviews: a decision on a provenance record as it stood, and when it went stale.
+
+A review stores a digest of what was reviewed (the dataset's row, claims,
+fees, costs, consent, sources and lineage edges); any later change to those
+makes the digest differ and the review stale, so a forged or outdated
+approval cannot pass for a current one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import or_
+from sqlmodel import Session, col, select
+
+from tracker import parse
+from tracker.catalog import find_dataset
+from tracker.db.models import AuditEvent, Dataset, Review, TrainingRun
+from tracker.errors import InvalidValue, TrackerError
+from tracker.policy import SEVERITIES, Policy
+from tracker.records import canonical_json, jsonable, sha256_text
+from tracker.registry import Writer
+from tracker.snapshot import DatasetFacts, ReviewFacts, Snapshot
+
+DECISIONS = ("approved", "conditional", "rejected", "needs_info")
+ACCEPTING = ("approved", "conditional")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return jsonable(value)
+
+
+def record_digest(d: DatasetFacts, snapshot: Snapshot) -> str:
+    """SHA-256 of everything a reviewer of this dataset looked at."""
+    body = {
+        "record": d.record,
+        "claims": [asdict(c) for c in d.claims],
+        "fees": [asdict(f) for f in d.fees],
+        "costs": [asdict(c) for c in d.costs],
+        "consent": [asdict(c) for c in d.consent],
+        "sources": [asdict(s) for s in d.sources],
+        "parents": sorted((snapshot.datasets[p].slug if p in snapshot.datasets else str(p), rel)
+                          for p, rel in d.parents),
+    }
+    return sha256_text(canonical_json(_plain(body)))
+
+
+def run_digest(snapshot: Snapshot) -> str:
+    run = snapshot.run
+    if run is None:
+        raise TrackerError("review: no run in this snapshot")
+    body = {
+        "run": run.record,
+        "draws": {snapshot.datasets[i].slug: asdict(draw) for i, draw in run.draws.items()},
+        "datasets": {d.slug: record_digest(d, snapshot) for d in snapshot.scope()},
+    }
+    return sha256_text(canonical_json(_plain(body)))
+
+
+@dataclass(frozen=True)
+class Status:
+    state: str  # missing | current | stale
+    review: ReviewFacts | None
+    why: str = ""
+
+    @property
+    def accepted(self) -> bool:
+        return self.state == "current" and self.review is not None \
+            and self.review.decision in ACCEPTING
+
+
+def status(review: ReviewFacts | None, digest: str, policy: Policy,
+           today: dt.date | None = None) -> Status:
+    if review is None:
+        return Status("missing", None, "never reviewed")
+    if review.digest != digest:
+        return Status("stale", review, "the record changed after the review")
+    if policy.review_max_age_days is not None:
+        reviewed = dt.datetime.fromisoformat(review.reviewed_at).date()
+        age = ((today or dt.date.today()) - reviewed).days
+        if age > policy.review_max_age_days:
+            return Status("stale", review, f"the review is {age} days old "
+                                           f"(policy: {policy.review_max_age_days})")
+    return Status("current", review)
+
+
+def dataset_status(d: DatasetFacts, snapshot: Snapshot, policy: Policy,
+                   today: dt.date | None = None) -> Status:
+    return status(snapshot.reviews.get(d.id), record_digest(d, snapshot), policy, today)
+
+
+def last_changed_by(session: Session, dataset_id: int) -> str | None:
+    """Who last changed the dataset's record, from the audit log."""
+    patterns = [f'%"{key}":{dataset_id}{end}%' for key in ("dataset_id", "child_id")
+                for end in (",", "}")]
+    matches = [col(AuditEvent.after).like(p) for p in patterns] + \
+              [col(AuditEvent.before).like(p) for p in patterns]
+    found = session.exec(
+        select(AuditEvent.actor)
+        .where(AuditEvent.entity != "review")
+        .where(or_((AuditEvent.entity == "dataset") & (AuditEvent.entity_id == dataset_id),
+                   *matches))
+        .order_by(col(AuditEvent.id).desc()).limit(1)).first()
+    return found
+
+
+def record_review(writer: Writer, *, digest: str, decision: str, note: str, conditions: str,
+                  dataset_id: int | None, run_id: int | None, label: str,
+                  policy: Policy) -> Review:
+    choice = parse.choice(decision, "decision", DECISIONS)
+    if choice == "conditional" and not conditions.strip():
+        raise InvalidValue("conditions", conditions, "a conditional approval needs --conditions")
+    if dataset_id is not None and policy.reviewer_must_differ:
+        changer = last_changed_by(writer.session, dataset_id)
+        if changer == writer.actor:
+            raise InvalidValue("reviewer", writer.actor,
+                               f"last changed {label}; the policy requires a different reviewer")
+    row = Review(dataset_id=dataset_id, run_id=run_id, decision=choice,
+                 note=parse.text(note, "note"), conditions=parse.text(conditions, "conditions"),
+                 reviewer=writer.actor,
+                 reviewed_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                 digest=digest)
+    return writer.add(row, label=f"{label}: {choice}")
+
+
+def history(session: Session, dataset_slug: str | None = None,
+            run_slug: str | None = None) -> list[dict[str, Any]]:
+    from tracker.runs import find_run
+
+    query = (select(Review, Dataset.slug, TrainingRun.slug)
+             .outerjoin(Dataset, col(Dataset.id) == Review.dataset_id)
+             .outerjoin(TrainingRun, col(TrainingRun.id) == Review.run_id))
+    if dataset_slug:
+        query = query.where(Review.dataset_id == find_dataset(session, dataset_slug).id)
+    if run_slug:
+        query = query.where(Review.run_id == find_run(session, run_slug).id)
+    return [{"dataset": ds, "run": rs, "decision": r.decision, "reviewer": r.reviewer,
+             "reviewed_at": r.reviewed_at, "note": r.note, "conditions": r.conditions,
+             "digest": r.digest}
+            for r, ds, rs in session.exec(query.order_by(Review.id))]
+
+
+def annual_cost(d: DatasetFacts, snapshot: Snapshot, currency: str, on: dt.date
+                ) -> Decimal | None:
+    """A year of what the dataset costs, for ordering the queue; None if unconvertible."""
+    total = Decimal(0)
+    try:
+        for fee in d.fees:
+            amount = fee.amount
+            if fee.kind == "recurring":
+                amount *= {"month": 12, "quarter": 4, "year": 1}[fee.period or "year"]
+            elif fee.kind == "per_unit":
+                size = {"token": d.size_tokens, "record": d.size_records,
+                        "image": d.size_records, "hour": d.size_hours}.get(fee.unit or "")
+                amount *= Decimal(size or 0)
+            total += snapshot.rates.convert(amount, fee.currency, currency, on).amount
+        for cost in d.costs:
+            total += snapshot.rates.convert(cost.amount, cost.currency, currency, on).amount
+    except TrackerError:
+        return None
+    return total
+
+
+def queue(snapshot: Snapshot, policy: Policy, findings: list[Any], currency: str = "USD",
+          today: dt.date | None = None) -> list[dict[str, Any]]:
+    """What needs review: never reviewed, stale, or sent back; most severe, most costly first."""
+    day = today or dt.date.today()
+    rows = []
+    for d in snapshot.scope():
+        st = dataset_status(d, snapshot, policy, day)
+        if st.state == "current" and st.review is not None and st.review.decision in ACCEPTING:
+            continue
+        own = [f for f in findings if f.dataset == d.slug and f.waiver is None]
+        worst = max((SEVERITIES.index(f.severity) for f in own), default=-1)
+        cost = annual_cost(d, snapshot, currency, day)
+        rows.append({
+            "dataset": d.slug,
+            "status": st.state if st.state != "current" else st.review.decision,  # type: ignore[union-attr]
+            "why": st.why or (st.review.note if st.review else ""),
+            "worst_finding": SEVERITIES[worst] if worst >= 0 else None,
+            "findings": len(own),
+            "annual_cost": None if cost is None else str(cost.quantize(Decimal("0.01"))),
+            "currency": currency,
+            "last_review": None if st.review is None else
+            f"{st.review.decision} by {st.review.reviewer} at {st.review.reviewed_at}",
+            "_worst": worst, "_cost": cost if cost is not None else Decimal(-1),
+        })
+    rows.sort(key=lambda r: (-r["_worst"], -r["_cost"], r["dataset"]))
+    for r in rows:
+        del r["_worst"], r["_cost"]
+    return rows
