@@ -129,12 +129,14 @@ def _summary(what: str, slug: str, dependents: list[SQLModel]) -> str:
     for row in dependents:
         name = row.__tablename__  # type: ignore[attr-defined]
         counts[name] = counts.get(name, 0) + 1
-    parts = ", ".join(f"{n} {name}" for name, n in sorted(counts.items()))
+    parts = ", ".join(f"{n} {name.replace('_', ' ')} record{'s' if n != 1 else ''}"
+                      for name, n in sorted(counts.items()))
     return f"{what} {slug!r}" + (f" with {parts}" if parts else "")
 
 
 def removal_summary(session: Session, slug: str) -> str:
     return _summary("dataset", slug, _dependents(session, find_dataset(session, slug)))
+
 
 
 def source_removal_summary(session: Session, slug: str) -> str:

@@ -27,7 +27,7 @@ def add_claim(writer: Writer, dataset_slug: str, expression: str, claimed_by: st
         claimed_by=parse.choice(claimed_by, "by", vocab.CLAIMANTS),
         evidence_url=None if not evidence_url else parse.url(evidence_url, "evidence"),
         observed_on=dt.date.today() if observed_on in (None, "")
-        else parse.date(observed_on, "observed"),
+        else parse.date(observed_on, "date"),
         notes=parse.text(notes, "notes"),
     )
     return writer.add(claim, label=f"{dataset_slug}: {claim.expression} ({claim.claimed_by})")

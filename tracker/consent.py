@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from tracker import parse, vocab
 from tracker.catalog import find_dataset, find_source
 from tracker.db.models import Consent
-from tracker.errors import InvalidValue
+from tracker.errors import TrackerError
 from tracker.registry import Writer
 
 
@@ -19,8 +19,7 @@ def set_consent(writer: Writer, *, dataset_slug: str | None, source_slug: str | 
                 evidence_url: str | None = None, recorded_on: object = None,
                 notes: str = "") -> Consent:
     if (dataset_slug is None) == (source_slug is None):
-        raise InvalidValue("subject", dataset_slug or source_slug or "",
-                           "give either a dataset or --source, not both")
+        raise TrackerError("consent: give a DATASET or --source SOURCE (one of them)")
     session = writer.session
     dataset = find_dataset(session, dataset_slug) if dataset_slug else None
     source = find_source(session, source_slug) if source_slug else None
@@ -32,7 +31,7 @@ def set_consent(writer: Writer, *, dataset_slug: str | None, source_slug: str | 
         compensation=parse.choice(compensation, "compensation", vocab.YES_NO_UNKNOWN),
         evidence_url=None if not evidence_url else parse.url(evidence_url, "evidence"),
         recorded_on=dt.date.today() if recorded_on in (None, "")
-        else parse.date(recorded_on, "recorded"),
+        else parse.date(recorded_on, "date"),
         notes=parse.text(notes, "notes"),
     )
     subject = dataset_slug or f"source {source_slug}"

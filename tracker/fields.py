@@ -48,7 +48,7 @@ def text_field(name: str, help: str, *, required: bool = False, single_line: boo
 
 def choice_field(name: str, help: str, choices: Sequence[str], *, required: bool = False
                  ) -> FieldSpec:
-    return FieldSpec(name, f"{help} [{'|'.join(choices)}]", _choice(choices), required,
+    return FieldSpec(name, f"{help} One of: {', '.join(choices)}.", _choice(choices), required,
                      tuple(choices))
 
 

@@ -20,7 +20,7 @@ CODES = (
     "conflicting_claims", "inherited_restriction", "agreement_expires", "consent_missing",
     "consent_withdrawn", "not_compensated", "scraped_without_permission", "tdm_opt_out_ignored",
     "transcribed_platform_content", "synthetic_restricted_model", "broker_no_chain_of_title",
-    "license_drift", "review_missing", "review_stale", "review_rejected",
+    "ai_training_prohibited", "license_drift", "review_missing", "review_stale", "review_rejected",
     "personal_data_unreviewed",
 )
 
@@ -99,7 +99,7 @@ def _claims(d: DatasetFacts, ctx: Context) -> Iterator[Raw]:
     if terms.unknown:
         yield Raw("license_unknown",
                   f"The licence rests on {_naming(d, ctx, lambda t: t.unknown)}: terms "
-                  "unknown, or a custom licence recorded without its text.",
+                  "unknown, or a custom licence with no text or URL on record.",
                   "Obtain the licence text, add it with `tracker license add` and re-claim.")
     commercial_run = ctx.run is not None and ctx.run.commercial
     if commercial_run and terms.commercial_use == "no":
@@ -108,6 +108,12 @@ def _claims(d: DatasetFacts, ctx: Context) -> Iterator[Raw]:
                   f"{culprits} forbids commercial use and the run is commercial.",
                   "Drop the dataset from the run, license it commercially, or mark the run "
                   "non-commercial.")
+    if terms.ai_training == "prohibited":
+        yield Raw("ai_training_prohibited",
+                  f"{_naming(d, ctx, lambda t: t.ai_training == 'prohibited')} does not permit "
+                  "training AI models on the data.",
+                  "Remove the dataset from training, or obtain a licence that permits AI "
+                  "training.")
     if terms.no_derivatives:
         yield Raw("no_derivatives", f"{_naming(d, ctx, lambda t: t.no_derivatives)} forbids "
                   "sharing adaptations; "

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from tracker import parse, vocab
 from tracker.catalog import find_dataset
 from tracker.db.models import Agreement, CostItem, Dataset, Fee, FxRate
-from tracker.errors import InvalidValue
+from tracker.errors import InvalidValue, TrackerError
 from tracker.money import decimal_text, parse_amount, parse_currency
 from tracker.registry import Writer
 
@@ -138,8 +138,7 @@ def add_cost(writer: Writer, dataset_slug: str | None, *, category: str, amount:
     from tracker.runs import find_run
 
     if (dataset_slug is None) == (run_slug is None):
-        raise InvalidValue("subject", dataset_slug or run_slug or "",
-                           "give either a dataset or --run, not both")
+        raise TrackerError("cost: give a DATASET or --run RUN (one of them)")
     dataset = find_dataset(writer.session, dataset_slug) if dataset_slug else None
     run = find_run(writer.session, run_slug) if run_slug else None
     split = _split(split_runs)

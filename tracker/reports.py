@@ -17,12 +17,12 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from tracker import __version__
-from tracker.budget import Budget
+from tracker.budget import Budget, quantity
 from tracker.flags import Finding
 from tracker.money import Money, decimal_text
 from tracker.policy import SEVERITIES, Policy
-from tracker.snapshot import DatasetFacts, Snapshot
-from tracker.terms import expression_terms, strictest
+from tracker.provenance import effective, resolve
+from tracker.snapshot import DatasetFacts, Draw, Snapshot
 
 CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
        "script-src 'none'; form-action 'none'; base-uri 'none'")
@@ -64,22 +64,69 @@ def bars(items: Sequence[tuple[str, Decimal, str, str]]) -> list[dict[str, Any]]
 
 
 def _dataset_card(d: DatasetFacts, snapshot: Snapshot, findings: list[Finding],
-                  budget: Budget | None) -> dict[str, Any]:
-    claims = [{"claim": c, "terms": expression_terms(c.expression, snapshot.licenses)}
-              for c in d.claims]
-    resolved = strictest(c["terms"] for c in claims) if claims else None
+                  budget: Budget | None, policy: Policy) -> dict[str, Any]:
+    resolution = resolve(d, snapshot, policy.or_branch)
+    claims = [{"claim": c.claim, "terms": c.terms, "current": c.current}
+              for c in resolution.claims]
+    eff = effective(d, snapshot, policy.or_branch)
     parents = [{"slug": snapshot.datasets[p].slug, "relation": rel}
                for p, rel in d.parents if p in snapshot.datasets]
     children = [{"slug": other.slug, "relation": rel} for other in snapshot.datasets.values()
                 for p, rel in other.parents if p == d.id]
     lines = [] if budget is None else [line for line in budget.section("data")
                                        if line.dataset == d.slug]
-    draw = None
-    if snapshot.run is not None:
-        draw = snapshot.run.draws.get(d.id)
-    return {"d": d, "claims": claims, "resolved": resolved, "parents": parents,
+    draw = None if snapshot.run is None else snapshot.run.draws.get(d.id)
+    sizes = [f"{value:,} {unit}" for value, unit in
+             ((d.size_tokens, "tokens"), (d.size_records, "records"), (d.size_bytes, "bytes"))
+             if value is not None]
+    if d.size_hours is not None:
+        sizes.append(f"{quantity(d.size_hours)} hours")
+    return {"d": d, "claims": claims, "resolved": resolution.terms,
+            "resolved_expression": resolution.expression, "conflicts": resolution.conflicts,
+            "effective": eff, "parents": parents,
             "children": children, "findings": [f for f in findings if f.dataset == d.slug],
-            "lines": lines, "draw": draw}
+            "lines": lines, "draw_text": _draw_text(draw), "sizes": sizes,
+            "review": _review_text(d, snapshot, policy)}
+
+
+def _run_review_text(snapshot: Snapshot) -> dict[str, str] | None:
+    from tracker.reviews import run_digest
+
+    review = snapshot.run_review
+    if review is None:
+        return None
+    text = f"{review.decision} by {review.reviewer} at {review.reviewed_at}"
+    if review.digest != run_digest(snapshot):
+        text += "; STALE: the run or its datasets changed after the review"
+    return {"text": text}
+
+
+def _draw_text(draw: Draw | None) -> str:
+    if draw is None:
+        return ""
+    parts = [f"{v:,} {unit}" for v, unit in ((draw.tokens, "tokens"), (draw.records, "records"))
+             if v is not None]
+    if draw.hours is not None:
+        parts.append(f"{quantity(draw.hours)} hours")
+    if draw.share is not None:
+        parts.append(f"{draw.share * 100:.4g}% of the dataset")
+    text = ", ".join(parts) or "the whole dataset"
+    epochs = quantity(draw.epochs)
+    return f"{text}, {epochs} epoch{'s' if draw.epochs != 1 else ''}"
+
+
+def _review_text(d: DatasetFacts, snapshot: Snapshot, policy: Policy) -> dict[str, str]:
+    from tracker.reviews import dataset_status
+
+    st = dataset_status(d, snapshot, policy)
+    if st.review is None:
+        return {"state": "missing", "text": "not reviewed"}
+    text = f"{st.review.decision} by {st.review.reviewer} at {st.review.reviewed_at}"
+    if st.review.conditions:
+        text += f" on conditions: {st.review.conditions}"
+    if st.state == "stale":
+        text += f"; STALE: {st.why}"
+    return {"state": st.state, "text": text}
 
 
 def _severity_counts(findings: list[Finding]) -> list[dict[str, Any]]:
@@ -91,7 +138,7 @@ def _severity_counts(findings: list[Finding]) -> list[dict[str, Any]]:
 def _open_counts(findings: list[Finding]) -> list[str]:
     counted = ((s, sum(1 for f in findings if f.severity == s and f.waiver is None))
                for s in reversed(SEVERITIES))
-    return [f"{n} {s}" for s, n in counted if n]
+    return [f"{n} {s}{'s' if n != 1 else ''}" for s, n in counted if n]
 
 
 def render_audit(snapshot: Snapshot, budget: Budget, policy: Policy) -> str:
@@ -113,7 +160,8 @@ def render_audit(snapshot: Snapshot, budget: Budget, policy: Policy) -> str:
         csp=CSP, snapshot=snapshot, budget=budget, policy=policy, currency=cur,
         findings=findings, breakdown=bars(breakdown), split=split,
         severity_bars=_severity_counts(findings), open_counts=_open_counts(findings),
-        cards=[_dataset_card(d, snapshot, findings, budget) for d in snapshot.scope()],
+        run_review=_run_review_text(snapshot),
+        cards=[_dataset_card(d, snapshot, findings, budget, policy) for d in snapshot.scope()],
         generated_at=_now(), version=__version__,
     )
 
@@ -127,9 +175,19 @@ def render_registry(snapshot: Snapshot, findings: list[Finding], policy: Policy)
         severity_bars=_severity_counts(findings),
         category_bars=bars([(k, Decimal(v), "#16a085", str(v))
                             for k, v in sorted(by_category.items())]),
-        cards=[_dataset_card(d, snapshot, findings, None) for d in snapshot.scope()],
+        cards=[_dataset_card(d, snapshot, findings, None, policy) for d in snapshot.scope()],
         generated_at=_now(), version=__version__,
     )
+
+
+def render_eu_summary(summary: Any, snapshot: Snapshot, policy: Policy, *, html: bool) -> str:
+    from tracker.eu_summary import size_text
+
+    template = "eu_summary.html.j2" if html else "eu_summary.md.j2"
+    return environment().get_template(template).render(
+        title=f"Training content summary: {summary.model}", csp=CSP, s=summary,
+        size_text=size_text, snapshot=snapshot, policy=policy, generated_at=_now(),
+        version=__version__)
 
 
 def _now() -> str:
@@ -137,4 +195,9 @@ def _now() -> str:
 
 
 def write(path: Path, html: str) -> None:
-    path.write_text(html, encoding="utf-8")
+    from tracker.errors import TrackerError
+
+    try:
+        path.write_text(html, encoding="utf-8")
+    except OSError as exc:
+        raise TrackerError(f"output: cannot write {path} ({exc.strerror})") from exc

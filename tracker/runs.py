@@ -61,6 +61,13 @@ def create_run(writer: Writer, slug: str, *, model_name: str, start: object, end
     return writer.add(run, label=slug)
 
 
+def _at_least_one(value: object, field: str) -> int:
+    number = parse.count(value, field)
+    if number < 1:
+        raise InvalidValue(field, value, "must be at least 1")
+    return number
+
+
 # Compute options: (field, parser) — values are decimals unless noted.
 def _positive(value: object, field: str) -> Decimal:
     return parse_amount(value, field, allow_zero=False)
@@ -84,7 +91,7 @@ def _scientific(value: object, field: str) -> Decimal:
 
 
 COMPUTE_FIELDS: dict[str, Any] = {
-    "accelerator_count": parse.count,
+    "accelerator_count": lambda value, field: _at_least_one(value, "count"),
     "duration_hours": _positive,
     "accelerator_hours": _positive,
     "training_flops": _scientific,
@@ -109,6 +116,8 @@ def set_compute(writer: Writer, slug: str, values: Mapping[str, object]) -> bool
     run = find_run(writer.session, slug)
     changes: dict[str, Any] = {}
     days = values.get("duration_days")
+    if days not in (None, "") and values.get("duration_hours") not in (None, ""):
+        raise InvalidValue("days", days, "give --days or --hours, not both")
     if days not in (None, ""):
         changes["duration_hours"] = _positive(days, "days") * 24
     for field, parser in COMPUTE_FIELDS.items():
@@ -148,6 +157,9 @@ def edit_run(writer: Writer, slug: str, values: Mapping[str, object]) -> bool:
         changes["status"] = parse.choice(values["status"], "status", RUN_STATUSES)
     if values.get("provider") is not None:
         changes["provider"] = parse.text(values["provider"], "provider", limit=300)
+    for name in ("tdm_measures", "illegal_content_measures", "other_processing"):
+        if values.get(name) is not None:
+            changes[name] = parse.text(values[name], name.replace("_", "-"))
     parse.date_range(changes.get("period_start", run.period_start),
                      changes.get("period_end", run.period_end), "end")
     return writer.update(run, changes, label=slug)
@@ -243,6 +255,13 @@ def waive(writer: Writer, dataset_slug: str, code: str, *, reason: str, run_slug
     parse.date_range(granted, expires_on, "expires")
     if not reason or not reason.strip():
         raise InvalidValue("reason", reason or "", "a waiver needs a reason")
+    from tracker.flags import CODES
+
+    manual = set(session.exec(select(ManualFlag.code)
+                              .where(ManualFlag.dataset_id == dataset.id)).all())
+    known = (*CODES, *sorted(manual))
+    if code not in known:
+        raise InvalidValue("code", code, f"no such finding{parse.suggest(code, known)}")
     row = FlagWaiver(dataset_id=dataset.id, run_id=None if run is None else run.id,  # type: ignore[arg-type]
                      code=parse.slug(code, "code"), reviewer=writer.actor,
                      reason=parse.text(reason, "reason"), granted_on=granted,

@@ -44,9 +44,12 @@ def print_budget(budget: Budget) -> None:
     click.echo("\nReserves for findings")
     for line in budget.section("reserve"):
         row(f"{line.kind} ({line.dataset})", line.amount, 4)
+        if line.amount == 0:
+            click.echo(f"      nothing reserved: {line.description}")
     row("reserves total", budget.reserve_total)
     row("RISK-ADJUSTED TOTAL", budget.risk_adjusted, 0)
-    click.echo(f"\nData is {budget.data_share * 100:.2f}% of compute + data.")
+    if budget.compute_total + budget.data_total:
+        click.echo(f"\nData is {budget.data_share * 100:.1f}% of compute + data.")
     if budget.approvable:
         click.echo("Approvable: no blocker stands.")
     else:

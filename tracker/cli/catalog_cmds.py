@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import click
@@ -79,7 +81,7 @@ def record_commands(group: click.Group, kind: RecordKind, *, add_help: str, show
                                "optional field.")
     @click.argument("slug")
     @click.option("--slug", "new_slug", default=None, help=f"Rename the {noun}'s handle.")
-    @field_options(kind.specs)
+    @field_options(kind.specs, for_add=False)
     @pass_app
     def edit(app: App, slug: str, new_slug: str | None, **values: Any) -> None:
         with app.registry.writing(app.actor) as w:
@@ -149,6 +151,53 @@ def source_link(app: App, dataset: str, source: str, content_bytes: str | None, 
         else:
             catalog.link_source(w, dataset, source, content_bytes, notes)
     done(f"{'unlinked' if unlink else 'linked'} {dataset} <- {source}")
+
+
+@source_group.group("domains")
+def source_domains() -> None:
+    """Per-domain content sizes and robots/TDM status of a crawl (for the EU summary)."""
+
+
+@source_domains.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--source", "source_slug", required=True, help="The crawl source they belong to.")
+@pass_app
+def source_domains_import(app: App, file: Path, source_slug: str) -> None:
+    """Replace a source's domain list with FILE (CSV: domain, content_bytes[, robots,
+    tdm_reserved]). Streamed; all or nothing; robots is allowed|disallowed|partial|unknown."""
+    from tracker.domains import import_domains
+
+    total = file.stat().st_size
+    with click.progressbar(length=total, label=f"importing {file.name}", file=sys.stderr,
+                           hidden=total < 5_000_000) as bar:
+        position = {"done": 0}
+
+        def advance(offset: int) -> None:
+            bar.update(offset - position["done"])
+            position["done"] = offset
+
+        with app.registry.writing(app.actor) as w:
+            result = import_domains(w, source_slug, file, advance)
+    done(f"{source_slug}: {result.rows:,} domains imported"
+         + (f" (replacing {result.replaced:,})" if result.replaced else ""))
+
+
+@source_domains.command("list")
+@click.argument("source_slug", metavar="SOURCE")
+@click.option("--limit", "-n", default=20, show_default=True, help="How many of the largest.")
+@output_options(csv_ok=False)
+@pass_app
+def source_domains_list(app: App, source_slug: str, limit: int, as_json: bool) -> None:
+    """The largest domains of SOURCE's crawl, with totals."""
+    from tracker.domains import summary
+
+    with app.registry.reading() as session:
+        data = summary(session, source_slug, limit)
+    if as_json:
+        print_json(data)
+        return
+    click.echo(f"{data['domains']:,} domains, {data['content_bytes']:,} bytes")
+    emit_rows(data["largest"], ("domain", "content_bytes", "robots", "tdm_reserved"))
 
 
 # ---- lineage ------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import click
 
-from tracker.errors import InvalidValue, TrackerError
+from tracker.errors import TrackerError
 from tracker.fields import FieldSpec, missing_required
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -179,13 +179,14 @@ def print_record(data: dict[str, Any], *, skip: Iterable[str] = ()) -> None:
 
 # ---- data entry ---------------------------------------------------------------------------
 
-def field_options(specs: Sequence[FieldSpec]) -> Callable[[F], F]:
+def field_options(specs: Sequence[FieldSpec], *, for_add: bool = True) -> Callable[[F], F]:
     """One --option per field spec, all optional at the click level (prompts fill the rest)."""
 
     def decorate(func: F) -> F:
         for spec in reversed(specs):
             func = click.option(f"--{spec.label}", spec.name, default=None, metavar="TEXT",
-                                help=spec.help + (" (required)" if spec.required else ""))(func)
+                                help=spec.help + (" (required)" if spec.required and for_add
+                                                  else ""))(func)
         return func
 
     return decorate
@@ -206,7 +207,7 @@ def confirm_destructive(what: str, yes: bool) -> None:
     if yes:
         return
     if not interactive():
-        raise InvalidValue("--yes", "", f"refusing to {what} without --yes when not on a terminal")
+        raise TrackerError(f"refusing to {what} without --yes when not on a terminal")
     click.confirm(f"Really {what}?", abort=True, err=True)
 
 

@@ -53,8 +53,10 @@ def fee_list(app: App, dataset: str | None, as_json: bool, as_csv: bool) -> None
     """List fees (of DATASET, or all) with exact totals per basis and currency."""
     with app.registry.reading() as session:
         rows = ledger.list_fees(session, dataset)
+    # Per-unit rates are prices, not amounts: summing them would mean nothing.
+    summable = [r for r in rows if r["kind"] != "per_unit"]
     emit_rows(rows, FEE_COLUMNS, as_json=as_json, as_csv=as_csv,
-              totals=ledger.totals(rows, "basis"), key="fees")
+              totals=ledger.totals(summable, "basis"), key="fees")
 
 
 @click.group("cost")

@@ -66,4 +66,30 @@ def report_registry(app: App, output: Path, policy_file: Path | None, as_of: str
     done(f"wrote {output}")
 
 
+@report_group.command("eu-summary")
+@click.argument("run")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write: .md for Markdown, .html for HTML.")
+@click.option("--sme", is_flag=True, help="List the top 5% of domains (at most 1,000), as "
+                                          "the template allows SMEs.")
+@pass_app
+def report_eu_summary(app: App, run: str, output: Path, sme: bool) -> None:
+    """EU AI Act public summary of RUN's training content (AI Office template sections).
+
+    Filled from the registry; what it lacks is listed as open points, never invented.
+    """
+    from tracker.policy import load_policy
+    from tracker.reporting import eu_summary
+    from tracker.reports import render_eu_summary, write
+
+    suffix = output.suffix.lower()
+    if suffix not in (".md", ".html", ".htm"):
+        raise click.UsageError(f"--output must end in .md or .html (got {output.name!r})")
+    with app.registry.reading() as session:
+        summary, snapshot = eu_summary(session, run, sme=sme)
+    write(output, render_eu_summary(summary, snapshot, load_policy(), html=suffix != ".md"))
+    points = len(summary.open_points)  # type: ignore[attr-defined]
+    done(f"wrote {output} ({points} open point{'s' if points != 1 else ''})")
+
+
 COMMANDS = [report_group]

@@ -66,9 +66,15 @@ def run_create(app: App, slug: str, model_name: str, start: str, end: str, curre
 @click.option("--status", default=None, metavar="|".join(runs.RUN_STATUSES),
               help="Where the run stands.")
 @click.option("--provider", default=None, help="Organisation training the model.")
+@click.option("--tdm-measures", default=None,
+              help="How text-and-data-mining opt-outs were respected (EU summary 3.1).")
+@click.option("--illegal-content-measures", default=None,
+              help="How illegal content was removed (EU summary 3.2).")
+@click.option("--other-processing", default=None,
+              help="Other processing worth stating (EU summary 3.3).")
 @pass_app
 def run_edit(app: App, slug: str, **values: Any) -> None:
-    """Change a run's period, currency, use, contingency or status."""
+    """Change a run's period, currency, use, contingency, status or EU-summary statements."""
     with app.registry.writing(app.actor) as w:
         changed = runs.edit_run(w, slug, values)
     done(f"updated run {slug}" if changed else "nothing changed")

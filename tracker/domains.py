@@ -1,0 +1,161 @@
+"""Per-domain content of a crawl: streamed import of large CSV files, and the top domains.
+
+A domain list replaces the source's previous one in a single transaction and is
+audited as one event carrying the row count and a digest of the rows; writing an
+event per domain would make a million-row crawl list unusable.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import math
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, func, insert
+from sqlmodel import Session, col, select
+
+from tracker import audit, parse
+from tracker.catalog import find_source
+from tracker.db.models import CrawlDomain
+from tracker.errors import InvalidValue, TrackerError
+from tracker.registry import Writer
+
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$")
+ROBOTS = ("allowed", "disallowed", "partial", "unknown")
+YES_NO_UNKNOWN = ("yes", "no", "unknown")
+BATCH = 5000
+SIZE_COLUMNS = ("content_bytes", "bytes", "size")
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    rows: int
+    replaced: int
+    digest: str
+
+
+def _rows(handle: io.TextIOBase, name: str) -> Iterator[tuple[int, dict[str, str]]]:
+    reader = csv.DictReader(handle)
+    fields = {f.strip().lower() for f in reader.fieldnames or []}
+    if "domain" not in fields or not fields & set(SIZE_COLUMNS):
+        raise TrackerError(f"{name}: needs a header with 'domain' and 'content_bytes' "
+                           f"(found {', '.join(sorted(fields)) or 'no header'})")
+    for row in reader:
+        yield reader.line_num, {(k or "").strip().lower(): (v or "").strip()
+                                for k, v in row.items()}
+
+
+def _parse(line: int, row: dict[str, str], name: str) -> dict[str, Any]:
+    where = f"{name} line {line}"
+    domain = row.get("domain", "").lower().rstrip(".")
+    if domain.startswith("www."):
+        domain = domain[4:]
+    if not _DOMAIN.match(domain):
+        raise InvalidValue(f"{where}: domain", row.get("domain", ""), "is not a domain name")
+    size = next((row[c] for c in SIZE_COLUMNS if row.get(c)), "")
+    try:
+        content = parse.count(size, "content_bytes")
+        robots = parse.choice(row.get("robots") or "unknown", "robots", ROBOTS)
+        tdm = parse.choice(row.get("tdm_reserved") or "unknown", "tdm_reserved", YES_NO_UNKNOWN)
+    except InvalidValue as exc:
+        raise InvalidValue(f"{where}: {exc.field}", exc.value, exc.reason) from exc
+    return {"domain": domain, "content_bytes": content, "robots": robots, "tdm_reserved": tdm}
+
+
+def import_domains(writer: Writer, source_slug: str, path: Path,
+                   progress: Callable[[int], None] | None = None) -> ImportResult:
+    """Replace the source's domain list with the file's; all or nothing."""
+    session = writer.session
+    source = find_source(session, source_slug)
+    source_id: int = source.id  # type: ignore[assignment]
+    replaced = session.exec(select(func.count()).select_from(CrawlDomain)
+                            .where(CrawlDomain.source_id == source_id)).one()
+    session.exec(delete(CrawlDomain).where(col(CrawlDomain.source_id) == source_id))
+    digest = hashlib.sha256()
+    seen: set[str] = set()
+    count = 0
+    batch: list[dict[str, Any]] = []
+    try:
+        handle = path.open(encoding="utf-8-sig", newline="")
+    except OSError as exc:
+        raise TrackerError(f"{path}: cannot read ({exc.strerror})") from exc
+    with handle:
+        try:
+            for line, raw in _rows(handle, str(path)):
+                row = _parse(line, raw, str(path))
+                if row["domain"] in seen:
+                    raise InvalidValue(f"{path} line {line}: domain", row["domain"],
+                                       "appears twice in the file")
+                seen.add(row["domain"])
+                digest.update(f"{row['domain']}\t{row['content_bytes']}\t{row['robots']}\t"
+                              f"{row['tdm_reserved']}\n".encode())
+                batch.append({"source_id": source_id, **row})
+                count += 1
+                if len(batch) >= BATCH:
+                    session.execute(insert(CrawlDomain), batch)
+                    batch.clear()
+                    if progress:
+                        progress(handle.tell() if hasattr(handle, "tell") else count)
+        except UnicodeDecodeError as exc:
+            raise TrackerError(f"{path}: not UTF-8 text ({exc.reason})") from exc
+        except csv.Error as exc:
+            raise TrackerError(f"{path}: malformed CSV ({exc})") from exc
+    if batch:
+        session.execute(insert(CrawlDomain), batch)
+    result = ImportResult(count, replaced, digest.hexdigest())
+    audit.append(session, actor=writer.actor, action="update", entity="crawl_domain",
+                 entity_id=source_id, label=f"{source_slug}: {count} domains from {path.name}",
+                 before={"rows": replaced}, after={"rows": count, "sha256": result.digest,
+                                                   "file": path.name})
+    return result
+
+
+@dataclass(frozen=True)
+class TopDomains:
+    total_domains: int
+    total_bytes: int
+    rule: str
+    top: tuple[tuple[str, int, str, str], ...]  # domain, bytes, robots, tdm_reserved
+
+
+def top_domains(session: Session, source_ids: Iterable[int], *, sme: bool = False
+                ) -> TopDomains:
+    """The EU template's list: top 10% of domains by content (SMEs: top 5% or 1,000)."""
+    ids = list(source_ids)
+    if not ids:
+        return TopDomains(0, 0, "no crawl sources", ())
+    where = col(CrawlDomain.source_id).in_(ids)
+    total, size = session.exec(select(func.count(func.distinct(CrawlDomain.domain)),
+                                      func.coalesce(func.sum(CrawlDomain.content_bytes), 0))
+                               .where(where)).one()
+    if sme:
+        keep = min(math.ceil(total * 0.05), 1000)
+        rule = "top 5% of domains by content size, at most 1,000 (SME)"
+    else:
+        keep = math.ceil(total * 0.10)
+        rule = "top 10% of domains by content size"
+    rows = session.exec(
+        select(CrawlDomain.domain, func.sum(CrawlDomain.content_bytes).label("size"),
+               func.min(CrawlDomain.robots), func.min(CrawlDomain.tdm_reserved))
+        .where(where).group_by(CrawlDomain.domain)
+        .order_by(func.sum(CrawlDomain.content_bytes).desc(), CrawlDomain.domain)
+        .limit(keep)).all()
+    return TopDomains(int(total), int(size), rule,
+                      tuple((d, int(s), r, t) for d, s, r, t in rows))
+
+
+def summary(session: Session, source_slug: str, limit: int = 20) -> dict[str, Any]:
+    source = find_source(session, source_slug)
+    top = top_domains(session, [source.id])  # type: ignore[list-item]
+    rows = session.exec(select(CrawlDomain).where(CrawlDomain.source_id == source.id)
+                        .order_by(col(CrawlDomain.content_bytes).desc(), CrawlDomain.domain)
+                        .limit(limit)).all()
+    return {"source": source_slug, "domains": top.total_domains, "content_bytes": top.total_bytes,
+            "largest": [{"domain": r.domain, "content_bytes": r.content_bytes,
+                         "robots": r.robots, "tdm_reserved": r.tdm_reserved} for r in rows]}
