@@ -37,7 +37,10 @@ def test_first_schema_registry_upgrades_intact(tmp_path: Path) -> None:
     assert all(row[len(old_datasets[0]):] == ("",) for row in _rows(path, "dataset"))
     assert [row[:-1] for row in _rows(path, "fee")] == old_fees  # plus split_runs
     assert all(row[-1] == 1 for row in _rows(path, "fee"))
-    assert _rows(path, "audit_event") == old_events
+    # Old events stay as they were; licences the knowledge base gained since are appended.
+    events = _rows(path, "audit_event")
+    assert events[:len(old_events)] == old_events
+    assert {e[2] for e in events[len(old_events):]} <= {"tracker (licence knowledge base)"}
     fees = json.loads(tracker("fee list --json").stdout)["fees"]
     assert "0.0000025" in {f["amount"] for f in fees}
     # The upgraded registry takes new records and stays verifiable.

@@ -1,0 +1,254 @@
+"""Lineage-inherited terms, licence resolution, reviews, the CI gate, the EU summary."""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from conftest import Tracker
+from tracker import licenses
+
+HF_LICENSE_IDS = """apache-2.0 mit openrail bigscience-openrail-m creativeml-openrail-m
+bigscience-bloom-rail-1.0 bigcode-openrail-m afl-3.0 artistic-2.0 bsl-1.0 bsd bsd-2-clause
+bsd-3-clause bsd-3-clause-clear c-uda cc cc0-1.0 cc-by-2.0 cc-by-2.5 cc-by-3.0 cc-by-4.0
+cc-by-sa-3.0 cc-by-sa-4.0 cc-by-nc-2.0 cc-by-nc-3.0 cc-by-nc-4.0 cc-by-nd-4.0 cc-by-nc-nd-3.0
+cc-by-nc-nd-4.0 cc-by-nc-sa-2.0 cc-by-nc-sa-3.0 cc-by-nc-sa-4.0 cdla-sharing-1.0
+cdla-permissive-1.0 cdla-permissive-2.0 wtfpl ecl-2.0 epl-1.0 epl-2.0 etalab-2.0 eupl-1.1
+eupl-1.2 agpl-3.0 gfdl gpl gpl-2.0 gpl-3.0 lgpl lgpl-2.1 lgpl-3.0 isc h-research intel-research
+lppl-1.3c ms-pl apple-ascl apple-amlr mpl-2.0 odc-by odbl openmdw-1.0 openrail++ osl-3.0
+postgresql ofl-1.1 ncsa unlicense zlib pddl lgpl-lr deepfloyd-if-license
+fair-noncommercial-research-license llama2 llama3 llama3.1 llama3.2 llama3.3 llama4 gemma
+unknown other""".split()
+
+
+def test_every_hugging_face_licence_id_is_known() -> None:
+    names: dict[str, str] = {}
+    for t in licenses.builtin_terms():
+        for name in (t.key, *t.aliases.split(",")):
+            if name:
+                assert names.setdefault(name.lower(), t.key) == t.key, name
+    missing = [i for i in HF_LICENSE_IDS if i not in names]
+    assert missing == []
+    assert names["unknown"] != names["all-rights-reserved"]  # no licence found vs none granted
+    terms = {t.key: t for t in licenses.builtin_terms()}
+    assert terms[names["openai-terms"]].restricts_outputs  # model terms for synthetic data
+
+
+@pytest.fixture
+def family(tracker: Tracker) -> Tracker:
+    """grandparent (CC-BY-NC-4.0) <- parent (filtered) <- child (claims MIT)."""
+    for slug in ("grandparent", "parent", "child"):
+        tracker(f"dataset add {slug} --name {slug.title()} --personal-data no")
+    tracker("license claim grandparent CC-BY-NC-4.0 --by authors --evidence "
+            "https://example.org/gp --date 2024-01-01")
+    tracker("license claim child MIT --by repository --date 2024-03-01")
+    tracker("lineage add parent grandparent --relation filtered")
+    tracker("lineage add child parent --relation translated")
+    tracker("run create r --model M --start 2025-01-01 --end 2025-06-30 --use commercial")
+    tracker("run add-dataset r child")
+    return tracker
+
+
+def test_grandparent_restriction_is_inherited_with_its_path(family: Tracker) -> None:
+    shown = json.loads(family("lineage show child --effective --json").stdout)["effective"]
+    assert shown["resolved"] == "MIT"
+    assert shown["effective_terms"]["commercial_use"] == "no"
+    assert shown["inherited"][0]["path"] == ["child", "parent", "grandparent"]
+    text = family("lineage show child --effective").stdout
+    assert "inherits from child <- parent <- grandparent (CC-BY-NC-4.0): commercial use no" \
+        in text
+    findings = json.loads(family("flags r --json").stdout)
+    nc = [f for f in findings if f["code"] == "non_commercial"]
+    assert nc and nc[0]["severity"] == "blocker"
+    assert nc[0]["path"] == ["child", "parent", "grandparent"]
+    family("run edit r --use research")
+    codes = {f["code"] for f in json.loads(family("flags r --json").stdout)}
+    assert "non_commercial" not in codes
+
+
+def test_hub_more_permissive_than_authors_is_a_conflict(tracker: Tracker) -> None:
+    tracker("dataset add qa --name QA --personal-data no")
+    tracker("license claim qa CC0-1.0 --by hub --evidence https://hub.example.com/qa "
+            "--date 2024-02-01")
+    tracker("license claim qa CC-BY-NC-SA-4.0 --by authors --evidence "
+            "https://github.example.com/qa --date 2024-01-15")
+    resolved = json.loads(tracker("license resolve qa --json").stdout)
+    assert resolved["resolved"] == "CC-BY-NC-SA-4.0"
+    assert "authors" in resolved["why"]
+    findings = [f for f in json.loads(tracker("flags --json").stdout)
+                if f["code"] == "conflicting_claims"]
+    assert len(findings) == 1
+    why = findings[0]["why"]
+    assert "CC0-1.0" in why and "CC-BY-NC-SA-4.0" in why
+    assert "https://hub.example.com/qa" in why and "https://github.example.com/qa" in why
+
+
+def test_re_recorded_claims_keep_the_old_one_as_drift(tracker: Tracker) -> None:
+    tracker("dataset add d --name D --personal-data no")
+    tracker("license claim d CC-BY-4.0 --by hub --date 2023-01-01")
+    tracker("license claim d CC-BY-NC-4.0 --by hub --date 2024-06-01")
+    resolved = json.loads(tracker("license resolve d --json").stdout)
+    assert [(c["license"], c["current"]) for c in resolved["claims"]] == [
+        ("CC-BY-4.0", False), ("CC-BY-NC-4.0", True)]
+    assert resolved["resolved"] == "CC-BY-NC-4.0"
+    assert resolved["drift"][0]["from"] == "CC-BY-4.0"
+    assert "license_drift" in {f["code"] for f in json.loads(tracker("flags --json").stdout)}
+
+
+def test_policy_decides_how_or_is_read(tracker: Tracker, tmp_path: Path) -> None:
+    tracker("dataset add dual --name Dual --personal-data no")
+    tracker("license claim dual 'MIT OR CC-BY-NC-4.0' --by authors")
+    assert json.loads(tracker("license resolve dual --json").stdout)["terms"][
+        "commercial_use"] == "yes"
+    policy = tmp_path / "strict.toml"
+    policy.write_text('[policy]\nor_branch = "strictest"\n')
+    strict = json.loads(tracker(["license", "resolve", "dual", "--json", "--policy",
+                                 str(policy)]).stdout)
+    assert strict["terms"]["commercial_use"] == "no"
+
+
+def test_review_goes_stale_when_the_record_changes(tracker: Tracker) -> None:
+    tracker("dataset add forum --name Forum --personal-data yes")
+    tracker("license claim forum CC-BY-4.0 --by contract")
+    tracker("consent set forum --status notice_only --date 2024-01-01")
+    queue = json.loads(tracker("review queue --json").stdout)
+    assert [(q["dataset"], q["status"]) for q in queue] == [("forum", "missing")]
+    tracker("--as reviewer review forum --decision approved --note 'terms and notice checked'")
+    assert json.loads(tracker("review queue --json").stdout) == []
+    codes = {f["code"] for f in json.loads(tracker("flags --json").stdout)}
+    assert not codes & {"review_missing", "review_stale", "personal_data_unreviewed"}
+
+    tracker("consent set forum --status withdrawn --date 2024-06-01")
+    queue = json.loads(tracker("review queue --json").stdout)
+    assert [(q["dataset"], q["status"]) for q in queue] == [("forum", "stale")]
+    assert queue[0]["last_review"].startswith("approved by reviewer")
+    stale = [f for f in json.loads(tracker("flags --json").stdout) if f["code"] == "review_stale"]
+    assert stale and "changed after the review" in stale[0]["why"]
+    history = json.loads(tracker("review history forum --json").stdout)
+    assert [h["decision"] for h in history] == ["approved"]
+
+
+def test_reviewer_must_differ_when_policy_says_so(tracker: Tracker, tmp_path: Path) -> None:
+    policy = tmp_path / "four-eyes.toml"
+    policy.write_text("[reviews]\nreviewer_must_differ = true\n")
+    tracker("--as alice dataset add d --name D")
+    tracker("--as bob license claim d MIT --by contract")
+    result = tracker(["--as", "bob", "review", "d", "--decision", "approved", "--note", "ok",
+                      "--policy", str(policy)], expect=1)
+    assert "reviewer: last changed d; the policy requires a different reviewer" in result.stderr
+    tracker(["--as", "carol", "review", "d", "--decision", "approved", "--note", "ok",
+             "--policy", str(policy)])
+    tracker(["--as", "bob", "review", "d", "--decision", "approved", "--note", "ok"])
+
+
+def test_conditional_approval_needs_conditions(tracker: Tracker) -> None:
+    tracker("dataset add d --name D")
+    result = tracker("review d --decision conditional --note x", expect=1)
+    assert "conditions: a conditional approval needs --conditions" in result.stderr
+    tracker("review d --decision conditional --note x --conditions 'EU only'")
+
+
+def test_check_gate_on_the_demo_run(tracker: Tracker) -> None:
+    tracker("demo")
+    result = tracker("check frontier-run-1", expect=3)
+    blockers = json.loads(tracker("budget frontier-run-1 --json").stdout)["blockers"]
+    assert len(result.stdout.strip().splitlines()) == len(blockers) >= 4
+    assert all(line.startswith("BLOCKER") for line in result.stdout.strip().splitlines())
+    assert "check failed" in result.stderr
+    as_json = json.loads(tracker("check frontier-run-1 --json", expect=3).stdout)
+    assert as_json["passed"] is False and len(as_json["failing"]) == len(blockers)
+
+    tracker("run remove-dataset frontier-run-1 video-transcripts")
+    for dataset in ("hub-qa-dataset", "synthetic-instructions", "preference-labels"):
+        tracker(f"--as counsel flag waive {dataset} non_commercial --run frontier-run-1 "
+                "--reason 'authors granted a commercial licence, letter on file'")
+    assert "check passed" in tracker("check frontier-run-1").stderr
+    assert tracker("check frontier-run-1 --fail-on critical", expect=3).exit_code == 3
+    waived = json.loads(tracker("check frontier-run-1 --json").stdout)["waived"]
+    assert {w["waived"]["reviewer"] for w in waived} == {"counsel"}
+
+
+def test_waiving_an_unknown_code_is_refused(tracker: Tracker) -> None:
+    tracker("dataset add d --name D")
+    result = tracker("flag waive d non_comercial --reason x", expect=1)
+    assert "code: no such finding (did you mean non_commercial?)" in result.stderr
+
+
+def test_eu_summary_of_the_demo_run(tracker: Tracker, tmp_path: Path) -> None:
+    tracker("demo")
+    domains = tmp_path / "domains.csv"
+    rows = [f"site{i:02d}.example.com,{(i + 1) * 1000},allowed,no" for i in range(30)]
+    domains.write_text("domain,content_bytes,robots,tdm_reserved\n" + "\n".join(rows) + "\n")
+    tracker(["source", "domains", "import", str(domains), "--source", "open-web"])
+    out = tmp_path / "summary.md"
+    result = tracker(["report", "eu-summary", "frontier-run-1", "-o", str(out)])
+    assert "open point" in result.stderr
+    text = out.read_text("utf-8")
+    for heading in ("## 1. General information", "### 1.1 Provider identification",
+                    "### 1.2 Model identification", "### 1.3 Modalities",
+                    "## 2. List of data sources", "### 2.1 Publicly available datasets",
+                    "#### 2.2.1 Datasets commercially licensed",
+                    "#### 2.2.2 Private datasets obtained from other third parties",
+                    "### 2.3 Data crawled and scraped from online sources",
+                    "### 2.4 User data", "### 2.5 Synthetic data",
+                    "### 2.6 Other sources of data", "## 3. Data processing aspects",
+                    "### 3.1 Respect of reservation of rights", "### 3.2 Removal of illegal "
+                    "content", "### 3.3 Other information", "## Open points"):
+        assert heading in text, heading
+    # Top 10% of 30 domains by size: the three largest.
+    table = re.findall(r"^\| (site\d+\.example\.com) \| ([\d,]+) \|$", text, re.M)
+    assert table == [("site29.example.com", "30,000"), ("site28.example.com", "29,000"),
+                     ("site27.example.com", "28,000")]
+    assert "Generated by: Llama-2-70b-chat" in text
+    assert "- 3.2: measures to remove illegal content are not described" in text
+    assert "- 2.3: crawler names are not recorded" in text
+    tracker("dataset edit web-crawl --crawler ExampleBot/1.0")
+    tracker("run edit frontier-run-1 --illegal-content-measures 'CSAM hash matching'")
+    html = tmp_path / "summary.html"
+    tracker(["report", "eu-summary", "frontier-run-1", "-o", str(html)])
+    page = html.read_text("utf-8")
+    assert "ExampleBot/1.0" in page and "CSAM hash matching" in page
+    assert "crawler names are not recorded" not in page
+    assert tracker(["report", "eu-summary", "frontier-run-1", "-o", str(tmp_path / "x.pdf")],
+                   expect=2).exit_code == 2
+
+
+def test_domain_lists_import_all_or_nothing(tracker: Tracker, tmp_path: Path) -> None:
+    tracker("source add crawl --name Crawl --kind domain")
+    good = tmp_path / "good.csv"
+    good.write_text("\ufeffdomain,content_bytes\nWWW.Example.com,10\nother.org,5\n")
+    tracker(["source", "domains", "import", str(good), "--source", "crawl"])
+    listed = json.loads(tracker("source domains list crawl --json").stdout)
+    assert listed["domains"] == 2 and listed["largest"][0]["domain"] == "example.com"
+    before = tracker.digest()
+    bad = tmp_path / "bad.csv"
+    bad.write_text("domain,content_bytes\na.com,1\nb.com,-4\nc.com,3\n")
+    result = tracker(["source", "domains", "import", str(bad), "--source", "crawl"], expect=1)
+    assert f"{bad} line 3: content_bytes" in result.stderr and "'-4'" in result.stderr
+    assert tracker.digest() == before
+    assert json.loads(tracker("source domains list crawl --json").stdout)["domains"] == 2
+    assert tracker("verify").stdout.startswith("ok")
+
+
+def test_attribution_export(family: Tracker) -> None:
+    family("license claim parent CC-BY-SA-4.0 --by authors")
+    text = family("export attribution r").stdout
+    sections = {title: body for title, body in re.findall(r"^## (.+?)\n(.*?)(?=^## |\Z)", text,
+                                                          re.M | re.S)}
+    assert set(sections) == {"Attribution required", "Share-alike"}
+    assert "(child), licensed MIT" in sections["Attribution required"]
+    assert "(grandparent), licensed CC-BY-NC-4.0" in sections["Attribution required"]
+    assert "Inherited through child" in sections["Share-alike"]
+
+
+def test_default_policy_documents_every_code() -> None:
+    from importlib import resources
+
+    from tracker.flags import CODES
+
+    text = resources.files("tracker.data").joinpath("policy.toml").read_text("utf-8")
+    assert set(CODES) <= set(tomllib.loads(text)["flags"])
