@@ -42,6 +42,8 @@ class Dataset(SQLModel, table=True):
     status: str = Field(default="active", max_length=20)
     steward: str = Field(default="", max_length=300)
     crawler: str = Field(default="", max_length=300)
+    # A size range where only that is known, e.g. a hub card's "10K<n<100K".
+    size_category: str = Field(default="", max_length=40)
 
 
 class Source(SQLModel, table=True):

@@ -68,6 +68,8 @@ DATASET_FIELDS: tuple[FieldSpec, ...] = (
     optional("size_records", "Size in records (documents, rows, items).", parse.count),
     optional("size_bytes", "Size in bytes.", parse.count),
     optional("size_hours", "Size in hours of audio or video.", parse.quantity),
+    text_field("size_category", "Size range where the exact size is unknown, e.g. 10K<n<100K.",
+               single_line=True),
     FieldSpec("languages", "Comma-separated language codes, e.g. en,fr,pt-BR.", parse.languages),
     choice_field("personal_data", "Does it contain personal data?", vocab.YES_NO_UNKNOWN),
     text_field("generator_model", "Model that generated it (synthetic data).", single_line=True),

@@ -10,7 +10,7 @@ from tracker import audit
 from tracker.db.load import load_registry, load_run
 from tracker.db.models import Dataset, DatasetSource, Source
 from tracker.runs import find_run
-from tracker.snapshot import Snapshot
+from tracker.snapshot import DatasetFacts, Snapshot
 
 
 def _stamp(session: Session) -> str:
@@ -39,3 +39,16 @@ def eu_summary(session: Session, slug: str, *, sme: bool = False) -> tuple[objec
         .where(Dataset.source_category == "crawled")).all()
     top = top_domains(session, set(crawl_sources), sme=sme)
     return build(snapshot, top), snapshot
+
+
+def datasheet(session: Session, slug: str) -> tuple[DatasetFacts, Snapshot, list[str]]:
+    from tracker.catalog import find_dataset
+    from tracker.db.models import RunDataset, TrainingRun
+
+    dataset = find_dataset(session, slug)
+    snapshot = registry_snapshot(session, stamp=True)
+    runs = list(session.exec(select(TrainingRun.slug)
+                             .join(RunDataset, col(RunDataset.run_id) == TrainingRun.id)
+                             .where(RunDataset.dataset_id == dataset.id)
+                             .order_by(TrainingRun.slug)).all())
+    return snapshot.datasets[dataset.id], snapshot, runs  # type: ignore[index]

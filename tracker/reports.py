@@ -190,6 +190,18 @@ def render_eu_summary(summary: Any, snapshot: Snapshot, policy: Policy, *, html:
         version=__version__)
 
 
+def render_datasheet(d: DatasetFacts, snapshot: Snapshot, runs: list[str], *, html: bool,
+                     policy: Policy | None = None) -> str:
+    from tracker.datasheet import sections
+    from tracker.policy import load_policy
+
+    template = "datasheet.html.j2" if html else "datasheet.md.j2"
+    return environment().get_template(template).render(
+        title=f"Datasheet: {d.name}", csp=CSP, d=d, sections=sections(d, snapshot, runs),
+        snapshot=snapshot, policy=policy or load_policy(), generated_at=_now(),
+        version=__version__)
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 

@@ -25,11 +25,77 @@ def export_attribution(app: App, run: str, output: Path | None) -> None:
     from tracker.attribution import build, markdown
     from tracker.policy import load_policy
     from tracker.reporting import run_snapshot
-    from tracker.reports import write
 
     with app.registry.reading() as session:
         snapshot = run_snapshot(session, run)
-    text = markdown(build(snapshot, load_policy().or_branch))
+    _out(markdown(build(snapshot, load_policy().or_branch)), output)
+
+
+@export_group.command("json")
+@click.option("-o", "--output", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write [stdout].")
+@pass_app
+def export_json(app: App, output: Path | None) -> None:
+    """The whole registry as one JSON document (`tracker import json` reads it back)."""
+    from tracker.interop.registry_file import dumps, export
+
+    with app.registry.reading() as session:
+        text = dumps(export(session))
+    _out(text, output)
+
+
+@export_group.command("csv")
+@click.option("-o", "--output", required=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write one CSV per table into.")
+@pass_app
+def export_csv(app: App, output: Path) -> None:
+    """The whole registry as CSV files, one per table."""
+    from tracker.interop.registry_file import write_csv
+
+    with app.registry.reading() as session:
+        written = write_csv(session, output)
+    done(f"wrote {len(written)} files to {output}")
+
+
+@export_group.command("croissant")
+@click.argument("dataset")
+@click.option("-o", "--output", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write [stdout].")
+@pass_app
+def export_croissant(app: App, dataset: str, output: Path | None) -> None:
+    """DATASET as Croissant 1.0 JSON-LD, RAI fields filled from the registry (consent,
+    personal data, collection, resolved licence, lineage)."""
+    import json
+
+    from tracker.catalog import find_dataset
+    from tracker.interop.croissant_export import build
+    from tracker.reporting import registry_snapshot
+
+    with app.registry.reading() as session:
+        snapshot = registry_snapshot(session)
+        facts = snapshot.datasets[find_dataset(session, dataset).id]  # type: ignore[index]
+    _out(json.dumps(build(facts, snapshot), indent=2, ensure_ascii=False) + "\n", output)
+
+
+@export_group.command("datasheet")
+@click.argument("dataset")
+@click.option("-o", "--output", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="Markdown file to write [stdout].")
+@pass_app
+def export_datasheet(app: App, dataset: str, output: Path | None) -> None:
+    """DATASET's datasheet (Datasheets for Datasets) as Markdown; unknown answers say so."""
+    from tracker.reporting import datasheet
+    from tracker.reports import render_datasheet
+
+    with app.registry.reading() as session:
+        facts, snapshot, runs = datasheet(session, dataset)
+    _out(render_datasheet(facts, snapshot, runs, html=False), output)
+
+
+def _out(text: str, output: Path | None) -> None:
+    from tracker.reports import write
+
     if output is None:
         click.echo(text, nl=False)
     else:

@@ -10,6 +10,7 @@ from tracker.cli import (
     db_cmds,
     demo_cmds,
     export_cmds,
+    import_cmds,
     ledger_cmds,
     license_cmds,
     log_cmds,
@@ -43,7 +44,8 @@ def cli(ctx: click.Context, db: str | None, actor: str | None) -> None:
 
 
 for module in (db_cmds, catalog_cmds, license_cmds, ledger_cmds, run_cmds, review_cmds,
-               report_cmds, export_cmds, log_cmds, demo_cmds):
+               report_cmds, import_cmds, export_cmds, log_cmds,
+               demo_cmds):
     for command in module.COMMANDS:
         cli.add_command(command)
 

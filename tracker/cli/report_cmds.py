@@ -92,4 +92,19 @@ def report_eu_summary(app: App, run: str, output: Path, sme: bool) -> None:
     done(f"wrote {output} ({points} open point{'s' if points != 1 else ''})")
 
 
+@report_group.command("datasheet")
+@click.argument("dataset")
+@output_option
+@pass_app
+def report_datasheet(app: App, dataset: str, output: Path) -> None:
+    """DATASET's datasheet (Datasheets for Datasets) as a self-contained HTML page."""
+    from tracker.reporting import datasheet
+    from tracker.reports import render_datasheet, write
+
+    with app.registry.reading() as session:
+        facts, snapshot, runs = datasheet(session, dataset)
+    write(output, render_datasheet(facts, snapshot, runs, html=True))
+    done(f"wrote {output}")
+
+
 COMMANDS = [report_group]

@@ -1,0 +1,150 @@
+"""tracker import: metadata users already have, applied idempotently and all or nothing."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from tracker.cli.common import App, done, pass_app
+
+file_argument = click.argument("files", nargs=-1, required=True,
+                               type=click.Path(exists=True, dir_okay=False, path_type=Path))
+dry_run_option = click.option("--dry-run", is_flag=True,
+                              help="Print what would change and change nothing.")
+date_option = click.option("--date", "observed_on", default=None,
+                           help="Date to record the licence claims as observed [today].")
+
+
+def _run(app: App, files: Iterable[Path], read: Callable[[Path], Any], dry_run: bool) -> None:
+    """Each file in its own transaction: a bad file changes nothing, earlier files stay."""
+    from tracker.interop.records import DryRun, apply
+
+    for path in files:
+        changes: list[str] = []
+        try:
+            with app.registry.writing(app.actor) as w:
+                records = read(path)
+                changes = apply(w, records if isinstance(records, list) else
+                                [records] if not hasattr(records, "__next__") else records)
+                if dry_run:
+                    raise DryRun()
+        except DryRun:
+            pass
+        for line in changes:
+            click.echo(line)
+        verb = "would make" if dry_run else "made"
+        done(f"{path}: {verb} {len(changes)} change(s)" if changes else f"{path}: up to date")
+
+
+@click.group("import")
+def import_group() -> None:
+    """Read datasets from Hugging Face cards, Croissant, DPI summaries, tables, exports.
+
+    Re-importing is idempotent: records are matched by slug, changed fields are
+    updated, a changed licence becomes a new claim. Each file imports entirely
+    or not at all."""
+
+
+@import_group.command("hf-card")
+@file_argument
+@click.option("--slug", default=None, help="Dataset slug for a single card [from the path].")
+@date_option
+@dry_run_option
+@pass_app
+def import_hf_card(app: App, files: tuple[Path, ...], slug: str | None,
+                   observed_on: str | None, dry_run: bool) -> None:
+    """Hugging Face dataset cards (README.md with YAML front matter); the card's licence
+    is recorded as a claim by the hub."""
+    from tracker.interop import hf_card
+
+    if slug and len(files) > 1:
+        raise click.UsageError("--slug needs a single card")
+    _run(app, files, lambda p: hf_card.read(p, slug=slug, observed_on=observed_on), dry_run)
+
+
+@import_group.command("croissant")
+@file_argument
+@click.option("--slug", default=None, help="Dataset slug for a single file [from the name].")
+@dry_run_option
+@pass_app
+def import_croissant(app: App, files: tuple[Path, ...], slug: str | None,
+                     dry_run: bool) -> None:
+    """Croissant 1.0/1.1 JSON-LD with RAI properties; prov:wasDerivedFrom becomes lineage."""
+    from tracker.interop import croissant
+
+    if slug and len(files) > 1:
+        raise click.UsageError("--slug needs a single file")
+    _run(app, files, lambda p: croissant.read(p, slug=slug), dry_run)
+
+
+@import_group.command("dpi")
+@file_argument
+@dry_run_option
+@pass_app
+def import_dpi(app: App, files: tuple[Path, ...], dry_run: bool) -> None:
+    """Data Provenance Initiative collection summaries: licences verified by the DPI are
+    claims by the authors; those inferred from the hub, GitHub and Papers with Code are
+    claims by the hub, repository and aggregator."""
+    from tracker.interop import dpi
+
+    _run(app, files, dpi.read, dry_run)
+
+
+@import_group.command("table")
+@file_argument
+@click.option("--map", "mapping", multiple=True, metavar="THEIRS=OURS",
+              help="Read column THEIRS as OURS (repeatable).")
+@dry_run_option
+@pass_app
+def import_table(app: App, files: tuple[Path, ...], mapping: tuple[str, ...],
+                 dry_run: bool) -> None:
+    """Datasets from CSV or JSON Lines, one per row (columns: see the README); streamed,
+    with progress on stderr for long files."""
+    from tracker.interop import table
+
+    columns = table.parse_map(mapping)
+
+    def read(path: Path) -> Any:
+        rows = table.read(path, columns)
+        size = path.stat().st_size
+        if size < 2_000_000:
+            return rows
+        return _progress(rows, path.name)
+
+    _run(app, files, read, dry_run)
+
+
+def _progress(rows: Any, label: str) -> Any:
+    count = 0
+    with click.progressbar(length=0, label=f"importing {label}", file=sys.stderr,
+                           show_pos=True) as bar:
+        for row in rows:
+            count += 1
+            if count % 1000 == 0:
+                bar.update(1000)
+            yield row
+
+
+@import_group.command("json")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@pass_app
+def import_json(app: App, file: Path) -> None:
+    """A whole registry exported by `tracker export json`, into an empty registry."""
+    from tracker.errors import TrackerError
+    from tracker.interop import registry_file
+
+    try:
+        document = json.loads(file.read_text("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise TrackerError(f"{file}: not a JSON document ({exc})") from exc
+    with app.registry.writing(app.actor) as w:
+        counts = registry_file.load(w, document, str(file))
+    done(f"imported {registry_file.dataset_count_label(counts)}")
+
+
+COMMANDS = [import_group]

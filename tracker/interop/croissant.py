@@ -1,0 +1,113 @@
+"""Croissant 1.0/1.1 JSON-LD with the Responsible AI (RAI) vocabulary."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from tracker.errors import TrackerError
+from tracker.interop.records import ClaimIn, DatasetIn, ParentIn, slugify
+
+_SIZE = re.compile(r"^\s*([\d.]+)\s*([kmgtp]?i?b|bytes?)?\s*$", re.I)
+_UNITS = {"": 1, "b": 1, "byte": 1, "bytes": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9,
+          "tb": 10**12, "pb": 10**15, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+RAI_TEXT = (("rai:dataUseCases", "Use cases"), ("rai:dataBiases", "Biases"),
+            ("rai:dataLimitations", "Limitations"), ("rai:dataSocialImpact", "Social impact"),
+            ("rai:dataAnnotationProtocol", "Annotation protocol"),
+            ("rai:dataAnnotationPlatform", "Annotation platform"),
+            ("rai:annotatorDemographics", "Annotators"),
+            ("rai:dataPreprocessingProtocol", "Preprocessing"))
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return " ".join(_text(v) for v in value)
+    if isinstance(value, dict):
+        return _text(value.get("@value") or value.get("name") or value.get("@id"))
+    return " ".join(str(value).split())
+
+
+def _names(value: Any) -> list[str]:
+    items = value if isinstance(value, list) else [value] if value else []
+    return [_text(i) for i in items if _text(i)]
+
+
+def _licence(value: Any) -> list[str]:
+    out = []
+    for item in value if isinstance(value, list) else [value] if value else []:
+        text = _text(item)
+        match = re.search(r"creativecommons\.org/(licenses|publicdomain)/([a-z-]+)/(\d\.\d)",
+                          text)
+        if match:
+            kind, version = match.group(2), match.group(3)
+            out.append("CC0-1.0" if kind == "zero" else f"CC-{kind.upper()}-{version}")
+        elif text.startswith("http"):
+            out.append(text.rstrip("/").rsplit("/", 1)[-1])
+        elif text:
+            out.append(text)
+    return out
+
+
+def _bytes(distribution: Any) -> int | None:
+    total = 0
+    found = False
+    for item in distribution if isinstance(distribution, list) else []:
+        size = item.get("contentSize") if isinstance(item, dict) else None
+        if not size:
+            continue
+        match = _SIZE.match(str(size))
+        if match:
+            unit = (match.group(2) or "").lower()
+            total += int(float(match.group(1)) * _UNITS.get(unit, 1))
+            found = True
+    return total if found else None
+
+
+def read(path: Path, *, slug: str | None = None) -> DatasetIn:
+    name = str(path)
+    try:
+        doc = json.loads(path.read_text("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise TrackerError(f"{name}: not UTF-8 text") from exc
+    except json.JSONDecodeError as exc:
+        raise TrackerError(f"{name} line {exc.lineno}: malformed JSON ({exc.msg})") from exc
+    if not isinstance(doc, dict) or not doc.get("name"):
+        raise TrackerError(f"{name}: $.name: a Croissant dataset needs a name")
+    key = slug or slugify(_text(doc["name"]))
+    collection = _text(doc.get("rai:dataCollection"))
+    kind = _text(doc.get("rai:dataCollectionType"))
+    pii = _text(doc.get("rai:personalSensitiveInformation"))
+    notes = [f"{label}: {_text(doc[k])}" for k, label in RAI_TEXT if _text(doc.get(k))]
+    description = " ".join(filter(None, [_text(doc.get("description"))[:4000], *notes]))
+    fields: dict[str, Any] = {
+        "name": _text(doc["name"])[:300],
+        "description": description[:20000],
+        "source_category": "public_dataset",
+        "collection_method": "; ".join(filter(None, [kind, collection]))[:20000],
+        "personal_data": "unknown" if not pii else
+        ("no" if re.match(r"^(no|none|n/a|not applicable)\b", pii, re.I) else "yes"),
+    }
+    url = _text(doc.get("url"))
+    if url.startswith("http"):
+        fields["homepage"] = url
+    if _text(doc.get("version")):
+        fields["version"] = _text(doc["version"])[:100]
+    size = _bytes(doc.get("distribution"))
+    if size is not None:
+        fields["size_bytes"] = size
+    creators = _names(doc.get("creator"))
+    if creators:
+        fields["steward"] = ", ".join(creators)[:300]
+    published = _text(doc.get("datePublished"))[:10] or None
+    claims = []
+    licences = _licence(doc.get("license"))
+    if licences:
+        claims.append(ClaimIn(" AND ".join(licences), "authors", url or None, published,
+                              notes="From the Croissant metadata."))
+    parents = [ParentIn(slugify(p.rstrip("/").rsplit("/", 1)[-1]), "subset", p)
+               for p in _names(doc.get("prov:wasDerivedFrom"))]
+    return DatasetIn(key, fields, f"{name} ($)", claims, [], parents)

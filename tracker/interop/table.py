@@ -1,0 +1,109 @@
+"""Bulk datasets from CSV or JSON Lines, one dataset per row, streamed.
+
+Columns: every dataset field by name (slug, name, description, version, modality,
+source_category, collection_method, homepage, size_tokens, size_records,
+size_bytes, size_hours, size_category, languages, personal_data,
+generator_model, acquired_from, acquired_to, status, steward, crawler), plus
+license, license_by (default authors), license_evidence, license_date;
+source (a source slug), source_name, source_kind; parents (';'-separated
+slugs) with relation (default subset). Other column names map with
+--map THEIRS=OURS.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from tracker.errors import TrackerError
+from tracker.fields import DATASET_FIELDS
+from tracker.interop.records import ClaimIn, DatasetIn, ParentIn, SourceIn
+
+DATASET_COLUMNS = {spec.name for spec in DATASET_FIELDS}
+EXTRA_COLUMNS = {"slug", "license", "license_by", "license_evidence", "license_date", "source",
+                 "source_name", "source_kind", "parents", "relation"}
+COLUMNS = DATASET_COLUMNS | EXTRA_COLUMNS
+
+
+def parse_map(pairs: tuple[str, ...]) -> dict[str, str]:
+    mapping = {}
+    for pair in pairs:
+        theirs, sep, ours = pair.partition("=")
+        if not sep or not theirs or ours not in COLUMNS:
+            raise TrackerError(f"--map: expected THEIRS=OURS with OURS one of the documented "
+                               f"columns (got {pair!r})")
+        mapping[theirs.strip()] = ours.strip()
+    return mapping
+
+
+def _rows(handle: io.TextIOBase, name: str, jsonl: bool) -> Iterator[tuple[int, dict[str, Any]]]:
+    if jsonl:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise TrackerError(f"{name} line {number}: malformed JSON ({exc.msg})") from exc
+            if not isinstance(row, dict):
+                raise TrackerError(f"{name} line {number}: expected a JSON object per line")
+            yield number, row
+        return
+    reader = csv.DictReader(handle)
+    if not reader.fieldnames:
+        raise TrackerError(f"{name}: empty file or no header row")
+    for row in reader:
+        if None in row:
+            raise TrackerError(f"{name} line {reader.line_num}: more values than columns")
+        yield reader.line_num, row
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def to_record(row: Mapping[str, Any], where: str) -> DatasetIn:
+    slug = _text(row.get("slug"))
+    if not slug:
+        raise TrackerError(f"{where}: slug: every row needs a slug")
+    fields = {k: v for k, v in row.items() if k in DATASET_COLUMNS and _text(v) != ""}
+    claims = []
+    if _text(row.get("license")):
+        claims.append(ClaimIn(_text(row["license"]), _text(row.get("license_by")) or "authors",
+                              _text(row.get("license_evidence")) or None,
+                              _text(row.get("license_date")) or None))
+    sources = []
+    if _text(row.get("source")):
+        sources.append(SourceIn(_text(row["source"]), {
+            "name": _text(row.get("source_name")) or _text(row["source"]),
+            "kind": _text(row.get("source_kind")) or "website"}))
+    relation = _text(row.get("relation")) or "subset"
+    parents = [ParentIn(p.strip(), relation) for p in _text(row.get("parents")).split(";")
+               if p.strip()]
+    return DatasetIn(slug, fields, where, claims, sources, parents)
+
+
+def read(path: Path, mapping: Mapping[str, str] | None = None) -> Iterator[DatasetIn]:
+    """Records one at a time, so a file of any length streams through."""
+    name = str(path)
+    jsonl = path.suffix.lower() in (".jsonl", ".ndjson")
+    if not jsonl and path.suffix.lower() != ".csv":
+        raise TrackerError(f"{name}: expected a .csv or .jsonl file")
+    mapping = mapping or {}
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            for number, raw in _rows(handle, name, jsonl):
+                row = {mapping.get(k, k): v for k, v in raw.items()}
+                unknown = sorted(k for k in row if k not in COLUMNS and row[k] not in ("", None))
+                if unknown:
+                    raise TrackerError(f"{name} line {number}: unknown column {unknown[0]!r} "
+                                       "(use --map THEIRS=OURS)")
+                yield to_record(row, f"{name} line {number}")
+    except UnicodeDecodeError as exc:
+        raise TrackerError(f"{name}: not UTF-8 text ({exc.reason})") from exc
+    except csv.Error as exc:
+        raise TrackerError(f"{name}: malformed CSV ({exc})") from exc
