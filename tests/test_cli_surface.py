@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import json
 import os
@@ -20,13 +21,33 @@ from tracker.db.migrate import head_revision
 
 
 def _walk(group: click.Group, prefix: tuple[str, ...] = ()):
-    for name, command in group.commands.items():
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        assert command is not None, name
         yield (*prefix, name), command
         if isinstance(command, click.Group):
             yield from _walk(command, (*prefix, name))
 
 
 COMMANDS = list(_walk(cli))
+
+
+def test_every_lazily_loaded_command_is_found() -> None:
+    from tracker.cli import main
+
+    for name, module in main.LAZY_COMMANDS.items():
+        assert name in {c.name for c in importlib.import_module(
+            f"tracker.cli.{module}").COMMANDS}
+
+
+def test_version_does_not_load_the_database_layer(tmp_path: Path) -> None:
+    code = ("import sys; from tracker.cli.main import cli; "
+            "sys.argv=['tracker','--version']\ntry:\n cli()\nexcept SystemExit: pass\n"
+            "print('sqlalchemy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=tmp_path, check=True).stdout.split()
+    assert out[-1] == "False"
 
 
 def test_the_contract_groups_exist() -> None:

@@ -1,29 +1,44 @@
-"""The `tracker` command: global options and the command groups."""
+"""The `tracker` command: global options, and command groups loaded when first used.
+
+Loading a group imports SQLAlchemy and the domain modules; `tracker --version`
+and shell completion must not pay for that, so groups are imported lazily.
+"""
 
 from __future__ import annotations
+
+import importlib
 
 import click
 
 from tracker import __version__
-from tracker.cli import (
-    catalog_cmds,
-    db_cmds,
-    demo_cmds,
-    export_cmds,
-    import_cmds,
-    ledger_cmds,
-    license_cmds,
-    log_cmds,
-    report_cmds,
-    review_cmds,
-    run_cmds,
-)
 from tracker.cli.common import App, TrackerGroup
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
+# command name -> module in tracker.cli that defines it (in COMMANDS).
+LAZY_COMMANDS = {
+    "db": "db_cmds", "dataset": "catalog_cmds", "source": "catalog_cmds",
+    "lineage": "catalog_cmds", "consent": "catalog_cmds", "license": "license_cmds",
+    "fee": "ledger_cmds", "cost": "ledger_cmds", "fx": "ledger_cmds", "run": "run_cmds",
+    "budget": "run_cmds", "flags": "run_cmds", "flag": "run_cmds", "review": "review_cmds",
+    "check": "review_cmds", "report": "report_cmds", "import": "import_cmds",
+    "export": "export_cmds", "log": "log_cmds", "verify": "log_cmds", "demo": "demo_cmds",
+}
 
-@click.group(cls=TrackerGroup, context_settings=CONTEXT_SETTINGS)
+
+class LazyGroup(TrackerGroup):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(LAZY_COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module_name = LAZY_COMMANDS.get(cmd_name)
+        if module_name is None:
+            return None
+        module = importlib.import_module(f"tracker.cli.{module_name}")
+        return next(c for c in module.COMMANDS if c.name == cmd_name)
+
+
+@click.group(cls=LazyGroup, context_settings=CONTEXT_SETTINGS)
 @click.option("--db", "db", metavar="PATH|URL", default=None,
               help="Registry: a SQLite path or postgresql:// URL "
                    "[default: $TRACKER_DB, else ./tracker.db].")
@@ -41,13 +56,6 @@ def cli(ctx: click.Context, db: str | None, actor: str | None) -> None:
     app = App(db, actor)
     ctx.obj = app
     ctx.call_on_close(app.close)
-
-
-for module in (db_cmds, catalog_cmds, license_cmds, ledger_cmds, run_cmds, review_cmds,
-               report_cmds, import_cmds, export_cmds, log_cmds,
-               demo_cmds):
-    for command in module.COMMANDS:
-        cli.add_command(command)
 
 
 def main() -> None:
