@@ -8,14 +8,17 @@ to a writer mid-transaction is how "database is locked" reaches users.
 from __future__ import annotations
 
 import os
+import random
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, OperationalError
 
 from tracker.errors import TrackerError
 
@@ -85,12 +88,33 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
+LOCK_RETRIES = 6
+
+
+def _begin_write(conn: Connection) -> Any:
+    """Start the write transaction, backing off while another writer holds the lock.
+
+    SQLite's busy timeout already waits; the retries cover a lock held longer than
+    that, so "database is locked" reaches a user only after minutes of contention.
+    """
+    delay = 0.05
+    for attempt in range(LOCK_RETRIES + 1):
+        try:
+            return conn.begin()
+        except OperationalError as exc:
+            if "locked" not in str(exc.orig) or attempt == LOCK_RETRIES:
+                raise
+            time.sleep(delay + random.uniform(0, delay))
+            delay = min(delay * 4, 5.0)
+    raise AssertionError("unreachable")
+
+
 @contextmanager
 def write_connection(engine: Engine) -> Iterator[Connection]:
     """A connection inside a transaction that holds the registry's write lock."""
     with engine.connect() as conn:
         conn.execution_options(tracker_write=True)
-        with conn.begin():
+        with _begin_write(conn):
             if not is_sqlite(engine):
                 conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_WRITE_LOCK})
             yield conn
@@ -109,5 +133,7 @@ def backup_sqlite(engine: Engine, target: Path) -> None:
             raw.driver_connection.backup(dest)  # type: ignore[union-attr]
         finally:
             dest.close()
+    except sqlite3.Error as exc:
+        raise TrackerError(f"db backup: cannot write {target} ({exc})") from exc
     finally:
         raw.close()

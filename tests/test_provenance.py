@@ -57,7 +57,9 @@ def test_grandparent_restriction_is_inherited_with_its_path(family: Tracker) -> 
     shown = json.loads(family("lineage show child --effective --json").stdout)["effective"]
     assert shown["resolved"] == "MIT"
     assert shown["effective_terms"]["commercial_use"] == "no"
-    assert shown["inherited"][0]["path"] == ["child", "parent", "grandparent"]
+    by_ancestor = {i["ancestor"]: i for i in shown["inherited"]}
+    assert by_ancestor["grandparent"]["path"] == ["child", "parent", "grandparent"]
+    assert by_ancestor["parent"]["restrictions"] == ["no licence claim recorded"]
     text = family("lineage show child --effective").stdout
     assert "inherits from child <- parent <- grandparent (CC-BY-NC-4.0): commercial use no" \
         in text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tracker.markdown import md_escape
 from tracker.provenance import ancestors, resolve
 from tracker.snapshot import DatasetFacts, Snapshot
 from tracker.terms import expression_terms
@@ -77,9 +78,7 @@ def build(snapshot: Snapshot, or_branch: str = "permissive") -> Attribution:
 
 
 def markdown(a: Attribution) -> str:
-    def clean(text: str) -> str:
-        return text.replace("<", "&lt;").replace(">", "&gt;")
-
+    clean = md_escape
     out = [f"# Notices for {clean(a.model)} (training run {clean(a.run)})", ""]
     for key, title, meaning in OBLIGATIONS:
         notices = a.groups.get(key, [])

@@ -200,7 +200,23 @@ def _matches(audited_after: str, current: dict[str, Any]) -> bool:
     return all(current.get(column) == value for column, value in after.items())
 
 
-def verify(session: Session) -> list[Problem]:
+def _domain_lists(session: Session, latest: dict[tuple[str, int], str | None]
+                  ) -> Iterator[Problem]:
+    from tracker.domains import list_digest
+
+    for (entity, source_id), after in latest.items():
+        if entity != "crawl_domain" or after is None:
+            continue
+        expected = json.loads(after)
+        if "sha256" not in expected:
+            continue
+        rows, digest = list_digest(session, source_id)
+        if (rows, digest) != (expected["rows"], expected["sha256"]):
+            yield Problem(f"crawl domains of source #{source_id}",
+                          "differ from the imported list: changed without an audit event")
+
+
+def verify(session: Session, expect_head: tuple[int, str] | None = None) -> list[Problem]:
     """Every problem found, the first broken event first; empty when the registry is sound."""
     problems = list(_integrity(session))
     latest: dict[tuple[str, int], str | None] = {}
@@ -208,6 +224,13 @@ def verify(session: Session) -> list[Problem]:
     problems.extend(chain_problems)
     if not chain_problems:
         problems.extend(_state(session, latest))
+        problems.extend(_domain_lists(session, latest))
+    if expect_head is not None and head(session) != expect_head:
+        count, last = head(session)
+        problems.append(Problem("audit log", f"ends at event #{count} ({last[:16]}), not at the "
+                                             f"expected #{expect_head[0]} "
+                                             f"({expect_head[1][:16]}): events were removed "
+                                             "from the end or added"))
     return problems
 
 

@@ -306,12 +306,16 @@ def _reserve_lines(ledger: _Ledger, findings: list[Finding], policy: Policy,
         ledger.add("reserve", f.code, f.dataset, basis, amount, currency)
 
 
-def _compute_plan(run: RunFacts) -> object:
+def _compute_plan(snapshot: Snapshot, run: RunFacts) -> object:
+    """Training tokens default to the tokens every drawn dataset gives, times its epochs."""
     plan = run.plan
     if plan.parameters is not None and plan.training_tokens is None \
             and plan.training_flops is None:
-        tokens = _sum(Decimal(draw.tokens) * draw.epochs
-                      for draw in run.draws.values() if draw.tokens is not None)
+        tokens = Decimal(0)
+        for dataset_id, draw in run.draws.items():
+            units = units_drawn(snapshot.datasets[dataset_id], draw, "token")
+            if units is not None:
+                tokens += units * draw.epochs
         if tokens:
             plan = with_overrides(plan, training_tokens=tokens)
     return plan
@@ -322,7 +326,7 @@ def build(snapshot: Snapshot, policy: Policy, *, today: dt.date | None = None) -
     if run is None:
         raise TrackerError("budget: needs a training run")
     ledger = _Ledger(snapshot, run)
-    compute = estimate_compute(_compute_plan(run))  # type: ignore[arg-type]
+    compute = estimate_compute(_compute_plan(snapshot, run))  # type: ignore[arg-type]
     if compute is not None:
         for item in compute.lines:
             ledger.add("compute", item.component, None, item.formula, item.amount,

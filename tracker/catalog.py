@@ -18,6 +18,7 @@ from tracker.db.models import (
     LicenseClaim,
     Lineage,
     ManualFlag,
+    Review,
     RunDataset,
     Source,
 )
@@ -107,7 +108,7 @@ def edit_source(writer: Writer, slug: str, values: Mapping[str, object],
 def _dependents(session: Session, dataset: Dataset) -> list[SQLModel]:
     rows: list[SQLModel] = []
     for model in (LicenseClaim, Fee, CostItem, Consent, DatasetSource, RunDataset, FlagWaiver,
-                  ManualFlag):
+                  ManualFlag, Review):
         rows.extend(session.exec(select(model).where(model.dataset_id == dataset.id)).all())
     rows.extend(session.exec(select(Lineage).where(
         or_(Lineage.child_id == dataset.id, Lineage.parent_id == dataset.id))).all())
@@ -152,6 +153,9 @@ def _source_dependents(session: Session, source: Source) -> list[SQLModel]:
 def remove_source(writer: Writer, slug: str) -> int:
     """Delete a source with its links and consent records; returns the number of rows removed."""
     source = find_source(writer.session, slug)
+    from tracker.domains import drop_domains
+
+    drop_domains(writer, source, slug)
     dependents = _source_dependents(writer.session, source)
     for row in dependents:
         writer.delete(row, label=f"{slug}: {row.__tablename__}")  # type: ignore[attr-defined]

@@ -19,6 +19,7 @@ from tracker.errors import TrackerError
 HOURS_PER_YEAR = Decimal("8766")  # 365.25 days, as Epoch AI amortizes
 SECONDS_PER_HOUR = Decimal(3600)
 PRICINGS = ("rental", "ownership")
+USD_FIGURES = frozenset({"price_usd", "rental_usd_per_hour"})
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,11 @@ class _Resolver:
             return given
         key = catalogue_name or name
         if self.acc is not None and (fig := self.acc.figure(key)) is not None:
+            if key in USD_FIGURES and self.plan.currency != "USD":
+                raise TrackerError(
+                    f"compute: the catalogue's {key} is in USD but the run's compute currency "
+                    f"is {self.plan.currency}: give --{name.replace('_', '-')} in "
+                    f"{self.plan.currency}, or use --compute-currency USD")
             self.assumptions.append(f"{name} = {fig.value * scale} from the {self.acc.key} "
                                     f"catalogue entry ({fig.source})")
             return fig.value * scale

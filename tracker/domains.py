@@ -68,6 +68,37 @@ def _parse(line: int, row: dict[str, str], name: str) -> dict[str, Any]:
     return {"domain": domain, "content_bytes": content, "robots": robots, "tdm_reserved": tdm}
 
 
+def _line(domain: str, content: int, robots: str, tdm: str) -> bytes:
+    return f"{domain}\t{content}\t{robots}\t{tdm}\n".encode()
+
+
+def list_digest(session: Session, source_id: int) -> tuple[int, str]:
+    """(rows, SHA-256) of a source's domain list as stored, in import order."""
+    digest = hashlib.sha256()
+    count = 0
+    query = (select(CrawlDomain.domain, CrawlDomain.content_bytes, CrawlDomain.robots,
+                    CrawlDomain.tdm_reserved)
+             .where(CrawlDomain.source_id == source_id).order_by(CrawlDomain.id)
+             .execution_options(yield_per=10_000))
+    for row in session.exec(query):
+        digest.update(_line(*row))
+        count += 1
+    return count, digest.hexdigest()
+
+
+def drop_domains(writer: Writer, source: Any, slug: str) -> int:
+    """Remove a source's domain list (one audited event), e.g. before removing the source."""
+    session = writer.session
+    count = session.exec(select(func.count()).select_from(CrawlDomain)
+                         .where(CrawlDomain.source_id == source.id)).one()
+    if count:
+        session.exec(delete(CrawlDomain).where(col(CrawlDomain.source_id) == source.id))
+        audit.append(session, actor=writer.actor, action="delete", entity="crawl_domain",
+                     entity_id=source.id, label=f"{slug}: {count} domains removed",
+                     before={"rows": count}, after=None)
+    return int(count)
+
+
 def import_domains(writer: Writer, source_slug: str, path: Path,
                    progress: Callable[[int], None] | None = None) -> ImportResult:
     """Replace the source's domain list with the file's; all or nothing."""
@@ -93,8 +124,8 @@ def import_domains(writer: Writer, source_slug: str, path: Path,
                     raise InvalidValue(f"{path} line {line}: domain", row["domain"],
                                        "appears twice in the file")
                 seen.add(row["domain"])
-                digest.update(f"{row['domain']}\t{row['content_bytes']}\t{row['robots']}\t"
-                              f"{row['tdm_reserved']}\n".encode())
+                digest.update(_line(row["domain"], row["content_bytes"], row["robots"],
+                                    row["tdm_reserved"]))
                 batch.append({"source_id": source_id, **row})
                 count += 1
                 if len(batch) >= BATCH:

@@ -21,7 +21,8 @@ CODES = (
     "consent_withdrawn", "not_compensated", "scraped_without_permission", "tdm_opt_out_ignored",
     "transcribed_platform_content", "synthetic_restricted_model", "broker_no_chain_of_title",
     "ai_training_prohibited", "license_drift", "review_missing", "review_stale", "review_rejected",
-    "personal_data_unreviewed",
+    "personal_data_unreviewed", "run_review_stale", "run_review_rejected",
+    "agreement_starts_late",
 )
 
 
@@ -158,6 +159,13 @@ def _inherited(d: DatasetFacts, ctx: Context) -> Iterator[Raw]:
             restrictions = [r for r in restrictions if not r.startswith("commercial use")]
         if ctx.run is not None and not ctx.run.commercial:
             restrictions = [r for r in restrictions if not r.startswith("commercial use")]
+        if any(r.startswith("AI training prohibited") for r in restrictions):
+            yield Raw("ai_training_prohibited",
+                      f"Derived from {item.ancestor} ({item.licence}), which does not permit "
+                      f"AI training: {via}.",
+                      f"Remove {d.slug} from training, or license {item.ancestor} for it.",
+                      path)
+            restrictions = [r for r in restrictions if not r.startswith("AI training")]
         if restrictions:
             yield Raw("inherited_restriction",
                       f"Derived from {item.ancestor} ({item.licence}), which is stricter: "
@@ -178,18 +186,31 @@ def _inherited(d: DatasetFacts, ctx: Context) -> Iterator[Raw]:
 def _agreements(d: DatasetFacts, ctx: Context) -> Iterator[Raw]:
     if ctx.run is None:
         return
+    seen: set[tuple[str, str]] = set()
     for fee in d.fees:
+        key = (fee.counterparty, fee.reference)
+        if key in seen:
+            continue
+        seen.add(key)
+        party = f"{fee.counterparty} {fee.reference}".strip()
         if fee.term_end is not None and fee.term_end < ctx.run.period_end:
             yield Raw("agreement_expires",
-                      f"The agreement with {fee.counterparty} {fee.reference} ends "
-                      f"{fee.term_end.isoformat()}, before the run ends "
-                      f"{ctx.run.period_end.isoformat()}.",
+                      f"The agreement with {party} ends {fee.term_end.isoformat()}, before the "
+                      f"run ends {ctx.run.period_end.isoformat()}.",
                       "Renew or extend the agreement, or end the run's use of the data first.")
-            return
+        if fee.term_start is not None and fee.term_start > ctx.run.period_start:
+            yield Raw("agreement_starts_late",
+                      f"The agreement with {party} starts {fee.term_start.isoformat()}, after "
+                      f"the run starts {ctx.run.period_start.isoformat()}.",
+                      "Start the agreement earlier, or draw the data only once it applies.")
 
 
 def _consent(d: DatasetFacts, ctx: Context) -> Iterator[Raw]:
     latest = d.latest_consent
+    if latest is None:
+        # Without a dataset-level record, the sources' consent speaks for the data.
+        recorded = [s.consent[-1] for s in d.sources if s.consent]
+        latest = max(recorded, key=lambda c: c.recorded_on) if recorded else None
     withdrawn = [s.slug for s in d.sources if s.consent and s.consent[-1].status == "withdrawn"]
     if latest is not None and latest.status == "withdrawn":
         withdrawn.insert(0, d.slug)
@@ -284,6 +305,8 @@ def _waiver(snapshot: Snapshot, d: DatasetFacts, code: str, run: RunFacts | None
             continue
         if w.expires_on is not None and w.expires_on < today:
             continue
+        if w.granted_on > today:
+            continue
         return w
     return None
 
@@ -304,7 +327,26 @@ def evaluate(snapshot: Snapshot, policy: Policy, *, today: dt.date | None = None
             if m.dataset_id == d.id:
                 findings.append(Finding(m.code, m.severity, d.slug, m.why, m.fix, manual=True,
                                         waiver=_waiver(snapshot, d, m.code, ctx.run, day)))
+    findings.extend(_run_review(snapshot, policy, day))
     return sorted(findings, key=lambda f: (-SEVERITIES.index(f.severity), f.dataset, f.code))
+
+
+def _run_review(snapshot: Snapshot, policy: Policy, today: dt.date) -> Iterator[Finding]:
+    from tracker.reviews import run_digest
+
+    run, review = snapshot.run, snapshot.run_review
+    if run is None or review is None:
+        return
+    subject = f"run {run.slug}"
+    if review.digest != run_digest(snapshot):
+        yield Finding("run_review_stale", policy.severity("run_review_stale"), subject,
+                      f"{review.decision} by {review.reviewer} at {review.reviewed_at}, but the "
+                      "run or its datasets changed after the review.",
+                      f"Review the run again: tracker review --run {run.slug} ...")
+    elif review.decision == "rejected":
+        yield Finding("run_review_rejected", policy.severity("run_review_rejected"), subject,
+                      f"Rejected by {review.reviewer} at {review.reviewed_at}: {review.note}",
+                      "Fix what the review found and ask for a new review.")
 
 
 def counts(findings: list[Finding]) -> dict[str, int]:

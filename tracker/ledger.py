@@ -26,16 +26,14 @@ def _agreement(writer: Writer, counterparty: str, reference: str, start: dt.date
     if found is None:
         return writer.add(Agreement(counterparty=counterparty, reference=reference,
                                     term_start=start, term_end=end), label=label)
-    # Fees under one agreement share its term: a different term is a different contract.
+    # Fees under one agreement share its term, and other fees already rely on it: a fee
+    # may not move it. A different term is a different contract (--contract).
     for field, given, held in (("start", start, found.term_start), ("end", end, found.term_end)):
-        if given is not None and held is not None and given != held:
+        if given is not None and given != held:
+            shown = held.isoformat() if held else "no " + field
             raise InvalidValue(field, given.isoformat(),
-                               f"agreement {label!r} already runs with {field} {held.isoformat()}")
-    changes = {k: v for k, v in (("term_start", start), ("term_end", end)) if v is not None}
-    if changes:
-        parse.date_range(changes.get("term_start", found.term_start),
-                         changes.get("term_end", found.term_end), "end")
-        writer.update(found, changes, label=label)
+                               f"agreement {label!r} already exists with {shown}; give another "
+                               "--contract for a different term")
     return found
 
 

@@ -6,6 +6,7 @@ as 0.0000025 must survive storage and arithmetic exactly.
 
 from __future__ import annotations
 
+import decimal
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
@@ -34,6 +35,10 @@ _MINOR_UNITS = {
     "PYG": 0, "RWF": 0, "UGX": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0, "XPF": 0,
     "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
 }
+
+# Amounts take up to 38 significant digits; sums and products of them must not round.
+decimal.getcontext().prec = 80
+decimal.DefaultContext.prec = 80
 
 # Plain decimal notation only: exponents, signs and thousands separators are
 # refused rather than guessed at.

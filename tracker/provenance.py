@@ -133,12 +133,17 @@ def effective(d: DatasetFacts, snapshot: Snapshot, or_branch: str = "permissive"
         if theirs.terms is not None:
             merged.append(theirs.terms)
             restrictions = theirs.terms.stricter_than(own.terms or Terms())
+        else:
+            # An ancestor nobody has licensed passes the gap on.
+            restrictions = ["no licence claim recorded"]
+            merged.append(Terms("unknown", "unknown", unknown=True))
         consent = ancestor.latest_consent
         if _risk(consent) > _risk(worst):
             worst, worst_from = consent, ancestor.slug
         ignored = tuple(s.slug for s in ancestor.sources
                         if s.tdm_reservation not in ("none", "unknown") and s.tdm_honoured == "no")
-        if restrictions or ignored:
+        withdrawn = consent is not None and consent.status == "withdrawn"
+        if restrictions or ignored or withdrawn:
             inherited.append(Inherited(ancestor.slug, path, theirs.expression,
                                        tuple(restrictions), consent, ignored))
     return Effective(d.slug, own.terms, strictest(merged) if merged else None, tuple(inherited),

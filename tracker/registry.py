@@ -102,7 +102,12 @@ class Registry:
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
-        with self.translate_errors(), Session(self.engine) as session:
+        """One consistent view: a report's queries and its digest see the same registry."""
+        bind = self.engine
+        if bind.dialect.name == "postgresql":
+            bind = bind.execution_options(isolation_level="REPEATABLE READ",
+                                          postgresql_readonly=True)
+        with self.translate_errors(), Session(bind) as session:
             yield session
 
     @contextmanager

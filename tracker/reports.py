@@ -19,6 +19,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from tracker import __version__
 from tracker.budget import Budget, quantity
 from tracker.flags import Finding
+from tracker.markdown import md_escape
 from tracker.money import Money, decimal_text
 from tracker.policy import SEVERITIES, Policy
 from tracker.provenance import effective, resolve
@@ -38,15 +39,18 @@ def _pct(fraction: Decimal) -> str:
     return f"{fraction * 100:.1f}%"
 
 
-def environment() -> Environment:
+def environment(*, markdown: bool = False) -> Environment:
+    """HTML templates autoescape everything; Markdown ones escape with the `md` filter,
+    which every value from the registry goes through."""
     folder = resources.files("tracker.templates")
     env = Environment(
         loader=FileSystemLoader(str(folder)),
-        autoescape=True,  # every template, whatever its file ending
+        autoescape=not markdown,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["md"] = md_escape
     env.filters["money"] = _money
     env.filters["pct"] = _pct
     env.filters["exact"] = decimal_text
@@ -184,7 +188,7 @@ def render_eu_summary(summary: Any, snapshot: Snapshot, policy: Policy, *, html:
     from tracker.eu_summary import size_text
 
     template = "eu_summary.html.j2" if html else "eu_summary.md.j2"
-    return environment().get_template(template).render(
+    return environment(markdown=not html).get_template(template).render(
         title=f"Training content summary: {summary.model}", csp=CSP, s=summary,
         size_text=size_text, snapshot=snapshot, policy=policy, generated_at=_now(),
         version=__version__)
@@ -196,7 +200,7 @@ def render_datasheet(d: DatasetFacts, snapshot: Snapshot, runs: list[str], *, ht
     from tracker.policy import load_policy
 
     template = "datasheet.html.j2" if html else "datasheet.md.j2"
-    return environment().get_template(template).render(
+    return environment(markdown=not html).get_template(template).render(
         title=f"Datasheet: {d.name}", csp=CSP, d=d, sections=sections(d, snapshot, runs),
         snapshot=snapshot, policy=policy or load_policy(), generated_at=_now(),
         version=__version__)

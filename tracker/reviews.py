@@ -18,8 +18,9 @@ from sqlmodel import Session, col, select
 
 from tracker import parse
 from tracker.catalog import find_dataset
-from tracker.db.models import AuditEvent, Dataset, Review, TrainingRun
+from tracker.db.models import AuditEvent, Dataset, DatasetSource, Review, TrainingRun
 from tracker.errors import InvalidValue, TrackerError
+from tracker.money import decimal_text, to_minor_unit
 from tracker.policy import SEVERITIES, Policy
 from tracker.records import canonical_json, jsonable, sha256_text
 from tracker.registry import Writer
@@ -30,16 +31,24 @@ ACCEPTING = ("approved", "conditional")
 
 
 def _plain(value: Any) -> Any:
+    """JSON-ready, with empty values left out: a column a later schema adds (empty until
+    someone fills it) must not make every earlier review stale."""
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: _plain(v) for k, v in value.items() if v not in (None, "", [], (), {})}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     return jsonable(value)
 
 
 def record_digest(d: DatasetFacts, snapshot: Snapshot) -> str:
-    """SHA-256 of everything a reviewer of this dataset looked at."""
+    """SHA-256 of everything a reviewer of this dataset looked at, including the terms it
+    inherits: an ancestor's licence or consent changing makes the review stale too."""
+    from tracker.provenance import effective
+
+    eff = effective(d, snapshot)
     body = {
+        "effective": None if eff.terms is None else asdict(eff.terms),
+        "inherited": [asdict(i) for i in eff.inherited],
         "record": d.record,
         "claims": [asdict(c) for c in d.claims],
         "fees": [asdict(f) for f in d.fees],
@@ -97,15 +106,19 @@ def dataset_status(d: DatasetFacts, snapshot: Snapshot, policy: Policy,
 
 
 def last_changed_by(session: Session, dataset_id: int) -> str | None:
-    """Who last changed the dataset's record, from the audit log."""
+    """Who last changed anything the dataset's review covers, from the audit log: its row,
+    its claims, fees, costs, consent and lineage, and the sources it is linked to."""
     patterns = [f'%"{key}":{dataset_id}{end}%' for key in ("dataset_id", "child_id")
                 for end in (",", "}")]
     matches = [col(AuditEvent.after).like(p) for p in patterns] + \
               [col(AuditEvent.before).like(p) for p in patterns]
+    sources = session.exec(select(DatasetSource.source_id)
+                           .where(DatasetSource.dataset_id == dataset_id)).all()
     found = session.exec(
         select(AuditEvent.actor)
         .where(AuditEvent.entity != "review")
         .where(or_((AuditEvent.entity == "dataset") & (AuditEvent.entity_id == dataset_id),
+                   (AuditEvent.entity == "source") & col(AuditEvent.entity_id).in_(sources),
                    *matches))
         .order_by(col(AuditEvent.id).desc()).limit(1)).first()
     return found
@@ -150,16 +163,18 @@ def history(session: Session, dataset_slug: str | None = None,
 def annual_cost(d: DatasetFacts, snapshot: Snapshot, currency: str, on: dt.date
                 ) -> Decimal | None:
     """A year of what the dataset costs, for ordering the queue; None if unconvertible."""
+    from tracker.budget import PERIODS_PER_YEAR, units_drawn
+    from tracker.snapshot import Draw
+
+    whole = Draw(None, None, None, None, Decimal(1))
     total = Decimal(0)
     try:
         for fee in d.fees:
             amount = fee.amount
             if fee.kind == "recurring":
-                amount *= {"month": 12, "quarter": 4, "year": 1}[fee.period or "year"]
+                amount *= PERIODS_PER_YEAR[fee.period or "year"]
             elif fee.kind == "per_unit":
-                size = {"token": d.size_tokens, "record": d.size_records,
-                        "image": d.size_records, "hour": d.size_hours}.get(fee.unit or "")
-                amount *= Decimal(size or 0)
+                amount *= units_drawn(d, whole, fee.unit or "token") or Decimal(0)
             total += snapshot.rates.convert(amount, fee.currency, currency, on).amount
         for cost in d.costs:
             total += snapshot.rates.convert(cost.amount, cost.currency, currency, on).amount
@@ -186,7 +201,7 @@ def queue(snapshot: Snapshot, policy: Policy, findings: list[Any], currency: str
             "why": st.why or (st.review.note if st.review else ""),
             "worst_finding": SEVERITIES[worst] if worst >= 0 else None,
             "findings": len(own),
-            "annual_cost": None if cost is None else str(cost.quantize(Decimal("0.01"))),
+            "annual_cost": None if cost is None else decimal_text(to_minor_unit(cost, currency)),
             "currency": currency,
             "last_review": None if st.review is None else
             f"{st.review.decision} by {st.review.reviewer} at {st.review.reviewed_at}",

@@ -12,7 +12,15 @@ from sqlmodel import Session, col, select
 from tracker import parse
 from tracker.catalog import find_dataset, public
 from tracker.compute import PRICINGS, catalogue
-from tracker.db.models import CostItem, Dataset, FlagWaiver, ManualFlag, RunDataset, TrainingRun
+from tracker.db.models import (
+    CostItem,
+    Dataset,
+    FlagWaiver,
+    ManualFlag,
+    Review,
+    RunDataset,
+    TrainingRun,
+)
 from tracker.errors import InvalidValue, NotFound
 from tracker.money import parse_amount, parse_currency
 from tracker.policy import SEVERITIES
@@ -80,6 +88,13 @@ def _fraction(value: object, field: str) -> Decimal:
     return number
 
 
+def _positive_fraction(value: object, field: str) -> Decimal:
+    number = _fraction(value, field)
+    if number == 0:
+        raise InvalidValue(field, value, "must be greater than zero")
+    return number
+
+
 def _scientific(value: object, field: str) -> Decimal:
     """Large FLOP and token counts: plain digits or 3.8e25."""
     text = str(value).strip().lower()
@@ -97,7 +112,7 @@ COMPUTE_FIELDS: dict[str, Any] = {
     "training_flops": _scientific,
     "parameters": _scientific,
     "training_tokens": _scientific,
-    "mfu": _fraction,
+    "mfu": lambda value, field: _positive_fraction(value, field),
     "peak_flops": _scientific,
     "price_per_hour": _positive,
     "hardware_value": _positive,
@@ -220,7 +235,8 @@ def remove_run(writer: Writer, slug: str) -> int:
     run = find_run(session, slug)
     rows = [*session.exec(select(RunDataset).where(RunDataset.run_id == run.id)),
             *session.exec(select(CostItem).where(CostItem.run_id == run.id)),
-            *session.exec(select(FlagWaiver).where(FlagWaiver.run_id == run.id))]
+            *session.exec(select(FlagWaiver).where(FlagWaiver.run_id == run.id)),
+            *session.exec(select(Review).where(Review.run_id == run.id))]
     for row in rows:
         writer.delete(row, label=f"{slug}: {row.__tablename__}")
     writer.delete(run, label=slug)

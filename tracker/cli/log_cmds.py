@@ -24,17 +24,30 @@ def log_cmd(app: App, limit: int | None, entity: str | None, as_json: bool,
 
 
 @click.command("verify")
+@click.option("--expect-head", default=None, metavar="N:HASH",
+              help="The head a previous verify printed (kept elsewhere): catches events "
+                   "removed from the end of the log.")
 @pass_app
-def verify_cmd(app: App) -> None:
-    """Check database integrity and the audit chain; exit 1 naming the first problem."""
+def verify_cmd(app: App, expect_head: str | None) -> None:
+    """Check database integrity and the audit chain; exit 1 naming the first problem.
+
+    Prints the log's head as N:HASH; keep it outside the registry (a ticket, a CI
+    artifact) and pass it back with --expect-head to detect a truncated log."""
+    expected = None
+    if expect_head is not None:
+        number, _, digest = expect_head.partition(":")
+        if not number.isdigit() or len(digest) != 64:
+            raise click.UsageError("--expect-head takes N:HASH as printed by verify")
+        expected = (int(number), digest)
     with app.registry.reading() as session:
-        problems = audit.verify(session)
+        problems = audit.verify(session, expected)
         count, head = audit.head(session)
     if problems:
         for problem in problems[1:]:
             click.echo(f"also: {problem}", err=True)
         raise click.ClickException(f"verify failed: {problems[0]}")
-    click.echo(f"ok: {count} audit events, chain intact, registry matches its log (head {head})")
+    click.echo(f"ok: {count} audit events, chain intact, registry matches its log "
+               f"(head {count}:{head})")
 
 
 COMMANDS = [log_cmd, verify_cmd]

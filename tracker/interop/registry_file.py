@@ -132,9 +132,13 @@ def load(writer: Writer, document: Any, name: str) -> dict[str, int]:
                                    f"({str(exc.orig).splitlines()[0]})") from exc
             counts[table] += 1
     if counts.get("crawl_domain"):
-        audit.append(session, actor=writer.actor, action="update", entity="crawl_domain",
-                     entity_id=0, label=f"{counts['crawl_domain']} domains from {name}",
-                     before=None, after={"rows": counts["crawl_domain"]})
+        from tracker.domains import list_digest
+
+        for source_id in sorted({row["source_id"] for row in tables["crawl_domain"]}):
+            rows, digest = list_digest(session, source_id)
+            audit.append(session, actor=writer.actor, action="update", entity="crawl_domain",
+                         entity_id=source_id, label=f"{rows} domains from {name}",
+                         before=None, after={"rows": rows, "sha256": digest, "file": name})
     if session.get_bind().dialect.name == "postgresql":
         # Explicit ids leave PostgreSQL's sequences behind; move them past the rows.
         for table in TABLES:
