@@ -85,8 +85,11 @@ def append(
     label: str,
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
+    prev_hash: str | None = None,
 ) -> AuditEvent:
-    """Write one event; the caller's transaction holds the write lock, so the chain is linear."""
+    """Write one event; the caller's transaction holds the write lock, so the chain is linear.
+
+    `prev_hash` saves a query when the caller already knows the head (it wrote it)."""
     event = AuditEvent(
         at=_now(),
         actor=actor,
@@ -96,7 +99,7 @@ def append(
         label=label[:300],
         before=None if before is None else canonical_json(before),
         after=None if after is None else canonical_json(after),
-        prev_hash=last_hash(session),
+        prev_hash=prev_hash or last_hash(session),
         hash="",
     )
     event.hash = _hash_of(event)

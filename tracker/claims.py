@@ -16,14 +16,17 @@ from tracker.registry import Writer
 
 def add_claim(writer: Writer, dataset_slug: str, expression: str, claimed_by: str, *,
               evidence_url: str | None = None, observed_on: object = None,
-              notes: str = "") -> LicenseClaim:
-    """Record who says which licence applies; earlier claims stay, so drift stays visible."""
+              notes: str = "", known: list[License] | None = None) -> LicenseClaim:
+    """Record who says which licence applies; earlier claims stay, so drift stays visible.
+
+    `known` is the knowledge base, when the caller has it loaded already."""
     session = writer.session
     dataset = find_dataset(session, dataset_slug)
     claim = LicenseClaim(
         dataset_id=dataset.id,  # type: ignore[arg-type]
         expression=licenses.normalize_expression(
-            expression, licenses.all_licenses(session), "license"),
+            expression, known if known is not None else licenses.all_licenses(session),
+            "license"),
         claimed_by=parse.choice(claimed_by, "by", vocab.CLAIMANTS),
         evidence_url=None if not evidence_url else parse.url(evidence_url, "evidence"),
         observed_on=dt.date.today() if observed_on in (None, "")

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert
 from sqlmodel import Session, col, select
 
-from tracker import audit, parse
+from tracker import parse
 from tracker.catalog import find_source
 from tracker.db.models import CrawlDomain
 from tracker.errors import InvalidValue, TrackerError
@@ -93,9 +93,8 @@ def drop_domains(writer: Writer, source: Any, slug: str) -> int:
                          .where(CrawlDomain.source_id == source.id)).one()
     if count:
         session.exec(delete(CrawlDomain).where(col(CrawlDomain.source_id) == source.id))
-        audit.append(session, actor=writer.actor, action="delete", entity="crawl_domain",
-                     entity_id=source.id, label=f"{slug}: {count} domains removed",
-                     before={"rows": count}, after=None)
+        writer.event("delete", "crawl_domain", source.id, f"{slug}: {count} domains removed",
+                     {"rows": count}, None)
     return int(count)
 
 
@@ -140,10 +139,9 @@ def import_domains(writer: Writer, source_slug: str, path: Path,
     if batch:
         session.execute(insert(CrawlDomain), batch)
     result = ImportResult(count, replaced, digest.hexdigest())
-    audit.append(session, actor=writer.actor, action="update", entity="crawl_domain",
-                 entity_id=source_id, label=f"{source_slug}: {count} domains from {path.name}",
-                 before={"rows": replaced}, after={"rows": count, "sha256": result.digest,
-                                                   "file": path.name})
+    writer.event("update", "crawl_domain", source_id,
+                 f"{source_slug}: {count} domains from {path.name}", {"rows": replaced},
+                 {"rows": count, "sha256": result.digest, "file": path.name})
     return result
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
@@ -139,12 +139,18 @@ def _spdx_exceptions() -> tuple[LicenseSymbol, ...]:
 
 
 def _licensing(licenses: Iterable[License]) -> tuple[Licensing, list[str]]:
+    return _licensing_for(tuple((lic.key, lic.aliases) for lic in licenses))
+
+
+@lru_cache(maxsize=8)
+def _licensing_for(known: tuple[tuple[str, str], ...]) -> tuple[Licensing, list[str]]:
+    # Building a Licensing is costly; the knowledge base rarely changes within a process.
     symbols: list[LicenseSymbol] = []
     names: list[str] = []
-    for lic in licenses:
-        aliases = tuple(a for a in lic.aliases.split(",") if a)
-        symbols.append(LicenseSymbol(lic.key, aliases=aliases))
-        names.extend((lic.key, *aliases))
+    for key, alias_text in known:
+        aliases = tuple(a for a in alias_text.split(",") if a)
+        symbols.append(LicenseSymbol(key, aliases=aliases))
+        names.extend((key, *aliases))
     return Licensing([*symbols, *_spdx_exceptions()]), names
 
 
@@ -155,6 +161,11 @@ def normalize_expression(expression: object, licenses: Sequence[License],
     if not raw:
         raise InvalidValue(field, expression, "must not be empty")
     licensing, names = _licensing(licenses)
+    return _normalized(raw, licensing, tuple(names), field)
+
+
+@lru_cache(maxsize=4096)
+def _normalized(raw: str, licensing: Licensing, names: tuple[str, ...], field: str) -> str:
     try:
         parsed = licensing.parse(raw, validate=True, strict=True)
     except ExpressionParseError as exc:

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tracker import parse, vocab
 from tracker.catalog import find_dataset
@@ -41,6 +41,23 @@ def path_up(parents: Mapping[int, list[int]], start: int, goal: int) -> list[int
     return None
 
 
+def _path_up_queried(session: Session, start: int, goal: int) -> list[int] | None:
+    """path_up over the stored edges, reading only the ancestors of `start`, a level at a time."""
+    parents: dict[int, list[int]] = defaultdict(list)
+    frontier = {start}
+    seen = {start}
+    while frontier and goal not in seen:
+        rows = session.exec(select(Lineage.child_id, Lineage.parent_id)
+                            .where(col(Lineage.child_id).in_(frontier))).all()
+        frontier = set()
+        for child, parent in rows:
+            parents[child].append(parent)
+            if parent not in seen:
+                seen.add(parent)
+                frontier.add(parent)
+    return path_up(parents, start, goal)
+
+
 def _edges(session: Session) -> list[tuple[int, int]]:
     return [(c, p) for c, p in session.exec(select(Lineage.child_id, Lineage.parent_id)).all()]
 
@@ -58,7 +75,7 @@ def add_edge(writer: Writer, child_slug: str, parent_slug: str, relation: str,
     if child.id == parent.id:
         raise InvalidValue("parent", parent_slug, "a dataset cannot derive from itself")
     # child -> parent closes a cycle when the parent already descends from the child.
-    cycle = path_up(parents_map(_edges(session)), parent.id, child.id)  # type: ignore[arg-type]
+    cycle = _path_up_queried(session, parent.id, child.id)  # type: ignore[arg-type]
     if cycle is not None:
         slugs = _slugs(session)
         shown = " -> ".join(slugs[i] for i in [child.id, *cycle])  # type: ignore[list-item]

@@ -28,19 +28,20 @@ class Writer:
     def __init__(self, session: Session, actor: str) -> None:
         self.session = session
         self.actor = actor
+        # The transaction holds the write lock, so the chain's head can be remembered.
+        self._last_hash: str | None = None
+
+    def event(self, action: str, entity: str, entity_id: int, label: str,
+              before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
+        """Record a change that is not one row's (e.g. a whole domain list)."""
+        event = audit.append(self.session, prev_hash=self._last_hash, actor=self.actor,
+                             action=action, entity=entity, entity_id=entity_id, label=label,
+                             before=before, after=after)
+        self._last_hash = event.hash
 
     def _log(self, action: str, row: SQLModel, label: str, before: dict[str, Any] | None,
              after: dict[str, Any] | None) -> None:
-        audit.append(
-            self.session,
-            actor=self.actor,
-            action=action,
-            entity=row.__tablename__,  # type: ignore[attr-defined]
-            entity_id=row.id,  # type: ignore[attr-defined]
-            label=label,
-            before=before,
-            after=after,
-        )
+        self.event(action, row.__tablename__, row.id, label, before, after)  # type: ignore[attr-defined]
 
     def add(self, row: T, label: str) -> T:
         self.session.add(row)

@@ -16,10 +16,11 @@ from typing import Any
 
 from sqlmodel import select
 
-from tracker import catalog, claims, licenses, lineage, parse
+from tracker import catalog, claims, consent, ledger, licenses, lineage, parse, vocab
 from tracker.db.models import Dataset, DatasetSource, License, Lineage, Source
 from tracker.errors import TrackerError
 from tracker.fields import DATASET_FIELDS, SOURCE_FIELDS, parse_fields
+from tracker.money import decimal_text, parse_amount
 from tracker.registry import Writer
 from tracker.snapshot import ClaimFacts
 from tracker.terms import current_claims
@@ -56,6 +57,27 @@ class ParentIn:
 
 
 @dataclass
+class FeeIn:
+    kind: str
+    amount: str
+    currency: str
+    counterparty: str
+    reference: str = ""
+    period: str | None = None
+    unit: str | None = None
+    term_start: str | None = None
+    term_end: str | None = None
+
+
+@dataclass
+class ConsentIn:
+    status: str
+    legal_basis: str = "unknown"
+    compensation: str = "unknown"
+    recorded_on: str | None = None
+
+
+@dataclass
 class DatasetIn:
     slug: str
     fields: dict[str, Any]
@@ -64,6 +86,8 @@ class DatasetIn:
     sources: list[SourceIn] = field(default_factory=list)
     parents: list[ParentIn] = field(default_factory=list)
     licences: list[LicenceIn] = field(default_factory=list)
+    fees: list[FeeIn] = field(default_factory=list)
+    consents: list[ConsentIn] = field(default_factory=list)
 
 
 class DryRun(Exception):
@@ -88,7 +112,8 @@ def _differs(row: Any, values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if getattr(row, k) != v}
 
 
-def _apply_one(writer: Writer, rec: DatasetIn, changes: Changes) -> None:
+def _apply_one(writer: Writer, rec: DatasetIn, changes: Changes,
+               kb: list[list[License]]) -> None:
     session = writer.session
     for lic in rec.licences:
         if session.exec(select(License.id).where(License.key == lic.key)).first() is None:
@@ -96,6 +121,7 @@ def _apply_one(writer: Writer, rec: DatasetIn, changes: Changes) -> None:
                                commercial_use="unknown", ai_training="unknown", flags={},
                                notes=lic.notes)
             changes.note(f"add licence {lic.key}")
+            kb[0] = licenses.all_licenses(session)
     existing = session.exec(select(Dataset).where(Dataset.slug == rec.slug)).first()
     if existing is None:
         catalog.add_dataset(writer, rec.slug, rec.fields)
@@ -107,7 +133,7 @@ def _apply_one(writer: Writer, rec: DatasetIn, changes: Changes) -> None:
             catalog.edit_dataset(writer, rec.slug, {k: rec.fields[k] for k in different})
             changes.note(f"update dataset {rec.slug}: {', '.join(sorted(different))}")
     dataset = catalog.find_dataset(session, rec.slug)
-    known = licenses.all_licenses(session)
+    known = kb[0]
     held = [ClaimFacts(c["license"], c["claimed_by"], c["evidence_url"],
                        dt.date.fromisoformat(c["observed_on"]))
             for c in claims.claims_of(session, dataset)]
@@ -118,10 +144,32 @@ def _apply_one(writer: Writer, rec: DatasetIn, changes: Changes) -> None:
             continue
         added = claims.add_claim(writer, rec.slug, expression, claim.by,
                                  evidence_url=claim.evidence_url,
-                                 observed_on=claim.observed_on, notes=claim.notes)
+                                 observed_on=claim.observed_on, notes=claim.notes, known=known)
         held.append(ClaimFacts(added.expression, added.claimed_by, added.evidence_url,
                                added.observed_on))
         changes.note(f"claim {rec.slug}: {expression} by {claim.by}")
+    for fee in rec.fees:
+        held = {(f["kind"], f["amount"], f["currency"], f["period"], f["unit"],
+                 f["counterparty"], f["contract"]) for f in ledger.list_fees(session, rec.slug)}
+        amount = decimal_text(parse_amount(fee.amount, "fee_amount"))
+        key = (parse.choice(fee.kind, "fee_kind", vocab.FEE_KINDS), amount,
+               fee.currency.upper(), fee.period or None, fee.unit or None, fee.counterparty,
+               fee.reference)
+        if key not in held:
+            ledger.add_fee(writer, rec.slug, kind=fee.kind, amount=fee.amount,
+                           currency=fee.currency, counterparty=fee.counterparty,
+                           reference=fee.reference, period=fee.period, unit=fee.unit,
+                           term_start=fee.term_start, term_end=fee.term_end)
+            changes.note(f"fee {rec.slug}: {amount} {fee.currency.upper()} {fee.kind}")
+    for c in rec.consents:
+        latest = (consent.history(session, dataset_slug=rec.slug) or [None])[-1]
+        wanted = (c.status, c.legal_basis, c.compensation)
+        if latest is None or (latest["status"], latest["legal_basis"],
+                              latest["compensation"]) != wanted:
+            consent.set_consent(writer, dataset_slug=rec.slug, source_slug=None,
+                                status=c.status, legal_basis=c.legal_basis,
+                                compensation=c.compensation, recorded_on=c.recorded_on)
+            changes.note(f"consent {rec.slug}: {c.status}")
     for src in rec.sources:
         row = session.exec(select(Source).where(Source.slug == src.slug)).first()
         if row is None:
@@ -153,9 +201,10 @@ def apply(writer: Writer, records: Iterable[DatasetIn]) -> list[str]:
     """Apply records in order; the first bad one stops everything (the caller's
     transaction then rolls back), named by where it came from."""
     changes = Changes()
+    kb = [licenses.all_licenses(writer.session)]  # reloaded only when a licence is added
     for rec in records:
         try:
-            _apply_one(writer, rec, changes)
+            _apply_one(writer, rec, changes, kb)
         except TrackerError as exc:
             raise TrackerError(f"{rec.origin}: {exc}") from exc
     return changes.lines

@@ -18,7 +18,6 @@ from sqlalchemy import Date, func, insert, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, select
 
-from tracker import audit
 from tracker.db.models import AUDITED, CrawlDomain, Dataset, Source, TrainingRun
 from tracker.db.types import ExactDecimal
 from tracker.errors import TrackerError
@@ -136,9 +135,8 @@ def load(writer: Writer, document: Any, name: str) -> dict[str, int]:
 
         for source_id in sorted({row["source_id"] for row in tables["crawl_domain"]}):
             rows, digest = list_digest(session, source_id)
-            audit.append(session, actor=writer.actor, action="update", entity="crawl_domain",
-                         entity_id=source_id, label=f"{rows} domains from {name}",
-                         before=None, after={"rows": rows, "sha256": digest, "file": name})
+            writer.event("update", "crawl_domain", source_id, f"{rows} domains from {name}",
+                         None, {"rows": rows, "sha256": digest, "file": name})
     if session.get_bind().dialect.name == "postgresql":
         # Explicit ids leave PostgreSQL's sequences behind; move them past the rows.
         for table in TABLES:

@@ -6,8 +6,10 @@ size_bytes, size_hours, size_category, languages, personal_data,
 generator_model, acquired_from, acquired_to, status, steward, crawler), plus
 license, license_by (default authors), license_evidence, license_date;
 source (a source slug), source_name, source_kind; parents (';'-separated
-slugs) with relation (default subset). Other column names map with
---map THEIRS=OURS.
+slugs) with relation (default subset); fee_kind, fee_amount, fee_currency,
+fee_period, fee_unit, fee_counterparty, fee_contract, fee_start, fee_end;
+consent_status, consent_basis, consent_compensation, consent_date. Other
+column names map with --map THEIRS=OURS.
 """
 
 from __future__ import annotations
@@ -21,11 +23,15 @@ from typing import Any
 
 from tracker.errors import TrackerError
 from tracker.fields import DATASET_FIELDS
-from tracker.interop.records import ClaimIn, DatasetIn, ParentIn, SourceIn
+from tracker.interop.records import ClaimIn, ConsentIn, DatasetIn, FeeIn, ParentIn, SourceIn
 
 DATASET_COLUMNS = {spec.name for spec in DATASET_FIELDS}
+FEE_COLUMNS = {"fee_kind", "fee_amount", "fee_currency", "fee_period", "fee_unit",
+               "fee_counterparty", "fee_contract", "fee_start", "fee_end"}
+CONSENT_COLUMNS = {"consent_status", "consent_basis", "consent_compensation", "consent_date"}
 EXTRA_COLUMNS = {"slug", "license", "license_by", "license_evidence", "license_date", "source",
-                 "source_name", "source_kind", "parents", "relation"}
+                 "source_name", "source_kind", "parents", "relation",
+                 *FEE_COLUMNS, *CONSENT_COLUMNS}
 COLUMNS = DATASET_COLUMNS | EXTRA_COLUMNS
 
 
@@ -84,7 +90,22 @@ def to_record(row: Mapping[str, Any], where: str) -> DatasetIn:
     relation = _text(row.get("relation")) or "subset"
     parents = [ParentIn(p.strip(), relation) for p in _text(row.get("parents")).split(";")
                if p.strip()]
-    return DatasetIn(slug, fields, where, claims, sources, parents)
+    fees = []
+    if _text(row.get("fee_amount")):
+        fees.append(FeeIn(_text(row.get("fee_kind")) or "one_time", _text(row["fee_amount"]),
+                          _text(row.get("fee_currency")),
+                          _text(row.get("fee_counterparty")) or "unknown",
+                          _text(row.get("fee_contract")), _text(row.get("fee_period")) or None,
+                          _text(row.get("fee_unit")) or None,
+                          _text(row.get("fee_start")) or None, _text(row.get("fee_end")) or None))
+    consents = []
+    if _text(row.get("consent_status")):
+        consents.append(ConsentIn(_text(row["consent_status"]),
+                                  _text(row.get("consent_basis")) or "unknown",
+                                  _text(row.get("consent_compensation")) or "unknown",
+                                  _text(row.get("consent_date")) or None))
+    return DatasetIn(slug, fields, where, claims, sources, parents, fees=fees,
+                     consents=consents)
 
 
 def read(path: Path, mapping: Mapping[str, str] | None = None) -> Iterator[DatasetIn]:
