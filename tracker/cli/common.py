@@ -67,7 +67,9 @@ class TrackerGroup(click.Group):
         try:
             return super().invoke(ctx)
         except TrackerError as exc:
-            raise click.ClickException(str(exc)) from None
+            # One line, whatever the message quotes (a parser's multi-line complaint).
+            message = " ".join(part.strip() for part in str(exc).splitlines() if part.strip())
+            raise click.ClickException(message) from None
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except KeyboardInterrupt:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from tracker.errors import TrackerError
-from tracker.interop.records import ClaimIn, DatasetIn, ParentIn, slugify
+from tracker.interop.records import ClaimIn, DatasetIn, ParentIn, slugify, url_or_none
 
 _SIZE = re.compile(r"^\s*([\d.]+)\s*([kmgtp]?i?b|bytes?)?\s*$", re.I)
 _UNITS = {"": 1, "b": 1, "byte": 1, "bytes": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9,
@@ -91,9 +91,9 @@ def read(path: Path, *, slug: str | None = None) -> DatasetIn:
         "personal_data": "unknown" if not pii else
         ("no" if re.match(r"^(no|none|n/a|not applicable)\b", pii, re.I) else "yes"),
     }
-    url = _text(doc.get("url"))
-    if url.startswith("http"):
-        fields["homepage"] = url
+    url = url_or_none(_text(doc.get("url"))) or ""
+    if url:
+        fields["homepage"] = url  # a javascript: or data: URL is refused, not dropped
     if _text(doc.get("version")):
         fields["version"] = _text(doc["version"])[:100]
     size = _bytes(doc.get("distribution"))

@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from tracker.errors import TrackerError
-from tracker.interop.records import ClaimIn, DatasetIn, ParentIn, SourceIn, slugify
+from tracker.interop.records import (
+    ClaimIn,
+    DatasetIn,
+    ParentIn,
+    SourceIn,
+    slugify,
+    url_or_none,
+)
 
 # DPI licence names -> SPDX or knowledge-base ids; None means "no claim".
 NAMES = {
@@ -52,7 +59,7 @@ def _record(key: str, item: dict[str, Any], origin: str, collection: str) -> Dat
     if not isinstance(item, dict):
         raise TrackerError(f"{origin}: not an object")
     slug = slugify(str(item.get("Unique Dataset Identifier") or key))
-    url = str(item.get("Dataset URL") or item.get("GitHub URL") or "")
+    url = url_or_none(item.get("Dataset URL")) or url_or_none(item.get("GitHub URL"))
     fields: dict[str, Any] = {
         "name": str(item.get("Dataset Name") or key)[:300],
         "source_category": "public_dataset",
@@ -68,7 +75,7 @@ def _record(key: str, item: dict[str, Any], origin: str, collection: str) -> Dat
         "collection_method": ("human-annotated" if item.get("Human Annotation") == "Yes"
                               else ""),
     }
-    if url.startswith("http"):
+    if url:
         fields["homepage"] = url
     metrics = item.get("Text Metrics") or {}
     if isinstance(metrics.get("Num Dialogs"), int):
@@ -82,7 +89,7 @@ def _record(key: str, item: dict[str, Any], origin: str, collection: str) -> Dat
                 for lic in item.get("Licenses") or []]
     ids = [i for i, _ in verified if i]
     if ids:
-        evidence = next((u for _, u in verified if str(u or "").startswith("http")), None)
+        evidence = next((url_or_none(u) for _, u in verified if url_or_none(u)), None)
         claims.append(ClaimIn(" AND ".join(dict.fromkeys(ids)), "authors", evidence, None,
                               notes=f"Verified by the Data Provenance Initiative "
                                     f"({item.get('License Verified By') or 'annotator'})."))
@@ -94,8 +101,7 @@ def _record(key: str, item: dict[str, Any], origin: str, collection: str) -> Dat
         name = str(inferred.get(field) or "")
         lic = licence_id(name) if name and name.lower() != "unspecified" else None
         if lic and lic != "LicenseRef-Other":
-            claims.append(ClaimIn(lic, claimant,
-                                  evidence if str(evidence or "").startswith("http") else None,
+            claims.append(ClaimIn(lic, claimant, url_or_none(evidence),
                                   None, notes=f"Inferred by the Data Provenance Initiative "
                                               f"({field})."))
     sources = [SourceIn("text-source/" + slugify(s), {"name": s[:300], "kind": "website"})

@@ -12,7 +12,14 @@ from typing import Any
 import yaml
 
 from tracker.errors import TrackerError
-from tracker.interop.records import ClaimIn, DatasetIn, LicenceIn, ParentIn, slugify
+from tracker.interop.records import (
+    ClaimIn,
+    DatasetIn,
+    LicenceIn,
+    ParentIn,
+    slugify,
+    url_or_none,
+)
 
 HUB = "https://huggingface.co/datasets/"
 MODALITY_BY_TASK = {
@@ -72,9 +79,7 @@ def read(path: Path, *, slug: str | None = None, observed_on: str | None = None)
         if raw.lower() == "other" and card.get("license_name"):
             custom = "LicenseRef-" + slugify(str(card["license_name"])).replace("/", "-")
             licences.append(LicenceIn(custom, str(card.get("license_name")),
-                                      str(card["license_link"])
-                                      if str(card.get("license_link", "")).startswith("http")
-                                      else None,
+                                      url_or_none(card.get("license_link")),
                                       notes=f"Named by the {key} dataset card."))
             expressions.append(custom)
         else:

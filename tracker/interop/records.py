@@ -94,6 +94,15 @@ class DryRun(Exception):
     """Raised inside the transaction to undo it after listing what would change."""
 
 
+def url_or_none(value: object) -> str | None:
+    """A URL to validate, or None for free text such as 'unknown' or 'Unspecified'.
+
+    Anything with a scheme is kept, so a javascript: or data: URL is refused by
+    validation rather than silently dropped."""
+    text = str(value or "").strip()
+    return text if re.match(r"^[a-z][a-z0-9+.-]*:", text, re.I) else None
+
+
 def slugify(text: str) -> str:
     slug = re.sub(r"[^a-z0-9._/-]+", "-", text.strip().lower()).strip("-./")
     slug = re.sub(r"-{2,}", "-", slug)
