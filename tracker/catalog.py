@@ -192,12 +192,16 @@ def unlink_source(writer: Writer, dataset_slug: str, source_slug: str) -> None:
     writer.delete(link, label=f"{dataset_slug} <- {source_slug}")
 
 
-def list_datasets(session: Session) -> list[dict[str, Any]]:
-    return [public(d) for d in session.exec(select(Dataset).order_by(Dataset.slug)).all()]
+def list_datasets(session: Session, limit: int | None = None, offset: int = 0
+                  ) -> list[dict[str, Any]]:
+    query = select(Dataset).order_by(Dataset.slug).offset(offset).limit(limit)
+    return [public(d) for d in session.exec(query).all()]
 
 
-def list_sources(session: Session) -> list[dict[str, Any]]:
-    return [public(s) for s in session.exec(select(Source).order_by(Source.slug)).all()]
+def list_sources(session: Session, limit: int | None = None, offset: int = 0
+                 ) -> list[dict[str, Any]]:
+    query = select(Source).order_by(Source.slug).offset(offset).limit(limit)
+    return [public(s) for s in session.exec(query).all()]
 
 
 def sources_of(session: Session, dataset: Dataset) -> list[dict[str, Any]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Any
 
 from tracker.snapshot import ClaimFacts, ConsentFacts, DatasetFacts, Snapshot
 from tracker.terms import Terms, current_claims, expression_terms, strictest
@@ -47,10 +48,32 @@ RELAYS = ("hub", "aggregator", "repository")
 GRANTORS = ("authors", "contract", "reviewer")
 
 
+def _memo(snapshot: Snapshot, kind: str) -> dict[Any, Any]:
+    """Derived values cached on the snapshot: its facts never change once loaded, and a
+    budget or report asks for the same dataset's resolution many times."""
+    return snapshot.extra.setdefault(kind, {})
+
+
+def _terms(expression: str, snapshot: Snapshot, or_branch: str) -> Terms:
+    cache = _memo(snapshot, "terms")
+    key = (expression, or_branch)
+    if key not in cache:
+        cache[key] = expression_terms(expression, snapshot.licenses, or_branch)
+    return cache[key]
+
+
 def resolve(d: DatasetFacts, snapshot: Snapshot, or_branch: str = "permissive") -> Resolution:
+    cache = _memo(snapshot, "resolve")
+    key = (d.id, or_branch)
+    if key not in cache:
+        cache[key] = _resolve(d, snapshot, or_branch)
+    return cache[key]
+
+
+def _resolve(d: DatasetFacts, snapshot: Snapshot, or_branch: str) -> Resolution:
     current = current_claims(d.claims)
-    judged = tuple(ClaimTerms(c, expression_terms(c.expression, snapshot.licenses, or_branch),
-                              c in current) for c in d.claims)
+    judged = tuple(ClaimTerms(c, _terms(c.expression, snapshot, or_branch), c in current)
+                   for c in d.claims)
     live = [c for c in judged if c.current]
     terms = strictest(c.terms for c in live) if live else None
     resolved_by = tuple(c.claim for c in live
@@ -123,6 +146,14 @@ def _risk(consent: ConsentFacts | None) -> int:
 
 
 def effective(d: DatasetFacts, snapshot: Snapshot, or_branch: str = "permissive") -> Effective:
+    cache = _memo(snapshot, "effective")
+    key = (d.id, or_branch)
+    if key not in cache:
+        cache[key] = _effective(d, snapshot, or_branch)
+    return cache[key]
+
+
+def _effective(d: DatasetFacts, snapshot: Snapshot, or_branch: str) -> Effective:
     own = resolve(d, snapshot, or_branch)
     merged = [own.terms] if own.terms is not None else []
     inherited = []

@@ -38,7 +38,7 @@ class RecordKind:
     specs: tuple[FieldSpec, ...]
     add: Callable[..., Any]
     edit: Callable[..., bool]
-    rows: Callable[[Session], list[dict[str, Any]]]
+    rows: Callable[..., list[dict[str, Any]]]
     columns: tuple[str, ...]
     detail: Callable[[Session, str], dict[str, Any]]
     summary: Callable[[Session, str], str]
@@ -60,12 +60,16 @@ def record_commands(group: click.Group, kind: RecordKind, *, add_help: str, show
             kind.add(w, slug, values)
         done(f"added {noun} {slug}")
 
-    @group.command("list", help=f"List {noun}s.")
+    @group.command("list", help=f"List {noun}s, by slug.")
+    @click.option("--limit", "-n", type=click.IntRange(min=1), default=None,
+                  help="At most N rows (a page).")
+    @click.option("--offset", type=click.IntRange(min=0), default=0, show_default=True,
+                  help="Skip the first N rows (the pages before).")
     @output_options()
     @pass_app
-    def list_(app: App, as_json: bool, as_csv: bool) -> None:
+    def list_(app: App, limit: int | None, offset: int, as_json: bool, as_csv: bool) -> None:
         with app.registry.reading() as session:
-            rows = kind.rows(session)
+            rows = kind.rows(session, limit, offset)
         emit_rows(rows, kind.columns, as_json=as_json, as_csv=as_csv)
 
     @group.command("show", help=show_help)

@@ -1,0 +1,85 @@
+"""Work that must not grow with the registry: a snapshot loads in a fixed number of queries."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from sqlalchemy import event
+
+from conftest import Tracker
+
+from tracker.db import resolve_url
+from tracker.db.load import load_registry, load_run
+from tracker.registry import Registry
+from tracker.runs import find_run
+
+BENCH = Path(__file__).resolve().parents[1] / "bench"
+
+
+def _generated(tracker: Tracker, tmp_path: Path, rows: int) -> None:
+    sys.path.insert(0, str(BENCH))
+    try:
+        from generate import write_datasets
+    finally:
+        sys.path.pop(0)
+    data = tmp_path / "gen.jsonl"
+    with data.open("w") as out:
+        write_datasets(rows, out)
+    tracker(["import", "table", str(data)])
+
+
+def _queries(registry: Registry, load) -> int:  # type: ignore[no-untyped-def]
+    count = 0
+
+    def seen(*_args: object) -> None:
+        nonlocal count
+        count += 1
+
+    event.listen(registry.engine, "before_cursor_execute", seen)
+    try:
+        with registry.reading() as session:
+            load(session)
+    finally:
+        event.remove(registry.engine, "before_cursor_execute", seen)
+    return count
+
+
+def test_snapshots_load_in_a_fixed_number_of_queries(tracker: Tracker, tmp_path: Path) -> None:
+    _generated(tracker, tmp_path, 60)
+    tracker("run create small --model m --start 2025-01-01 --end 2025-12-31")
+    tracker("run create large --model m --start 2025-01-01 --end 2025-12-31")
+    for i in range(5):
+        tracker(f"run add-dataset small ds-{i + 40:07d}")
+    for i in range(50):
+        tracker(f"run add-dataset large ds-{i + 10:07d}")
+    registry = Registry(resolve_url(tracker.db))
+    try:
+        def run_loader(slug: str):  # type: ignore[no-untyped-def]
+            return lambda session: load_run(session, find_run(session, slug))
+
+        small, large = (_queries(registry, run_loader(s)) for s in ("small", "large"))
+        assert small == large
+        assert large <= 20
+        everything = _queries(registry, load_registry)
+        assert everything <= 20
+    finally:
+        registry.close()
+
+
+def test_generated_registries_build_budgets_and_reports(tracker: Tracker,
+                                                        tmp_path: Path) -> None:
+    """The benchmark's paths at a tiny size: generator, import, effective terms, budget,
+    report, list, show."""
+    _generated(tracker, tmp_path, 40)
+    tracker("run create r --model m --start 2025-01-01 --end 2025-12-31")
+    for i in range(0, 40, 3):
+        tracker(f"run add-dataset r ds-{i:07d}")
+    tracker("fx set EUR USD 1.1 --as-of 2024-01-01")
+    tracker("fx set GBP USD 1.3 --as-of 2024-01-01")
+    tracker("fx set JPY USD 0.0068 --as-of 2024-01-01")
+    assert tracker("budget r --json").stdout
+    tracker(["report", "audit", "r", "-o", str(tmp_path / "r.html")])
+    assert tracker("lineage show ds-0000039 --effective --json").stdout
+    assert tracker("dataset list --limit 10").stdout.count("\n") == 11
+    assert tracker("verify").stdout.startswith("ok")
