@@ -8,7 +8,6 @@ from pathlib import Path
 from sqlalchemy import event
 
 from conftest import Tracker
-
 from tracker.db import resolve_url
 from tracker.db.load import load_registry, load_run
 from tracker.registry import Registry
