@@ -82,3 +82,21 @@ def test_generated_registries_build_budgets_and_reports(tracker: Tracker,
     assert tracker("lineage show ds-0000039 --effective --json").stdout
     assert tracker("dataset list --limit 10").stdout.count("\n") == 11
     assert tracker("verify").stdout.startswith("ok")
+
+
+def test_domain_lists_stream_in_batches(tracker: Tracker, tmp_path: Path) -> None:
+    sys.path.insert(0, str(BENCH))
+    try:
+        from generate import write_domains
+    finally:
+        sys.path.pop(0)
+    path = tmp_path / "domains.csv"
+    with path.open("w") as out:
+        write_domains(12_345, out)  # more than two insert batches
+    tracker("source add crawl --name Crawl --kind domain")
+    tracker(["source", "domains", "import", str(path), "--source", "crawl"])
+    listed = tracker("source domains list crawl --json")
+    import json
+
+    assert json.loads(listed.stdout)["domains"] == 12_345
+    assert tracker("verify").stdout.startswith("ok")

@@ -40,6 +40,26 @@ class ImportResult:
     digest: str
 
 
+class _Counting(io.RawIOBase):
+    """A binary file that counts the bytes read, for a progress bar over a streamed CSV."""
+
+    def __init__(self, inner: io.BufferedReader) -> None:
+        self.inner = inner
+        self.consumed = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n = self.inner.readinto(buffer)
+        self.consumed += n or 0
+        return n
+
+    def close(self) -> None:
+        self.inner.close()
+        super().close()
+
+
 def _rows(handle: io.TextIOBase, name: str) -> Iterator[tuple[int, dict[str, str]]]:
     reader = csv.DictReader(handle)
     fields = {f.strip().lower() for f in reader.fieldnames or []}
@@ -112,10 +132,10 @@ def import_domains(writer: Writer, source_slug: str, path: Path,
     count = 0
     batch: list[dict[str, Any]] = []
     try:
-        handle = path.open(encoding="utf-8-sig", newline="")
+        counted = _Counting(path.open("rb"))
     except OSError as exc:
         raise TrackerError(f"{path}: cannot read ({exc.strerror})") from exc
-    with handle:
+    with io.TextIOWrapper(counted, encoding="utf-8-sig", newline="") as handle:  # type: ignore[arg-type]
         try:
             for line, raw in _rows(handle, str(path)):
                 row = _parse(line, raw, str(path))
@@ -131,7 +151,7 @@ def import_domains(writer: Writer, source_slug: str, path: Path,
                     session.execute(insert(CrawlDomain), batch)
                     batch.clear()
                     if progress:
-                        progress(handle.tell() if hasattr(handle, "tell") else count)
+                        progress(counted.consumed)
         except UnicodeDecodeError as exc:
             raise TrackerError(f"{path}: not UTF-8 text ({exc.reason})") from exc
         except csv.Error as exc:
