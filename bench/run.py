@@ -1,6 +1,6 @@
 """Run every measurement side by side and write docs/benchmarks.md.
 
-    python bench/run.py --datasets 10000 --domains 1000000 [--pg postgresql://...]
+    python bench/run.py --datasets 10000 --domains 1000000
 
 Each timing is the median of --repeat runs of a fresh process; peak memory is
 the child's maximum resident set size. Needs `pip install '.[bench]'`.
@@ -63,7 +63,6 @@ def main() -> None:
     parser.add_argument("--datasets", type=int, default=10_000)
     parser.add_argument("--domains", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--pg", default=None, help="also run against this PostgreSQL URL")
     parser.add_argument("--out", default=str(HERE.parent / "docs" / "benchmarks.md"))
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="tracker-bench-"))

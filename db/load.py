@@ -6,7 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 
-from sqlalchemy import true
+from sqlalchemy import func, or_, true
 from sqlmodel import Session, col, select
 
 from tracker.compute import ComputePlan
@@ -14,6 +14,7 @@ from tracker.db.models import (
     Agreement,
     Consent,
     CostItem,
+    CrawlDomain,
     Dataset,
     DatasetSource,
     Fee,
@@ -111,13 +112,20 @@ def _datasets(session: Session, ids: set[int] | None,
             consent[c.dataset_id].append(_consent(c))
         elif c.source_id is not None:
             source_consent[c.source_id].append(_consent(c))
+    opted_out = {
+        source_id: (int(n), int(size or 0)) for source_id, n, size in session.exec(
+            select(CrawlDomain.source_id, func.count(), func.sum(CrawlDomain.content_bytes))
+            .where(or_(CrawlDomain.robots == "disallowed", CrawlDomain.tdm_reserved == "yes"))
+            .where(CrawlDomain.content_bytes > 0)
+            .group_by(CrawlDomain.source_id))}
     sources: dict[int, list[SourceFacts]] = defaultdict(list)
     for link, s in session.exec(select(DatasetSource, Source)
                                 .join(Source, col(Source.id) == DatasetSource.source_id)
                                 .where(within(DatasetSource.dataset_id)).order_by(Source.slug)):
         sources[link.dataset_id].append(SourceFacts(
             s.slug, s.name, s.kind, s.url, s.rights_holder, s.terms_url, s.tdm_reservation,
-            s.tdm_honoured, tuple(source_consent.get(s.id or 0, ()))))
+            s.tdm_honoured, tuple(source_consent.get(s.id or 0, ())),
+            *opted_out.get(s.id or 0, (0, 0))))
     parents: dict[int, list[tuple[int, str]]] = defaultdict(list)
     for child, parent, relation in edges:
         parents[child].append((parent, relation))

@@ -178,3 +178,40 @@ def test_markdown_outputs_keep_markup_as_text(tracker: Tracker, tmp_path: Path) 
 def test_backup_to_a_missing_folder(sqlite_tracker: Tracker, tmp_path: Path) -> None:
     result = sqlite_tracker(["db", "backup", str(tmp_path / "no" / "x.db")], expect=1)
     assert result.stderr.startswith("Error: db backup: cannot write")
+
+
+def test_more_refusals(tracker: Tracker, tmp_path: Path) -> None:
+    tracker("dataset add d --name D")
+    assert "contains control characters" in tracker(
+        ["dataset", "edit", "d", "--description", "safe \u202eesrever"], expect=1).stderr
+    assert "note: say what was checked" in tracker(
+        ["review", "d", "--decision", "rejected", "--note", " "], expect=1).stderr
+    table = tmp_path / "dup.csv"
+    table.write_text("slug,name\nzeta,Z\nzeta,Z2\n")
+    assert "slug 'zeta' already appears on line 2" in tracker(
+        ["import", "table", str(table)], expect=1).stderr
+    blocked = tmp_path / "file"
+    blocked.write_text("")
+    assert "output: cannot write" in tracker(
+        ["export", "csv", "-o", str(blocked / "x")], expect=1).stderr
+    tracker("source add crawl --name Crawl --kind domain")
+    header_only = tmp_path / "empty.csv"
+    header_only.write_text("domain,content_bytes\n")
+    assert "no domains in the file" in tracker(
+        ["source", "domains", "import", str(header_only), "--source", "crawl"],
+        expect=1).stderr
+
+
+def test_opted_out_domains_in_a_crawl_are_found(tracker: Tracker, tmp_path: Path) -> None:
+    tracker("dataset add web --name Web --source-category crawled --personal-data no")
+    tracker("license claim web CC-BY-4.0 --by reviewer")
+    tracker("source add crawl --name Crawl --kind domain --tdm-reservation robots_txt "
+            "--tdm-honoured yes")
+    tracker("source link web crawl")
+    domains = tmp_path / "d.csv"
+    domains.write_text("domain,content_bytes,robots,tdm_reserved\nok.org,10,allowed,no\n"
+                       "no-ai.org,500,disallowed,no\nreserved.org,70,allowed,yes\n")
+    tracker(["source", "domains", "import", str(domains), "--source", "crawl"])
+    found = [f for f in json.loads(tracker("flags --json").stdout)
+             if f["code"] == "tdm_opt_out_ignored"]
+    assert found and "2 domains in crawl's crawl (570 bytes)" in found[0]["why"]

@@ -158,6 +158,9 @@ def import_domains(writer: Writer, source_slug: str, path: Path,
             raise TrackerError(f"{path}: malformed CSV ({exc})") from exc
     if batch:
         session.execute(insert(CrawlDomain), batch)
+    if count == 0:
+        raise TrackerError(f"{path}: no domains in the file; a list is replaced, not emptied "
+                           "(remove the source to drop its list)")
     result = ImportResult(count, replaced, digest.hexdigest())
     writer.event("update", "crawl_domain", source_id,
                  f"{source_slug}: {count} domains from {path.name}", {"rows": replaced},

@@ -184,6 +184,10 @@ def build(snapshot: Snapshot, top: TopDomains) -> Summary:
             behaviour.append(f"{d.slug} from {s.name}: opt-out mechanism "
                              f"{s.tdm_reservation.replace('_', '.')}, "
                              f"{HONOURED[s.tdm_honoured]}")
+            if s.opted_out_domains:
+                behaviour.append(f"{d.slug} from {s.name}: {s.opted_out_domains:,} domains "
+                                 "that disallow crawling or reserve text and data mining "
+                                 f"contributed {s.opted_out_bytes:,} bytes")
     if crawled_facts and top.total_domains == 0:
         open_points.append("2.3: no per-domain content sizes are imported, so the top domains "
                            "cannot be listed (tracker source domains import)")

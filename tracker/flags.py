@@ -238,6 +238,12 @@ def _collection(d: DatasetFacts, ctx: Context) -> Iterator[Raw]:
                   "License the content, or show a legal basis such as the text-and-data-mining "
                   "exception with opt-outs honoured.")
     for s in d.sources:
+        if s.opted_out_domains:
+            yield Raw("tdm_opt_out_ignored",
+                      f"{s.opted_out_domains:,} domains in {s.slug}'s crawl "
+                      f"({s.opted_out_bytes:,} bytes) disallow crawling in robots.txt or "
+                      "reserve text and data mining, and their content was kept.",
+                      "Remove the content of those domains, or license it.")
         if s.tdm_reservation not in ("none", "unknown") and s.tdm_honoured == "no":
             yield Raw("tdm_opt_out_ignored",
                       f"{s.slug} reserves text and data mining ({s.tdm_reservation}) and the "

@@ -20,7 +20,8 @@ MAX_NAME = 300
 MAX_TEXT = 20_000
 _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Control characters, and the bidirectional overrides that make a report read backwards.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 
 
 def text(value: object, field: str, *, limit: int = MAX_TEXT) -> str:

@@ -75,8 +75,7 @@ def _dataset_card(d: DatasetFacts, snapshot: Snapshot, findings: list[Finding],
     eff = effective(d, snapshot, policy.or_branch)
     parents = [{"slug": snapshot.datasets[p].slug, "relation": rel}
                for p, rel in d.parents if p in snapshot.datasets]
-    children = [{"slug": other.slug, "relation": rel} for other in snapshot.datasets.values()
-                for p, rel in other.parents if p == d.id]
+    children = _children(snapshot).get(d.id, [])
     lines = [] if budget is None else [line for line in budget.section("data")
                                        if line.dataset == d.slug]
     draw = None if snapshot.run is None else snapshot.run.draws.get(d.id)
@@ -103,6 +102,18 @@ def _run_review_text(snapshot: Snapshot) -> dict[str, str] | None:
     if review.digest != run_digest(snapshot):
         text += "; STALE: the run or its datasets changed after the review"
     return {"text": text}
+
+
+def _children(snapshot: Snapshot) -> dict[int, list[dict[str, str]]]:
+    """Each dataset's children, found once per snapshot rather than once per card."""
+    cache = snapshot.extra.get("children")
+    if cache is None:
+        cache = {}
+        for other in snapshot.datasets.values():
+            for parent, relation in other.parents:
+                cache.setdefault(parent, []).append({"slug": other.slug, "relation": relation})
+        snapshot.extra["children"] = cache
+    return cache
 
 
 def _draw_text(draw: Draw | None) -> str:

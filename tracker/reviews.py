@@ -135,6 +135,8 @@ def record_review(writer: Writer, *, digest: str, decision: str, note: str, cond
                   dataset_id: int | None, run_id: int | None, label: str,
                   policy: Policy) -> Review:
     choice = parse.choice(decision, "decision", DECISIONS)
+    if not note.strip():
+        raise InvalidValue("note", note, "say what was checked and why")
     if choice == "conditional" and not conditions.strip():
         raise InvalidValue("conditions", conditions, "a conditional approval needs --conditions")
     if dataset_id is not None and policy.reviewer_must_differ:

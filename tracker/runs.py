@@ -182,7 +182,8 @@ def edit_run(writer: Writer, slug: str, values: Mapping[str, object]) -> bool:
 
 def draw_dataset(writer: Writer, run_slug: str, dataset_slug: str, *, tokens: object = None,
                  records: object = None, hours: object = None, share: object = None,
-                 epochs: object = None) -> RunDataset:
+                 epochs: object = None) -> tuple[RunDataset, bool]:
+    """Draw a dataset (True), or replace the amounts of an existing draw (False)."""
     session = writer.session
     run = find_run(session, run_slug)
     dataset = find_dataset(session, dataset_slug)
@@ -198,9 +199,9 @@ def draw_dataset(writer: Writer, run_slug: str, dataset_slug: str, *, tokens: ob
                                                      RunDataset.dataset_id == dataset.id)).first()
     if existing is not None:
         writer.update(existing, values, label)
-        return existing
+        return existing, False
     return writer.add(RunDataset(run_id=run.id, dataset_id=dataset.id, **values),  # type: ignore[arg-type]
-                      label=label)
+                      label=label), True
 
 
 def undraw_dataset(writer: Writer, run_slug: str, dataset_slug: str) -> None:

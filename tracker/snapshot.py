@@ -84,6 +84,9 @@ class SourceFacts:
     tdm_reservation: str
     tdm_honoured: str
     consent: tuple[ConsentFacts, ...] = ()
+    # From the crawl's domain list: domains that disallow crawling or reserve TDM.
+    opted_out_domains: int = 0
+    opted_out_bytes: int = 0
 
 
 @dataclass(frozen=True)

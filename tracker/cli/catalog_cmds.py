@@ -182,7 +182,7 @@ def source_domains_import(app: App, file: Path, source_slug: str) -> None:
 
         with app.registry.writing(app.actor) as w:
             result = import_domains(w, source_slug, file, advance)
-    done(f"{source_slug}: {result.rows:,} domains imported"
+    done(f"{source_slug}: {result.rows:,} domain{'s' if result.rows != 1 else ''} imported"
          + (f" (replacing {result.replaced:,})" if result.replaced else ""))
 
 
@@ -270,7 +270,8 @@ def lineage_show(app: App, dataset: str, effective: bool, as_json: bool) -> None
         for item in eff["inherited"]:
             reasons = list(item["restrictions"]) + [f"TDM opt-out of {s} not honoured"
                                                     for s in item["tdm_ignored"]]
-            click.echo(f"  inherits from {' <- '.join(item['path'])} ({item['license']}): "
+            click.echo(f"  inherits from {' <- '.join(item['path'])} "
+                       f"({item['license'] or 'no licence'}): "
                        f"{'; '.join(reasons)}")
         click.echo("")
     click.echo(dataset)

@@ -152,14 +152,14 @@ def license_resolve(app: App, dataset: str, policy_file: Path | None, as_json: b
         click.echo(f"  - {c['observed_on']} {c['claimed_by']}: {c['license']} ({mark}; "
                    f"{terms_line(c['terms'])})")
     for c in data["conflicts"]:
-        click.echo(f"CONFLICT: {c['relay']} vs {c['grantor']}: {'; '.join(c['differences'])}")
+        click.echo(f"CONFLICT: {c['grantor']} vs {c['relay']}: {'; '.join(c['differences'])}")
     for d in data["drift"]:
         click.echo(f"DRIFT: {d['claimed_by']}: {d['from']} ({d['from_date']}) -> {d['to']} "
                    f"({d['to_date']})")
     if data["inherited"]:
         click.echo("\nINHERITED THROUGH LINEAGE")
         for i in data["inherited"]:
-            click.echo(f"  - {' <- '.join(i['path'])}: {i['license']}: "
+            click.echo(f"  - {' <- '.join(i['path'])}: {i['license'] or 'no licence'}: "
                        f"{'; '.join(i['restrictions']) or 'consent/TDM'}")
         click.echo(f"  effective terms: {terms_line(data['effective_terms'])}")
 
@@ -168,8 +168,10 @@ def terms_line(terms: dict[str, object] | None) -> str:
     if not terms:
         return "unknown"
     flags = [k.replace("_", "-") for k in ("attribution", "share_alike", "no_derivatives",
-                                           "restricts_models", "restricts_outputs", "unknown")
+                                           "restricts_models", "restricts_outputs")
              if terms.get(k)]
+    if terms.get("unknown"):
+        flags.append("terms unknown")
     return (f"commercial use {terms['commercial_use']}, AI training {terms['ai_training']}"
             + (f", {', '.join(flags)}" if flags else ""))
 

@@ -50,7 +50,7 @@ def review_record(app: App, dataset: str | None, run_slug: str | None, decision:
     from tracker.runs import find_run
 
     if (dataset is None) == (run_slug is None):
-        raise click.UsageError("give a DATASET or --run RUN")
+        raise click.UsageError("give a DATASET or --run RUN, not both")
     policy = load_policy(policy_file)
     with app.registry.writing(app.actor) as w:
         if dataset is not None:
@@ -114,7 +114,7 @@ def review_history(app: App, dataset: str | None, run_slug: str | None, as_json:
 @click.command("check")
 @click.argument("run")
 @policy_option
-@click.option("--fail-on", default=None, metavar="|".join(SEVERITIES[1:]),
+@click.option("--fail-on", default=None, metavar="|".join(SEVERITIES),
               help="Lowest severity that fails the check [policy's fail_on: blocker].")
 @as_of_option
 @output_options(csv_ok=False)

@@ -126,8 +126,8 @@ def run_remove(app: App, slug: str, yes: bool) -> None:
 def run_add_dataset(app: App, run: str, dataset: str, **draw: Any) -> None:
     """Record that RUN draws DATASET, and how much of it (again to change the amounts)."""
     with app.registry.writing(app.actor) as w:
-        runs.draw_dataset(w, run, dataset, **draw)
-    done(f"{run} draws {dataset}")
+        _, created = runs.draw_dataset(w, run, dataset, **draw)
+    done(f"{run} draws {dataset}" if created else f"{run} already drew {dataset}: amounts replaced")
 
 
 @run_group.command("remove-dataset")

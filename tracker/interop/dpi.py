@@ -119,8 +119,10 @@ def read(path: Path) -> list[DatasetIn]:
         raise TrackerError(f"{name}: not UTF-8 text") from exc
     except json.JSONDecodeError as exc:
         raise TrackerError(f"{name} line {exc.lineno}: malformed JSON ({exc.msg})") from exc
-    if not isinstance(doc, dict):
-        raise TrackerError(f"{name}: $: expected an object of dataset id -> record")
+    if not isinstance(doc, dict) or "@context" in doc or any(
+            not isinstance(v, dict) for v in doc.values()):
+        raise TrackerError(f"{name}: $: not a Data Provenance Initiative summary (expected an "
+                           "object of dataset id -> record)")
     return [_record(key, item, f"{name} $['{key}']", str(item.get("Collection") or "")
                     if isinstance(item, dict) else "")
             for key, item in doc.items()]

@@ -46,7 +46,14 @@ def dumps(document: dict[str, Any]) -> str:
 
 
 def write_csv(session: Session, folder: Path) -> list[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        return _write_csv(session, folder)
+    except OSError as exc:
+        raise TrackerError(f"output: cannot write {folder} ({exc.strerror})") from exc
+
+
+def _write_csv(session: Session, folder: Path) -> list[Path]:
     written = []
     for name, model in TABLES.items():
         path = folder / f"{name}.csv"

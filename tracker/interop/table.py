@@ -115,6 +115,7 @@ def read(path: Path, mapping: Mapping[str, str] | None = None) -> Iterator[Datas
     if not jsonl and path.suffix.lower() != ".csv":
         raise TrackerError(f"{name}: expected a .csv or .jsonl file")
     mapping = mapping or {}
+    seen: dict[str, int] = {}
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             for number, raw in _rows(handle, name, jsonl):
@@ -123,7 +124,12 @@ def read(path: Path, mapping: Mapping[str, str] | None = None) -> Iterator[Datas
                 if unknown:
                     raise TrackerError(f"{name} line {number}: unknown column {unknown[0]!r} "
                                        "(use --map THEIRS=OURS)")
-                yield to_record(row, f"{name} line {number}")
+                record = to_record(row, f"{name} line {number}")
+                if record.slug in seen:
+                    raise TrackerError(f"{name} line {number}: slug {record.slug!r} already "
+                                       f"appears on line {seen[record.slug]}")
+                seen[record.slug] = number
+                yield record
     except UnicodeDecodeError as exc:
         raise TrackerError(f"{name}: not UTF-8 text ({exc.reason})") from exc
     except csv.Error as exc:
