@@ -9,6 +9,7 @@ lineage path it came by.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,26 +49,23 @@ RELAYS = ("hub", "aggregator", "repository")
 GRANTORS = ("authors", "contract", "reviewer")
 
 
-def _memo(snapshot: Snapshot, kind: str) -> dict[Any, Any]:
+def _memo(snapshot: Snapshot, kind: str, key: Any, compute: Callable[[], Any]) -> Any:
     """Derived values cached on the snapshot: its facts never change once loaded, and a
     budget or report asks for the same dataset's resolution many times."""
-    return snapshot.extra.setdefault(kind, {})
+    cache = snapshot.extra.setdefault(kind, {})
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
 
 
 def _terms(expression: str, snapshot: Snapshot, or_branch: str) -> Terms:
-    cache = _memo(snapshot, "terms")
-    key = (expression, or_branch)
-    if key not in cache:
-        cache[key] = expression_terms(expression, snapshot.licenses, or_branch)
-    return cache[key]
+    return _memo(snapshot, "terms", (expression, or_branch),
+                 lambda: expression_terms(expression, snapshot.licenses, or_branch))
 
 
 def resolve(d: DatasetFacts, snapshot: Snapshot, or_branch: str = "permissive") -> Resolution:
-    cache = _memo(snapshot, "resolve")
-    key = (d.id, or_branch)
-    if key not in cache:
-        cache[key] = _resolve(d, snapshot, or_branch)
-    return cache[key]
+    return _memo(snapshot, "resolve", (d.id, or_branch),
+                 lambda: _resolve(d, snapshot, or_branch))
 
 
 def _resolve(d: DatasetFacts, snapshot: Snapshot, or_branch: str) -> Resolution:
@@ -146,11 +144,8 @@ def _risk(consent: ConsentFacts | None) -> int:
 
 
 def effective(d: DatasetFacts, snapshot: Snapshot, or_branch: str = "permissive") -> Effective:
-    cache = _memo(snapshot, "effective")
-    key = (d.id, or_branch)
-    if key not in cache:
-        cache[key] = _effective(d, snapshot, or_branch)
-    return cache[key]
+    return _memo(snapshot, "effective", (d.id, or_branch),
+                 lambda: _effective(d, snapshot, or_branch))
 
 
 def _effective(d: DatasetFacts, snapshot: Snapshot, or_branch: str) -> Effective:

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
 
 from tracker.errors import TrackerError
-from tracker.interop.records import ClaimIn, DatasetIn, ParentIn, slugify, url_or_none
+from tracker.interop.records import (
+    ClaimIn,
+    DatasetIn,
+    ParentIn,
+    read_json,
+    slugify,
+    url_or_none,
+)
 
 _SIZE = re.compile(r"^\s*([\d.]+)\s*([kmgtp]?i?b|bytes?)?\s*$", re.I)
 _UNITS = {"": 1, "b": 1, "byte": 1, "bytes": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9,
@@ -69,12 +75,7 @@ def _bytes(distribution: Any) -> int | None:
 
 def read(path: Path, *, slug: str | None = None) -> DatasetIn:
     name = str(path)
-    try:
-        doc = json.loads(path.read_text("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise TrackerError(f"{name}: not UTF-8 text") from exc
-    except json.JSONDecodeError as exc:
-        raise TrackerError(f"{name} line {exc.lineno}: malformed JSON ({exc.msg})") from exc
+    doc = read_json(path)
     if not isinstance(doc, dict) or not doc.get("name"):
         raise TrackerError(f"{name}: $.name: a Croissant dataset needs a name")
     key = slug or slugify(_text(doc["name"]))

@@ -8,7 +8,6 @@ conflicts.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from tracker.interop.records import (
     DatasetIn,
     ParentIn,
     SourceIn,
+    read_json,
     slugify,
     url_or_none,
 )
@@ -113,12 +113,7 @@ def _record(key: str, item: dict[str, Any], origin: str, collection: str) -> Dat
 
 def read(path: Path) -> list[DatasetIn]:
     name = str(path)
-    try:
-        doc = json.loads(path.read_text("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise TrackerError(f"{name}: not UTF-8 text") from exc
-    except json.JSONDecodeError as exc:
-        raise TrackerError(f"{name} line {exc.lineno}: malformed JSON ({exc.msg})") from exc
+    doc = read_json(path)
     if not isinstance(doc, dict) or "@context" in doc or any(
             not isinstance(v, dict) for v in doc.values()):
         raise TrackerError(f"{name}: $: not a Data Provenance Initiative summary (expected an "

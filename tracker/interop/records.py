@@ -9,9 +9,11 @@ already there is added again.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlmodel import select
@@ -92,6 +94,16 @@ class DatasetIn:
 
 class DryRun(Exception):
     """Raised inside the transaction to undo it after listing what would change."""
+
+
+def read_json(path: Path) -> Any:
+    """A JSON file, or an error naming the file and line."""
+    try:
+        return json.loads(path.read_text("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise TrackerError(f"{path}: not UTF-8 text") from exc
+    except json.JSONDecodeError as exc:
+        raise TrackerError(f"{path} line {exc.lineno}: malformed JSON ({exc.msg})") from exc
 
 
 def url_or_none(value: object) -> str | None:
