@@ -59,7 +59,8 @@ BAD = [
     ("license add MyLicence --name X", "id: user licences are named LicenseRef-<name>"),
     ("license add LicenseRef-Unknown --name X", "id: this licence id is already in"),
     ("dataset remove news-archive", "refusing to remove dataset 'news-archive'"),
-    ("lineage remove news-archive crawl", "'news-archive' does not derive from 'crawl'"),
+    ("lineage remove news-archive crawl --yes", "'news-archive' does not derive from 'crawl'"),
+    ("lineage remove mid base", "refusing to remove the lineage edge mid <- base without --yes"),
 ]
 
 

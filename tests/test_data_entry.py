@@ -138,7 +138,7 @@ def test_lineage_tree(tracker: Tracker) -> None:
          "children": [{"slug": "crawl", "relation": "filtered", "children": []}]}]
     text = tracker("lineage show crawl").stdout
     assert "source of filtered (filtered)" in text and "source of mix (mixture)" in text
-    tracker("lineage remove mix filtered")
+    tracker("lineage remove mix filtered --yes")
     assert json.loads(tracker("lineage show mix --json").stdout)["ancestors"] == []
 
 

@@ -215,3 +215,19 @@ def test_opted_out_domains_in_a_crawl_are_found(tracker: Tracker, tmp_path: Path
     found = [f for f in json.loads(tracker("flags --json").stdout)
              if f["code"] == "tdm_opt_out_ignored"]
     assert found and "2 domains in crawl's crawl (570 bytes)" in found[0]["why"]
+
+
+def test_manual_flags_resolve_and_waivers_revoke(tracker: Tracker) -> None:
+    tracker("dataset add d --name D --personal-data no")
+    tracker("license claim d CC-BY-NC-4.0 --by authors")
+    tracker("flag add d --code pii_leak --severity blocker --why 'emails in the text'")
+    assert "pii_leak" in codes(tracker)
+    tracker("flag resolve d pii_leak")
+    assert "pii_leak" not in codes(tracker)
+    tracker("run create r --model m --start 2025-01-01 --end 2025-12-31")
+    tracker("run add-dataset r d")
+    tracker("flag waive d non_commercial --run r --reason 'licence bought'")
+    tracker("check r")
+    tracker("flag revoke d non_commercial --run r")
+    assert "non_commercial" in tracker("check r", expect=3).stdout
+    assert "no waiver" in tracker("flag revoke d non_commercial --run r", expect=1).stderr

@@ -164,7 +164,7 @@ def test_check_gate_on_the_demo_run(tracker: Tracker) -> None:
     as_json = json.loads(tracker("check frontier-run-1 --json", expect=3).stdout)
     assert as_json["passed"] is False and len(as_json["failing"]) == len(blockers)
 
-    tracker("run remove-dataset frontier-run-1 video-transcripts")
+    tracker("run remove-dataset frontier-run-1 video-transcripts --yes")
     for dataset in ("hub-qa-dataset", "synthetic-instructions", "preference-labels"):
         tracker(f"--as counsel flag waive {dataset} non_commercial --run frontier-run-1 "
                 "--reason 'authors granted a commercial licence, letter on file'")

@@ -262,6 +262,37 @@ def add_manual_flag(writer: Writer, dataset_slug: str, *, code: str, severity: s
     return writer.add(row, label=f"{dataset_slug}: {clean_code}")
 
 
+def resolve_manual_flag(writer: Writer, dataset_slug: str, code: str, on: object = None) -> int:
+    dataset = find_dataset(writer.session, dataset_slug)
+    day = dt.date.today() if on in (None, "") else parse.date(on, "date")
+    open_flags = writer.session.exec(select(ManualFlag).where(
+        ManualFlag.dataset_id == dataset.id, ManualFlag.code == code,
+        col(ManualFlag.resolved_on).is_(None))).all()
+    if not open_flags:
+        raise NotFound(f"flag: no open manual finding {code!r} on {dataset_slug!r}")
+    for row in open_flags:
+        writer.update(row, {"resolved_on": day}, label=f"{dataset_slug}: resolve {code}")
+    return len(open_flags)
+
+
+def revoke_waivers(writer: Writer, dataset_slug: str, code: str, run_slug: str | None) -> int:
+    """End matching waivers yesterday, so from today the finding counts again."""
+    session = writer.session
+    dataset = find_dataset(session, dataset_slug)
+    run = find_run(session, run_slug) if run_slug else None
+    today = dt.date.today()
+    rows = [w for w in session.exec(select(FlagWaiver).where(
+        FlagWaiver.dataset_id == dataset.id, FlagWaiver.code == code)).all()
+        if (w.run_id == (run.id if run else None))
+        and (w.expires_on is None or w.expires_on >= today)]
+    if not rows:
+        raise NotFound(f"flag: no waiver of {code!r} in force on {dataset_slug!r}")
+    for row in rows:
+        writer.update(row, {"expires_on": today - dt.timedelta(days=1)},
+                      label=f"{dataset_slug}: revoke waiver of {code}")
+    return len(rows)
+
+
 def waive(writer: Writer, dataset_slug: str, code: str, *, reason: str, run_slug: str | None,
           expires: object = None, on: object = None) -> FlagWaiver:
     session = writer.session

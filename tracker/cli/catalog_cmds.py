@@ -145,10 +145,13 @@ record_commands(
 @click.option("--content-bytes", default=None, help="How much of the dataset came from it.")
 @click.option("--notes", default="", help="How the source contributed.")
 @click.option("--remove", "unlink", is_flag=True, help="Remove the link instead.")
+@yes_option
 @pass_app
 def source_link(app: App, dataset: str, source: str, content_bytes: str | None, notes: str,
-                unlink: bool) -> None:
+                unlink: bool, yes: bool) -> None:
     """Record that DATASET draws on SOURCE."""
+    if unlink:
+        confirm_destructive(f"unlink {dataset} <- {source}", yes)
     with app.registry.writing(app.actor) as w:
         if unlink:
             catalog.unlink_source(w, dataset, source)
@@ -229,9 +232,11 @@ def lineage_add(app: App, child: str, parent: str, relation: str, notes: str) ->
 @lineage_group.command("remove")
 @click.argument("child")
 @click.argument("parent")
+@yes_option
 @pass_app
-def lineage_remove(app: App, child: str, parent: str) -> None:
+def lineage_remove(app: App, child: str, parent: str, yes: bool) -> None:
     """Remove the edge CHILD <- PARENT."""
+    confirm_destructive(f"remove the lineage edge {child} <- {parent}", yes)
     with app.registry.writing(app.actor) as w:
         lineage.remove_edge(w, child, parent)
     done(f"removed {child} <- {parent}")

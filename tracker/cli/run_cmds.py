@@ -133,9 +133,11 @@ def run_add_dataset(app: App, run: str, dataset: str, **draw: Any) -> None:
 @run_group.command("remove-dataset")
 @click.argument("run")
 @click.argument("dataset")
+@yes_option
 @pass_app
-def run_remove_dataset(app: App, run: str, dataset: str) -> None:
+def run_remove_dataset(app: App, run: str, dataset: str, yes: bool) -> None:
     """Stop RUN drawing DATASET."""
+    confirm_destructive(f"stop {run} drawing {dataset}", yes)
     with app.registry.writing(app.actor) as w:
         runs.undraw_dataset(w, run, dataset)
     done(f"{run} no longer draws {dataset}")
@@ -301,6 +303,30 @@ def flag_waive(app: App, dataset: str, code: str, reason: str, run_slug: str | N
         runs.waive(w, dataset, code, reason=reason, run_slug=run_slug, expires=expires,
                    on=granted_on)
     done(f"waived {code} on {dataset}")
+
+
+@flag_group.command("resolve")
+@click.argument("dataset")
+@click.argument("code")
+@click.option("--date", "resolved_on", default=None, help="When it was resolved [today].")
+@pass_app
+def flag_resolve(app: App, dataset: str, code: str, resolved_on: str | None) -> None:
+    """Mark the manual finding CODE on DATASET resolved (it stays in the history)."""
+    with app.registry.writing(app.actor) as w:
+        count = runs.resolve_manual_flag(w, dataset, code, on=resolved_on)
+    done(f"resolved {count} manual finding(s) {code} on {dataset}")
+
+
+@flag_group.command("revoke")
+@click.argument("dataset")
+@click.argument("code")
+@click.option("--run", "run_slug", default=None, help="The run the waiver was for.")
+@pass_app
+def flag_revoke(app: App, dataset: str, code: str, run_slug: str | None) -> None:
+    """End the waivers of CODE on DATASET today (they stay in the history)."""
+    with app.registry.writing(app.actor) as w:
+        count = runs.revoke_waivers(w, dataset, code, run_slug)
+    done(f"revoked {count} waiver(s) of {code} on {dataset}")
 
 
 COMMANDS = [run_group, budget_cmd, flags_cmd, flag_group]
