@@ -46,3 +46,9 @@ def test_first_schema_registry_upgrades_intact(tmp_path: Path) -> None:
     # The upgraded registry takes new records and stays verifiable.
     tracker("fee add code-corpus --amount 1.50 --currency USD --counterparty X")
     assert tracker("verify").stdout.startswith("ok: ")
+
+
+def test_the_head_constant_names_the_newest_migration() -> None:
+    from tracker.db.migrate import HEAD
+
+    assert head_revision() == HEAD

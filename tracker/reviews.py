@@ -109,7 +109,10 @@ def status(review: ReviewFacts | None, digest: str, policy: Policy,
 
 def dataset_status(d: DatasetFacts, snapshot: Snapshot, policy: Policy,
                    today: dt.date | None = None) -> Status:
-    return status(snapshot.reviews.get(d.id), record_digest(d, snapshot), policy, today)
+    review = snapshot.reviews.get(d.id)
+    if review is None:  # the digest is costly, and only a review needs comparing with it
+        return Status("missing", None, "never reviewed")
+    return status(review, record_digest(d, snapshot), policy, today)
 
 
 def last_changed_by(session: Session, dataset_id: int) -> str | None:
