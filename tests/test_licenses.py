@@ -21,7 +21,7 @@ REQUIRED = {
 
 @pytest.fixture(scope="module")
 def kb() -> list[License]:
-    return [License(**vars(t), builtin=True) for t in licenses.builtin_terms()]
+    return [License(**vars(t)) for t in licenses.builtin_terms()]
 
 
 def test_seed_covers_the_required_licences(kb: list[License]) -> None:

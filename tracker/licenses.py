@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from functools import cache, lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
@@ -28,6 +28,7 @@ from tracker import parse
 from tracker.db.models import License, RegistryMeta
 from tracker.errors import InvalidValue, NotFound
 from tracker.records import sha256_text
+from tracker.snapshot import LicenseFacts
 
 if TYPE_CHECKING:
     from tracker.registry import Registry
@@ -55,32 +56,15 @@ KB_DIGEST_KEY = "license_kb_digest"
 KB_ACTOR = "tracker (licence knowledge base)"
 
 
-@dataclass(frozen=True)
-class LicenseTerms:
-    key: str
-    name: str
-    url: str | None
-    category: str
-    commercial_use: str
-    attribution: bool
-    share_alike: bool
-    no_derivatives: bool
-    restricts_models: bool
-    restricts_outputs: bool
-    ai_training: str
-    aliases: str
-    notes: str
-
-
 def _kb_text() -> str:
     return resources.files("tracker.data").joinpath("licenses.toml").read_text("utf-8")
 
 
 @cache
-def builtin_terms() -> tuple[LicenseTerms, ...]:
+def builtin_terms() -> tuple[LicenseFacts, ...]:
     entries = tomllib.loads(_kb_text())["license"]
     return tuple(
-        LicenseTerms(
+        LicenseFacts(
             key=e["id"],
             name=e["name"],
             url=e.get("url") or None,
@@ -92,6 +76,7 @@ def builtin_terms() -> tuple[LicenseTerms, ...]:
             restricts_models=bool(e["restricts_models"]),
             restricts_outputs=bool(e["restricts_outputs"]),
             ai_training=e["ai_training"],
+            builtin=True,
             aliases=",".join(e.get("aliases", [])),
             notes=e.get("notes", ""),
         )
@@ -118,7 +103,7 @@ def sync_knowledge_base(registry: Registry) -> int:
             values = asdict(terms)
             row = existing.get(terms.key)
             if row is None:
-                writer.add(License(**values, builtin=True), label=terms.key)
+                writer.add(License(**values), label=terms.key)
                 changed += 1
             elif row.builtin and writer.update(row, values, label=terms.key):
                 changed += 1

@@ -25,6 +25,8 @@ class LicenseFacts:
     restricts_outputs: bool
     ai_training: str
     builtin: bool
+    aliases: str = ""
+    notes: str = ""
 
 
 @dataclass(frozen=True)
