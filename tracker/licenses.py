@@ -170,11 +170,6 @@ def _normalized(raw: str, licensing: Licensing, names: tuple[str, ...], field: s
     return str(parsed.render())
 
 
-def license_keys(expression: str, licenses: Sequence[License]) -> list[str]:
-    licensing, _ = _licensing(licenses)
-    return list(licensing.license_keys(licensing.parse(expression)))
-
-
 def all_licenses(session: Session) -> list[License]:
     return list(session.exec(select(License).order_by(License.key)).all())
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict, deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,13 +14,6 @@ from tracker.catalog import find_dataset
 from tracker.db.models import Dataset, Lineage
 from tracker.errors import InvalidValue, TrackerError
 from tracker.registry import Writer
-
-
-def parents_map(edges: Iterable[tuple[int, int]]) -> dict[int, list[int]]:
-    parents: dict[int, list[int]] = defaultdict(list)
-    for child, parent in edges:
-        parents[child].append(parent)
-    return parents
 
 
 def path_up(parents: Mapping[int, list[int]], start: int, goal: int) -> list[int] | None:
@@ -56,10 +49,6 @@ def _path_up_queried(session: Session, start: int, goal: int) -> list[int] | Non
                 seen.add(parent)
                 frontier.add(parent)
     return path_up(parents, start, goal)
-
-
-def _edges(session: Session) -> list[tuple[int, int]]:
-    return [(c, p) for c, p in session.exec(select(Lineage.child_id, Lineage.parent_id)).all()]
 
 
 def _slugs(session: Session) -> dict[int, str]:

@@ -21,7 +21,7 @@ from sqlmodel import select
 from tracker import catalog, claims, consent, ledger, licenses, lineage, parse, vocab
 from tracker.db.models import Dataset, DatasetSource, License, Lineage, Source
 from tracker.errors import TrackerError
-from tracker.fields import DATASET_FIELDS, SOURCE_FIELDS, parse_fields
+from tracker.fields import DATASET_FIELDS, parse_fields
 from tracker.money import decimal_text, parse_amount
 from tracker.registry import Writer
 from tracker.snapshot import ClaimFacts
@@ -229,9 +229,3 @@ def apply(writer: Writer, records: Iterable[DatasetIn]) -> list[str]:
         except TrackerError as exc:
             raise TrackerError(f"{rec.origin}: {exc}") from exc
     return changes.lines
-
-
-def check_sources(sources: list[SourceIn]) -> None:
-    for s in sources:
-        parse.slug(s.slug, "source")
-        parse_fields(SOURCE_FIELDS, s.fields)
