@@ -160,16 +160,9 @@ def add_cost(writer: Writer, dataset_slug: str | None, *, category: str, amount:
 
 def list_costs(session: Session, dataset_slug: str | None = None,
                run_slug: str | None = None) -> list[dict[str, Any]]:
-    from tracker.db.models import TrainingRun
-    from tracker.runs import find_run
+    from tracker.runs import with_owner
 
-    query = (select(CostItem, Dataset.slug, TrainingRun.slug)
-             .outerjoin(Dataset, col(Dataset.id) == CostItem.dataset_id)
-             .outerjoin(TrainingRun, col(TrainingRun.id) == CostItem.run_id))
-    if dataset_slug:
-        query = query.where(CostItem.dataset_id == find_dataset(session, dataset_slug).id)
-    if run_slug:
-        query = query.where(CostItem.run_id == find_run(session, run_slug).id)
+    query = with_owner(session, CostItem, dataset_slug=dataset_slug, run_slug=run_slug)
     rows = session.exec(query.order_by(CostItem.id)).all()
     return [
         {"dataset": slug, "run": run, "category": c.category, "amount": decimal_text(c.amount),

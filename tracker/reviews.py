@@ -17,8 +17,7 @@ from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from tracker import parse
-from tracker.catalog import find_dataset
-from tracker.db.models import AuditEvent, Dataset, DatasetSource, Review, TrainingRun
+from tracker.db.models import AuditEvent, DatasetSource, Review
 from tracker.errors import InvalidValue, TrackerError
 from tracker.money import decimal_text, to_minor_unit
 from tracker.policy import SEVERITIES, Policy
@@ -157,15 +156,9 @@ def record_review(writer: Writer, *, digest: str, decision: str, note: str, cond
 
 def history(session: Session, dataset_slug: str | None = None,
             run_slug: str | None = None) -> list[dict[str, Any]]:
-    from tracker.runs import find_run
+    from tracker.runs import with_owner
 
-    query = (select(Review, Dataset.slug, TrainingRun.slug)
-             .outerjoin(Dataset, col(Dataset.id) == Review.dataset_id)
-             .outerjoin(TrainingRun, col(TrainingRun.id) == Review.run_id))
-    if dataset_slug:
-        query = query.where(Review.dataset_id == find_dataset(session, dataset_slug).id)
-    if run_slug:
-        query = query.where(Review.run_id == find_run(session, run_slug).id)
+    query = with_owner(session, Review, dataset_slug=dataset_slug, run_slug=run_slug)
     return [{"dataset": ds, "run": rs, "decision": r.decision, "reviewer": r.reviewer,
              "reviewed_at": r.reviewed_at, "note": r.note, "conditions": r.conditions,
              "digest": r.digest}

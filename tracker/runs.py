@@ -215,6 +215,20 @@ def undraw_dataset(writer: Writer, run_slug: str, dataset_slug: str) -> None:
     writer.delete(row, label=f"{run_slug} draws {dataset_slug}")
 
 
+def with_owner(session: Session, model: Any, *, dataset_slug: str | None,
+               run_slug: str | None) -> Any:
+    """Rows of `model` (which has dataset_id and run_id) with their dataset and run slugs,
+    limited to one dataset or one run when given."""
+    query = (select(model, Dataset.slug, TrainingRun.slug)
+             .outerjoin(Dataset, col(Dataset.id) == model.dataset_id)
+             .outerjoin(TrainingRun, col(TrainingRun.id) == model.run_id))
+    if dataset_slug:
+        query = query.where(model.dataset_id == find_dataset(session, dataset_slug).id)
+    if run_slug:
+        query = query.where(model.run_id == find_run(session, run_slug).id)
+    return query
+
+
 def list_runs(session: Session) -> list[dict[str, Any]]:
     return [public(r) for r in session.exec(select(TrainingRun).order_by(TrainingRun.slug))]
 
