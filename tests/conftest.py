@@ -55,8 +55,7 @@ def pg_template() -> Iterator[str]:
     engine.dispose()
 
 
-@pytest.fixture
-def pg_url(pg_template: str) -> Iterator[str]:
+def _pg_copy(pg_template: str) -> Iterator[str]:
     name = f"tracker_test_{uuid.uuid4().hex[:12]}"
     engine = create_engine(pg_template, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
@@ -65,6 +64,11 @@ def pg_url(pg_template: str) -> Iterator[str]:
     with engine.connect() as conn:
         conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
     engine.dispose()
+
+
+@pytest.fixture
+def pg_url(pg_template: str) -> Iterator[str]:
+    yield from _pg_copy(pg_template)
 
 
 @pytest.fixture
@@ -124,6 +128,15 @@ def _url(db: str) -> str:
 @pytest.fixture
 def tracker(db_url: str) -> Tracker:
     return Tracker(db_url)
+
+
+@pytest.fixture
+def other(tracker: Tracker, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Tracker]:
+    """A second, empty registry on the same backend as `tracker`."""
+    if "://" not in tracker.db:
+        yield Tracker(str(tmp_path / "other.db"))
+        return
+    yield from (Tracker(url) for url in _pg_copy(request.getfixturevalue("pg_template")))
 
 
 @pytest.fixture

@@ -154,17 +154,13 @@ def test_table_import_with_a_column_map_and_jsonl(tracker: Tracker, tmp_path: Pa
     assert "line 2: unknown column 'colour' (use --map THEIRS=OURS)" in result.stderr
 
 
-def test_export_then_import_reproduces_the_registry(tracker: Tracker, tmp_path: Path,
-                                                    request: pytest.FixtureRequest) -> None:
+def test_export_then_import_reproduces_the_registry(tracker: Tracker, other: Tracker,
+                                                    tmp_path: Path) -> None:
     tracker("demo")
     tracker("review hub-qa-dataset --decision needs_info --note 'ask the authors'")
     first = tracker("export json").stdout
     export_file = tmp_path / "registry.json"
     export_file.write_text(first)
-    if "://" in tracker.db:
-        other = _fresh_pg(request)
-    else:
-        other = Tracker(str(tmp_path / "copy.db"))
     other(["import", "json", str(export_file)])
     assert other("export json").stdout == first
     assert other("verify").stdout.startswith("ok")
@@ -174,28 +170,6 @@ def test_export_then_import_reproduces_the_registry(tracker: Tracker, tmp_path: 
     folder = tmp_path / "csv"
     tracker(["export", "csv", "-o", str(folder)])
     assert (folder / "dataset.csv").read_text().count("\n") == 13  # header + 12 datasets
-
-
-def _fresh_pg(request: pytest.FixtureRequest) -> Tracker:
-    import uuid
-
-    from sqlalchemy import create_engine, text
-
-    from conftest import TEMPLATE
-
-    admin = request.getfixturevalue("pg_template")
-    name = f"tracker_test_{uuid.uuid4().hex[:12]}"
-    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}"))
-
-    def drop() -> None:
-        with engine.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        engine.dispose()
-
-    request.addfinalizer(drop)
-    return Tracker(admin.rsplit("/", 1)[0] + f"/{name}")
 
 
 def test_croissant_export_loads_in_mlcroissant(tracker: Tracker, tmp_path: Path,

@@ -75,9 +75,9 @@ def last_hash(session: Session) -> str:
     return found or GENESIS
 
 
-def append(
-    session: Session,
+def new_event(
     *,
+    prev_hash: str,
     actor: str,
     action: str,
     entity: str,
@@ -85,27 +85,21 @@ def append(
     label: str,
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
-    prev_hash: str | None = None,
-) -> AuditEvent:
-    """Write one event; the caller's transaction holds the write lock, so the chain is linear.
-
-    `prev_hash` saves a query when the caller already knows the head (it wrote it)."""
-    event = AuditEvent(
-        at=_now(),
-        actor=actor,
-        action=action,
-        entity=entity,
-        entity_id=entity_id,
-        label=label[:300],
-        before=None if before is None else canonical_json(before),
-        after=None if after is None else canonical_json(after),
-        prev_hash=prev_hash or last_hash(session),
-        hash="",
-    )
-    event.hash = _hash_of(event)
-    session.add(event)
-    session.flush()
-    return event
+) -> dict[str, Any]:
+    """An event's columns, hashed onto `prev_hash`: one definition for single and bulk writes."""
+    values: dict[str, Any] = {
+        "at": _now(),
+        "actor": actor,
+        "action": action,
+        "entity": entity,
+        "entity_id": entity_id,
+        "label": label[:300],
+        "before": None if before is None else canonical_json(before),
+        "after": None if after is None else canonical_json(after),
+    }
+    values["prev_hash"] = prev_hash
+    values["hash"] = event_hash(**values)
+    return values
 
 
 def events(session: Session, *, limit: int | None = None, entity: str | None = None,

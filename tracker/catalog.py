@@ -59,17 +59,26 @@ def _check_dataset(values: Mapping[str, Any]) -> None:
     parse.date_range(values.get("acquired_from"), values.get("acquired_to"), "acquired-to")
 
 
-def _create(writer: Writer, model: type[Dataset] | type[Source], specs: tuple[FieldSpec, ...],
-            slug: str, values: Mapping[str, object], what: str) -> Any:
-    slug = parse.slug(slug)
-    fields = parse_fields(specs, values)
+def new_record(model: type[Dataset] | type[Source], slug: str, values: Mapping[str, object]
+               ) -> dict[str, Any]:
+    """The checked columns of a new dataset or source (uniqueness is the caller's to check)."""
+    checked = {"slug": parse.slug(slug)}
+    fields = parse_fields(DATASET_FIELDS if model is Dataset else SOURCE_FIELDS, values)
+    checked.update(fields)
     if "name" not in fields:
         raise InvalidValue("name", "", "is required")
     if model is Dataset:
         _check_dataset(fields)
-    if writer.session.exec(select(model.id).where(model.slug == slug)).first() is not None:
-        raise InvalidValue("slug", slug, f"a {what} with this slug already exists")
-    return writer.add(model(slug=slug, **fields), label=slug)
+    return checked
+
+
+def _create(writer: Writer, model: type[Dataset] | type[Source], slug: str,
+            values: Mapping[str, object], what: str) -> Any:
+    fields = new_record(model, slug, values)
+    taken = writer.session.exec(select(model.id).where(model.slug == fields["slug"])).first()
+    if taken is not None:
+        raise InvalidValue("slug", fields["slug"], f"a {what} with this slug already exists")
+    return writer.add(model(**fields), label=fields["slug"])
 
 
 def _edit(writer: Writer, row: Dataset | Source, specs: tuple[FieldSpec, ...],
@@ -88,7 +97,7 @@ def _edit(writer: Writer, row: Dataset | Source, specs: tuple[FieldSpec, ...],
 
 
 def add_dataset(writer: Writer, slug: str, values: Mapping[str, object]) -> Dataset:
-    return _create(writer, Dataset, DATASET_FIELDS, slug, values, "dataset")
+    return _create(writer, Dataset, slug, values, "dataset")
 
 
 def edit_dataset(writer: Writer, slug: str, values: Mapping[str, object],
@@ -97,7 +106,7 @@ def edit_dataset(writer: Writer, slug: str, values: Mapping[str, object],
 
 
 def add_source(writer: Writer, slug: str, values: Mapping[str, object]) -> Source:
-    return _create(writer, Source, SOURCE_FIELDS, slug, values, "source")
+    return _create(writer, Source, slug, values, "source")
 
 
 def edit_source(writer: Writer, slug: str, values: Mapping[str, object],

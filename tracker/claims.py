@@ -14,6 +14,25 @@ from tracker.errors import InvalidValue
 from tracker.registry import Writer
 
 
+def claim_values(dataset_id: int, expression: str, claimed_by: str, *,
+                 evidence_url: str | None, observed_on: object, notes: str,
+                 known: list[License]) -> dict[str, Any]:
+    """The checked columns of a new claim, its expression in canonical form over `known`."""
+    return {
+        "dataset_id": dataset_id,
+        "expression": licenses.normalize_expression(expression, known, "license"),
+        "claimed_by": parse.choice(claimed_by, "by", vocab.CLAIMANTS),
+        "evidence_url": None if not evidence_url else parse.url(evidence_url, "evidence"),
+        "observed_on": dt.date.today() if observed_on in (None, "")
+        else parse.date(observed_on, "date"),
+        "notes": parse.text(notes, "notes"),
+    }
+
+
+def claim_label(dataset_slug: str, values: dict[str, Any]) -> str:
+    return f"{dataset_slug}: {values['expression']} ({values['claimed_by']})"
+
+
 def add_claim(writer: Writer, dataset_slug: str, expression: str, claimed_by: str, *,
               evidence_url: str | None = None, observed_on: object = None,
               notes: str = "", known: list[License] | None = None) -> LicenseClaim:
@@ -22,18 +41,11 @@ def add_claim(writer: Writer, dataset_slug: str, expression: str, claimed_by: st
     `known` is the knowledge base, when the caller has it loaded already."""
     session = writer.session
     dataset = find_dataset(session, dataset_slug)
-    claim = LicenseClaim(
-        dataset_id=dataset.id,  # type: ignore[arg-type]
-        expression=licenses.normalize_expression(
-            expression, known if known is not None else licenses.all_licenses(session),
-            "license"),
-        claimed_by=parse.choice(claimed_by, "by", vocab.CLAIMANTS),
-        evidence_url=None if not evidence_url else parse.url(evidence_url, "evidence"),
-        observed_on=dt.date.today() if observed_on in (None, "")
-        else parse.date(observed_on, "date"),
-        notes=parse.text(notes, "notes"),
-    )
-    return writer.add(claim, label=f"{dataset_slug}: {claim.expression} ({claim.claimed_by})")
+    values = claim_values(
+        dataset.id, expression, claimed_by, evidence_url=evidence_url,  # type: ignore[arg-type]
+        observed_on=observed_on, notes=notes,
+        known=known if known is not None else licenses.all_licenses(session))
+    return writer.add(LicenseClaim(**values), label=claim_label(dataset_slug, values))
 
 
 def claims_of(session: Session, dataset: Dataset) -> list[dict[str, Any]]:
@@ -44,25 +56,33 @@ def claims_of(session: Session, dataset: Dataset) -> list[dict[str, Any]]:
              "notes": c.notes} for c in rows]
 
 
-def add_license(writer: Writer, key: str, *, name: str, url: str | None, category: str,
-                commercial_use: str, ai_training: str, flags: dict[str, bool],
-                notes: str = "") -> License:
+def license_values(key: str, known: list[License], *, name: str, url: str | None,
+                   category: str, commercial_use: str, ai_training: str,
+                   flags: dict[str, bool], notes: str = "") -> dict[str, Any]:
+    """The checked columns of a user licence; its id must be new to `known`."""
     if not key.startswith("LicenseRef-") or not parse.slug(key[len("LicenseRef-"):] or "-",
                                                             "id"):
         raise InvalidValue("id", key, "user licences are named LicenseRef-<name>")
-    existing = licenses.all_licenses(writer.session)
-    taken = {k.lower() for lic in existing for k in (lic.key, *lic.aliases.split(",")) if k}
+    taken = {k.lower() for lic in known for k in (lic.key, *lic.aliases.split(",")) if k}
     if key.lower() in taken:
         raise InvalidValue("id", key, "this licence id is already in the knowledge base")
-    row = License(
-        key=key,
-        name=parse.name(name),
-        url=None if not url else parse.url(url, "url"),
-        category=parse.choice(category, "category", licenses.CATEGORIES).replace("_", "-"),
-        commercial_use=parse.choice(commercial_use, "commercial-use", vocab.YES_NO_UNKNOWN),
-        ai_training=parse.choice(ai_training, "ai-training", licenses.AI_TRAINING),
-        notes=parse.text(notes, "notes"),
-        builtin=False,
+    return {
+        "key": key,
+        "name": parse.name(name),
+        "url": None if not url else parse.url(url, "url"),
+        "category": parse.choice(category, "category", licenses.CATEGORIES).replace("_", "-"),
+        "commercial_use": parse.choice(commercial_use, "commercial-use", vocab.YES_NO_UNKNOWN),
+        "ai_training": parse.choice(ai_training, "ai-training", licenses.AI_TRAINING),
+        "notes": parse.text(notes, "notes"),
+        "builtin": False,
         **{flag: bool(flags.get(flag, False)) for flag in licenses.TERM_FLAGS},
-    )
-    return writer.add(row, label=key)
+    }
+
+
+def add_license(writer: Writer, key: str, *, name: str, url: str | None, category: str,
+                commercial_use: str, ai_training: str, flags: dict[str, bool],
+                notes: str = "") -> License:
+    values = license_values(key, licenses.all_licenses(writer.session), name=name, url=url,
+                            category=category, commercial_use=commercial_use,
+                            ai_training=ai_training, flags=flags, notes=notes)
+    return writer.add(License(**values), label=key)

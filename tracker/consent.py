@@ -23,19 +23,30 @@ def set_consent(writer: Writer, *, dataset_slug: str | None, source_slug: str | 
     session = writer.session
     dataset = find_dataset(session, dataset_slug) if dataset_slug else None
     source = find_source(session, source_slug) if source_slug else None
-    row = Consent(
-        dataset_id=dataset.id if dataset else None,
-        source_id=source.id if source else None,
-        status=parse.choice(status, "status", vocab.CONSENT_STATUSES),
-        legal_basis=parse.choice(legal_basis, "legal-basis", vocab.LEGAL_BASES),
-        compensation=parse.choice(compensation, "compensation", vocab.YES_NO_UNKNOWN),
-        evidence_url=None if not evidence_url else parse.url(evidence_url, "evidence"),
-        recorded_on=dt.date.today() if recorded_on in (None, "")
-        else parse.date(recorded_on, "date"),
-        notes=parse.text(notes, "notes"),
-    )
+    row = Consent(**consent_values(
+        dataset.id if dataset else None, source.id if source else None, status=status,
+        legal_basis=legal_basis, compensation=compensation, evidence_url=evidence_url,
+        recorded_on=recorded_on, notes=notes))
     subject = dataset_slug or f"source {source_slug}"
     return writer.add(row, label=f"{subject}: consent {row.status}")
+
+
+def consent_values(dataset_id: int | None, source_id: int | None, *, status: str,
+                   legal_basis: str = "unknown", compensation: str = "unknown",
+                   evidence_url: str | None = None, recorded_on: object = None,
+                   notes: str = "") -> dict[str, Any]:
+    """The checked columns of a consent record."""
+    return {
+        "dataset_id": dataset_id,
+        "source_id": source_id,
+        "status": parse.choice(status, "status", vocab.CONSENT_STATUSES),
+        "legal_basis": parse.choice(legal_basis, "legal-basis", vocab.LEGAL_BASES),
+        "compensation": parse.choice(compensation, "compensation", vocab.YES_NO_UNKNOWN),
+        "evidence_url": None if not evidence_url else parse.url(evidence_url, "evidence"),
+        "recorded_on": dt.date.today() if recorded_on in (None, "")
+        else parse.date(recorded_on, "date"),
+        "notes": parse.text(notes, "notes"),
+    }
 
 
 def history(session: Session, *, dataset_slug: str | None = None,

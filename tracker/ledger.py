@@ -17,32 +17,39 @@ from tracker.money import decimal_text, parse_amount, parse_currency
 from tracker.registry import Writer
 
 
-def _agreement(writer: Writer, counterparty: str, reference: str, start: dt.date | None,
-               end: dt.date | None) -> Agreement:
-    session = writer.session
-    found = session.exec(select(Agreement).where(
-        Agreement.counterparty == counterparty, Agreement.reference == reference)).first()
-    label = f"{counterparty} {reference}".strip()
-    if found is None:
-        return writer.add(Agreement(counterparty=counterparty, reference=reference,
-                                    term_start=start, term_end=end), label=label)
-    # Fees under one agreement share its term, and other fees already rely on it: a fee
-    # may not move it. A different term is a different contract (--contract).
-    for field, given, held in (("start", start, found.term_start), ("end", end, found.term_end)):
+def check_term(label: str, held_start: dt.date | None, held_end: dt.date | None,
+               start: dt.date | None, end: dt.date | None) -> None:
+    """Fees under one agreement share its term, and other fees already rely on it: a fee
+    may not move it. A different term is a different contract (--contract)."""
+    for field, given, held in (("start", start, held_start), ("end", end, held_end)):
         if given is not None and given != held:
             shown = held.isoformat() if held else "no " + field
             raise InvalidValue(field, given.isoformat(),
                                f"agreement {label!r} already exists with {shown}; give another "
                                "--contract for a different term")
+
+
+def agreement_label(counterparty: str, reference: str) -> str:
+    return f"{counterparty} {reference}".strip()
+
+
+def _agreement(writer: Writer, terms: dict[str, Any]) -> Agreement:
+    found = writer.session.exec(select(Agreement).where(
+        Agreement.counterparty == terms["counterparty"],
+        Agreement.reference == terms["reference"])).first()
+    label = agreement_label(terms["counterparty"], terms["reference"])
+    if found is None:
+        return writer.add(Agreement(**terms), label=label)
+    check_term(label, found.term_start, found.term_end, terms["term_start"], terms["term_end"])
     return found
 
 
-def add_fee(writer: Writer, dataset_slug: str, *, kind: str, amount: object, currency: str,
-            counterparty: str, reference: str = "", period: str | None = None,
-            unit: str | None = None, term_start: object = None, term_end: object = None,
-            description: str = "", split_runs: object = None) -> Fee:
-    session = writer.session
-    dataset = find_dataset(session, dataset_slug)
+def fee_values(*, kind: str, amount: object, currency: str, counterparty: str,
+               reference: str = "", period: str | None = None, unit: str | None = None,
+               term_start: object = None, term_end: object = None, description: str = "",
+               split_runs: object = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The checked columns of a new fee (without its dataset and agreement ids) and of the
+    agreement it falls under."""
     fee_kind = parse.choice(kind, "kind", vocab.FEE_KINDS)
     value = parse_amount(amount, "amount", allow_zero=False)
     code = parse_currency(currency)
@@ -61,15 +68,29 @@ def add_fee(writer: Writer, dataset_slug: str, *, kind: str, amount: object, cur
     start = None if term_start in (None, "") else parse.date(term_start, "start")
     end = None if term_end in (None, "") else parse.date(term_end, "end")
     parse.date_range(start, end, "end")
-    agreement = _agreement(writer, parse.name(counterparty, "counterparty"),
-                           parse.text(reference, "contract", limit=300), start, end)
+    agreement = {"counterparty": parse.name(counterparty, "counterparty"),
+                 "reference": parse.text(reference, "contract", limit=300),
+                 "term_start": start, "term_end": end}
     split = _split(split_runs)
     if split != 1 and fee_kind != "one_time":
         raise InvalidValue("split-runs", split_runs, "only one-time fees are split over runs")
-    fee = Fee(dataset_id=dataset.id, agreement_id=agreement.id,  # type: ignore[arg-type]
-              kind=fee_kind, amount=value, currency=code, period=fee_period, unit=fee_unit,
-              description=parse.text(description, "description"), split_runs=split)
-    return writer.add(fee, label=f"{dataset_slug}: {decimal_text(value)} {code} {fee_kind}")
+    fee = {"kind": fee_kind, "amount": value, "currency": code, "period": fee_period,
+           "unit": fee_unit, "description": parse.text(description, "description"),
+           "split_runs": split}
+    return fee, agreement
+
+
+def fee_label(dataset_slug: str, fee: dict[str, Any]) -> str:
+    return f"{dataset_slug}: {decimal_text(fee['amount'])} {fee['currency']} {fee['kind']}"
+
+
+def add_fee(writer: Writer, dataset_slug: str, **given: Any) -> Fee:
+    """A fee on a dataset under an agreement (created on first use); see `fee_values`."""
+    dataset = find_dataset(writer.session, dataset_slug)
+    fee, terms = fee_values(**given)
+    agreement = _agreement(writer, terms)
+    row = Fee(dataset_id=dataset.id, agreement_id=agreement.id, **fee)  # type: ignore[arg-type]
+    return writer.add(row, label=fee_label(dataset_slug, fee))
 
 
 def _split(value: object) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
@@ -123,7 +123,18 @@ def _spdx_exceptions() -> tuple[LicenseSymbol, ...]:
     return tuple(seen.values())
 
 
+class Known(list[License]):
+    """The knowledge base as loaded: its identity for the parser cache is computed once,
+    not on every expression of a large import."""
+
+    @cached_property
+    def signature(self) -> tuple[tuple[str, str], ...]:
+        return tuple((lic.key, lic.aliases) for lic in self)
+
+
 def _licensing(licenses: Iterable[License]) -> tuple[Licensing, list[str]]:
+    if isinstance(licenses, Known):
+        return _licensing_for(licenses.signature)
     return _licensing_for(tuple((lic.key, lic.aliases) for lic in licenses))
 
 
@@ -170,8 +181,8 @@ def _normalized(raw: str, licensing: Licensing, names: tuple[str, ...], field: s
     return str(parsed.render())
 
 
-def all_licenses(session: Session) -> list[License]:
-    return list(session.exec(select(License).order_by(License.key)).all())
+def all_licenses(session: Session) -> Known:
+    return Known(session.exec(select(License).order_by(License.key)).all())
 
 
 def get_license(session: Session, key: str) -> License:

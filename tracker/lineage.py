@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict, deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,29 +55,42 @@ def _slugs(session: Session) -> dict[int, str]:
     return {i: s for i, s in session.exec(select(Dataset.id, Dataset.slug)).all()}
 
 
+def check_edge(child_id: int, parent_id: int, parent_slug: str,
+               path_up_from_parent: Callable[[int, int], list[int] | None],
+               slugs: Callable[[], Mapping[int, str]]) -> None:
+    """Refuse an edge to itself, or one that closes a cycle (the parent already descends
+    from the child)."""
+    if child_id == parent_id:
+        raise InvalidValue("parent", parent_slug, "a dataset cannot derive from itself")
+    cycle = path_up_from_parent(parent_id, child_id)
+    if cycle is not None:
+        names = slugs()
+        shown = " -> ".join(names[i] for i in [child_id, *cycle])
+        raise InvalidValue("parent", parent_slug, f"would make a lineage cycle: {shown}")
+
+
 def add_edge(writer: Writer, child_slug: str, parent_slug: str, relation: str,
              notes: str = "") -> Lineage:
     session = writer.session
     child = find_dataset(session, child_slug)
     parent = find_dataset(session, parent_slug)
     kind = parse.choice(relation, "relation", vocab.LINEAGE_RELATIONS)
-    if child.id == parent.id:
-        raise InvalidValue("parent", parent_slug, "a dataset cannot derive from itself")
-    # child -> parent closes a cycle when the parent already descends from the child.
-    cycle = _path_up_queried(session, parent.id, child.id)  # type: ignore[arg-type]
-    if cycle is not None:
-        slugs = _slugs(session)
-        shown = " -> ".join(slugs[i] for i in [child.id, *cycle])  # type: ignore[list-item]
-        raise InvalidValue("parent", parent_slug, f"would make a lineage cycle: {shown}")
+    check_edge(child.id, parent.id, parent_slug,  # type: ignore[arg-type]
+               lambda start, goal: _path_up_queried(session, start, goal),
+               lambda: _slugs(session))
     existing = session.exec(select(Lineage).where(
         Lineage.child_id == child.id, Lineage.parent_id == parent.id)).first()
-    label = f"{child_slug} <- {parent_slug}"
+    label = edge_label(child_slug, parent_slug)
     if existing is not None:
         writer.update(existing, {"relation": kind, "notes": parse.text(notes, "notes")}, label)
         return existing
     edge = Lineage(child_id=child.id, parent_id=parent.id, relation=kind,  # type: ignore[arg-type]
                    notes=parse.text(notes, "notes"))
     return writer.add(edge, label=label)
+
+
+def edge_label(child_slug: str, parent_slug: str) -> str:
+    return f"{child_slug} <- {parent_slug}"
 
 
 def remove_edge(writer: Writer, child_slug: str, parent_slug: str) -> None:

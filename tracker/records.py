@@ -31,8 +31,11 @@ def record(row: SQLModel) -> dict[str, Any]:
     return {column.name: jsonable(getattr(row, column.name)) for column in table.columns}
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical_json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _CANONICAL.encode(value)
 
 
 def sha256_text(text: str) -> str:

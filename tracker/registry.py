@@ -16,6 +16,7 @@ from sqlmodel import Session, SQLModel
 
 from tracker import audit
 from tracker.db import display_url, make_engine, write_connection
+from tracker.db.models import AuditEvent
 from tracker.errors import TrackerError
 from tracker.records import record
 
@@ -31,13 +32,26 @@ class Writer:
         # The transaction holds the write lock, so the chain's head can be remembered.
         self._last_hash: str | None = None
 
+    @property
+    def head(self) -> str:
+        """The hash the next event chains onto."""
+        if self._last_hash is None:
+            self._last_hash = audit.last_hash(self.session)
+        return self._last_hash
+
+    @head.setter
+    def head(self, value: str) -> None:
+        self._last_hash = value
+
     def event(self, action: str, entity: str, entity_id: int, label: str,
               before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
         """Record a change that is not one row's (e.g. a whole domain list)."""
-        event = audit.append(self.session, prev_hash=self._last_hash, actor=self.actor,
-                             action=action, entity=entity, entity_id=entity_id, label=label,
-                             before=before, after=after)
-        self._last_hash = event.hash
+        values = audit.new_event(prev_hash=self.head, actor=self.actor, action=action,
+                                 entity=entity, entity_id=entity_id, label=label,
+                                 before=before, after=after)
+        self.session.add(AuditEvent(**values))
+        self.session.flush()
+        self._last_hash = values["hash"]
 
     def _log(self, action: str, row: SQLModel, label: str, before: dict[str, Any] | None,
              after: dict[str, Any] | None) -> None:

@@ -22,10 +22,10 @@ date_option = click.option("--date", "observed_on", default=None,
 
 def _run(app: App, files: Iterable[Path], read: Callable[[Path], Any], dry_run: bool) -> None:
     """Each file in its own transaction: a bad file changes nothing, earlier files stay."""
-    from tracker.interop.records import DryRun, apply
+    from tracker.interop.records import Changes, DryRun, apply
 
     for path in files:
-        changes: list[str] = []
+        changes = Changes()
         try:
             with app.registry.writing(app.actor) as w:
                 records = read(path)
@@ -35,10 +35,11 @@ def _run(app: App, files: Iterable[Path], read: Callable[[Path], Any], dry_run: 
                     raise DryRun()
         except DryRun:
             pass
-        for line in changes:
+        for line in changes.summary():
             click.echo(line)
         verb = "would make" if dry_run else "made"
-        done(f"{path}: {verb} {len(changes)} change(s)" if changes else f"{path}: up to date")
+        done(f"{path}: {verb} {changes.total:,} change(s)" if changes.total
+             else f"{path}: up to date")
 
 
 @click.group("import")

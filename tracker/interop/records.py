@@ -11,18 +11,30 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from tracker import catalog, claims, consent, ledger, licenses, lineage, parse, vocab
-from tracker.db.models import Dataset, DatasetSource, License, Lineage, Source
+from tracker.bulk import BulkWriter
+from tracker.db.models import (
+    Agreement,
+    Consent,
+    Dataset,
+    DatasetSource,
+    Fee,
+    License,
+    LicenseClaim,
+    Lineage,
+    Source,
+)
 from tracker.errors import TrackerError
 from tracker.fields import DATASET_FIELDS, parse_fields
-from tracker.money import decimal_text, parse_amount
+from tracker.money import decimal_text
 from tracker.registry import Writer
 from tracker.snapshot import ClaimFacts
 from tracker.terms import current_claims
@@ -121,111 +133,254 @@ def slugify(text: str) -> str:
     return (slug or "unnamed")[:128]
 
 
-@dataclass
 class Changes:
-    lines: list[str] = field(default_factory=list)
+    """What an import changed: every line for a small file, counts by kind for a large one."""
 
-    def note(self, text: str) -> None:
-        self.lines.append(text)
+    KEEP = 1000
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.counts: Counter[str] = Counter()
+
+    def note(self, kind: str, detail: str) -> None:
+        self.counts[kind] += 1
+        if len(self.lines) < self.KEEP:
+            self.lines.append(f"{kind} {detail}")
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def summary(self) -> list[str]:
+        """One line per change, or per kind of change when there are too many to list."""
+        if self.total <= self.KEEP:
+            return list(self.lines)
+        return [f"{kind}: {count:,}" for kind, count in sorted(self.counts.items())]
 
 
-def _differs(row: Any, values: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in values.items() if getattr(row, k) != v}
+CHUNK = 2000
+FeeKey = tuple[str, str, str, str | None, str | None, str, str]
 
 
-def _apply_one(writer: Writer, rec: DatasetIn, changes: Changes,
-               kb: list[list[License]]) -> None:
-    session = writer.session
-    for lic in rec.licences:
-        if session.exec(select(License.id).where(License.key == lic.key)).first() is None:
-            claims.add_license(writer, lic.key, name=lic.name, url=lic.url, category="unknown",
-                               commercial_use="unknown", ai_training="unknown", flags={},
-                               notes=lic.notes)
-            changes.note(f"add licence {lic.key}")
-            kb[0] = licenses.all_licenses(session)
-    existing = session.exec(select(Dataset).where(Dataset.slug == rec.slug)).first()
-    if existing is None:
-        catalog.add_dataset(writer, rec.slug, rec.fields)
-        changes.note(f"create dataset {rec.slug}")
-    else:
+def _fee_key(fee: dict[str, Any], counterparty: str, reference: str) -> FeeKey:
+    return (fee["kind"], decimal_text(fee["amount"]), fee["currency"], fee["period"],
+            fee["unit"], counterparty, reference)
+
+
+class _Import:
+    """Applies records in chunks: what the registry holds is loaded once (names, edges, links)
+    or once per chunk (the rows of datasets the chunk mentions), and changes are queued on a
+    BulkWriter, so the database sees a handful of statements per chunk."""
+
+    def __init__(self, writer: Writer, changes: Changes) -> None:
+        session = writer.session
+        self.session = session
+        self.bulk = BulkWriter(writer)
+        self.changes = changes
+        self.known = licenses.all_licenses(session)
+        self.dataset_ids = dict(session.exec(select(Dataset.slug, Dataset.id)).all())
+        self.source_ids = dict(session.exec(select(Source.slug, Source.id)).all())
+        self.agreements: dict[tuple[str, str], tuple[int, dt.date | None, dt.date | None]] = {
+            (a.counterparty, a.reference): (a.id, a.term_start, a.term_end)
+            for a in session.exec(select(Agreement))}
+        self.parents: dict[int, list[int]] = defaultdict(list)
+        self.edges: set[tuple[int, int]] = set()
+        # Only a dataset that is already someone's parent can be closed into a cycle.
+        self.has_children: set[int] = set()
+        for child, parent in session.exec(select(Lineage.child_id, Lineage.parent_id)):
+            self.parents[child].append(parent)
+            self.edges.add((child, parent))
+            self.has_children.add(parent)
+        self.links: set[tuple[int, int]] = {(d, s) for d, s in session.exec(
+            select(DatasetSource.dataset_id, DatasetSource.source_id))}
+        self.rows: dict[int, dict[str, Any]] = {}
+        self.claims: dict[int, list[ClaimFacts]] = defaultdict(list)
+        self.fees: dict[int, set[FeeKey]] = defaultdict(set)
+        self.consent: dict[int, tuple[str, str, str]] = {}
+
+    def chunk(self, records: list[DatasetIn]) -> None:
+        self.bulk.flush()
+        self._load([self.dataset_ids[r.slug] for r in records if r.slug in self.dataset_ids])
+        for rec in records:
+            try:
+                self.record(rec)
+            except TrackerError as exc:
+                raise TrackerError(f"{rec.origin}: {exc}") from exc
+
+    def _load(self, ids: list[int]) -> None:
+        """The stored rows, claims, fees and consent of the datasets a chunk names."""
+        self.rows, self.consent = {}, {}
+        self.claims, self.fees = defaultdict(list), defaultdict(set)
+        if not ids:
+            return
+        conn = self.bulk.conn
+        table = Dataset.__table__  # type: ignore[attr-defined]
+        for row in conn.execute(select(table).where(table.c.id.in_(ids))).mappings():
+            self.rows[row["id"]] = dict(row)
+        for claim in self.session.exec(select(LicenseClaim).where(
+                col(LicenseClaim.dataset_id).in_(ids))
+                .order_by(LicenseClaim.observed_on, LicenseClaim.id)):
+            self.claims[claim.dataset_id].append(ClaimFacts(
+                claim.expression, claim.claimed_by, claim.evidence_url, claim.observed_on))
+        for fee, agreement in self.session.exec(
+                select(Fee, Agreement).join(Agreement, col(Agreement.id) == Fee.agreement_id)
+                .where(col(Fee.dataset_id).in_(ids))):
+            self.fees[fee.dataset_id].add(_fee_key(
+                {"kind": fee.kind, "amount": fee.amount, "currency": fee.currency,
+                 "period": fee.period, "unit": fee.unit},
+                agreement.counterparty, agreement.reference))
+        for c in self.session.exec(select(Consent).where(col(Consent.dataset_id).in_(ids))
+                                   .order_by(Consent.recorded_on, Consent.id)):
+            self.consent[c.dataset_id] = (c.status, c.legal_basis, c.compensation)  # type: ignore[index]
+
+    def _new_dataset(self, slug: str, values: dict[str, Any], kind: str) -> dict[str, Any]:
+        row = self.bulk.add(Dataset, catalog.new_record(Dataset, slug, values), label=slug)
+        self.dataset_ids[row["slug"]] = row["id"]
+        self.rows[row["id"]] = row
+        self.changes.note(kind, row["slug"])
+        return row
+
+    def _path_up(self, start: int, goal: int) -> list[int] | None:
+        if goal not in self.has_children:
+            return None
+        return lineage.path_up(self.parents, start, goal)
+
+    def record(self, rec: DatasetIn) -> None:
+        for lic in rec.licences:
+            if not any(k.key == lic.key for k in self.known):
+                values = claims.license_values(
+                    lic.key, self.known, name=lic.name, url=lic.url, category="unknown",
+                    commercial_use="unknown", ai_training="unknown", flags={},
+                    notes=lic.notes)
+                self.bulk.add(License, values, label=lic.key)
+                self.known = licenses.Known([*self.known, License(**values)])
+                self.changes.note("add licence", lic.key)
+        dataset_id = self.dataset_ids.get(rec.slug)
+        if dataset_id is None:
+            dataset = self._new_dataset(rec.slug, rec.fields, "create dataset")
+        else:
+            dataset = self.rows[dataset_id]
+            self._update(dataset, rec)
+        self._claims(dataset, rec)
+        self._fees(dataset, rec)
+        self._consents(dataset, rec)
+        self._sources(dataset, rec)
+        self._parents(dataset, rec)
+
+    def _update(self, dataset: dict[str, Any], rec: DatasetIn) -> None:
         parsed = parse_fields(DATASET_FIELDS, rec.fields)
-        different = _differs(existing, parsed)
-        if different:
-            catalog.edit_dataset(writer, rec.slug, {k: rec.fields[k] for k in different})
-            changes.note(f"update dataset {rec.slug}: {', '.join(sorted(different))}")
-    dataset = catalog.find_dataset(session, rec.slug)
-    known = kb[0]
-    held = [ClaimFacts(c["license"], c["claimed_by"], c["evidence_url"],
-                       dt.date.fromisoformat(c["observed_on"]))
-            for c in claims.claims_of(session, dataset)]
-    for claim in rec.claims:
-        expression = licenses.normalize_expression(claim.expression, known, "license")
-        current = {c.claimed_by: c.expression for c in current_claims(held)}
-        if current.get(claim.by) == expression:
-            continue
-        added = claims.add_claim(writer, rec.slug, expression, claim.by,
-                                 evidence_url=claim.evidence_url,
-                                 observed_on=claim.observed_on, notes=claim.notes, known=known)
-        held.append(ClaimFacts(added.expression, added.claimed_by, added.evidence_url,
-                               added.observed_on))
-        changes.note(f"claim {rec.slug}: {expression} by {claim.by}")
-    for fee in rec.fees:
-        held = {(f["kind"], f["amount"], f["currency"], f["period"], f["unit"],
-                 f["counterparty"], f["contract"]) for f in ledger.list_fees(session, rec.slug)}
-        amount = decimal_text(parse_amount(fee.amount, "fee_amount"))
-        key = (parse.choice(fee.kind, "fee_kind", vocab.FEE_KINDS), amount,
-               fee.currency.upper(), fee.period or None, fee.unit or None, fee.counterparty,
-               fee.reference)
-        if key not in held:
-            ledger.add_fee(writer, rec.slug, kind=fee.kind, amount=fee.amount,
-                           currency=fee.currency, counterparty=fee.counterparty,
-                           reference=fee.reference, period=fee.period, unit=fee.unit,
-                           term_start=fee.term_start, term_end=fee.term_end)
-            changes.note(f"fee {rec.slug}: {amount} {fee.currency.upper()} {fee.kind}")
-    for c in rec.consents:
-        latest = (consent.history(session, dataset_slug=rec.slug) or [None])[-1]
-        wanted = (c.status, c.legal_basis, c.compensation)
-        if latest is None or (latest["status"], latest["legal_basis"],
-                              latest["compensation"]) != wanted:
-            consent.set_consent(writer, dataset_slug=rec.slug, source_slug=None,
-                                status=c.status, legal_basis=c.legal_basis,
-                                compensation=c.compensation, recorded_on=c.recorded_on)
-            changes.note(f"consent {rec.slug}: {c.status}")
-    for src in rec.sources:
-        row = session.exec(select(Source).where(Source.slug == src.slug)).first()
-        if row is None:
-            catalog.add_source(writer, src.slug, src.fields)
-            changes.note(f"create source {src.slug}")
-            row = catalog.find_source(session, src.slug)
-        linked = session.exec(select(DatasetSource.id).where(
-            DatasetSource.dataset_id == dataset.id, DatasetSource.source_id == row.id)).first()
-        if linked is None:
-            catalog.link_source(writer, rec.slug, src.slug)
-            changes.note(f"link {rec.slug} <- {src.slug}")
-    for parent in rec.parents:
-        if session.exec(select(Dataset.id).where(Dataset.slug == parent.slug)).first() is None:
-            catalog.add_dataset(writer, parent.slug, {
-                "name": parent.name or parent.slug,
-                "description": f"Named as a parent of {rec.slug} by {rec.origin}; "
-                               "not yet described.",
-                "source_category": "other", "status": "planned"})
-            changes.note(f"create placeholder dataset {parent.slug}")
-        parent_row = catalog.find_dataset(session, parent.slug)
-        edge = session.exec(select(Lineage.id).where(Lineage.child_id == dataset.id,
-                                                     Lineage.parent_id == parent_row.id)).first()
-        if edge is None:
-            lineage.add_edge(writer, rec.slug, parent.slug, parent.relation)
-            changes.note(f"lineage {rec.slug} <- {parent.slug} ({parent.relation})")
+        different = {k: v for k, v in parsed.items() if dataset[k] != v}
+        if not different:
+            return
+        parse.date_range(different.get("acquired_from", dataset["acquired_from"]),
+                         different.get("acquired_to", dataset["acquired_to"]), "acquired-to")
+        self.bulk.update(Dataset, dataset, different, label=rec.slug)
+        self.changes.note("update dataset", f"{rec.slug}: {', '.join(sorted(different))}")
+
+    def _claims(self, dataset: dict[str, Any], rec: DatasetIn) -> None:
+        held = self.claims[dataset["id"]]
+        for claim in rec.claims:
+            values = claims.claim_values(dataset["id"], claim.expression, claim.by,
+                                         evidence_url=claim.evidence_url,
+                                         observed_on=claim.observed_on, notes=claim.notes,
+                                         known=self.known)
+            current = {c.claimed_by: c.expression for c in current_claims(held)}
+            if current.get(values["claimed_by"]) == values["expression"]:
+                continue
+            self.bulk.add(LicenseClaim, values, label=claims.claim_label(rec.slug, values))
+            held.append(ClaimFacts(values["expression"], values["claimed_by"],
+                                   values["evidence_url"], values["observed_on"]))
+            self.changes.note("claim", f"{rec.slug}: {values['expression']} by "
+                                       f"{values['claimed_by']}")
+
+    def _fees(self, dataset: dict[str, Any], rec: DatasetIn) -> None:
+        held = self.fees[dataset["id"]]
+        for given in rec.fees:
+            fee, terms = ledger.fee_values(
+                kind=given.kind, amount=given.amount, currency=given.currency,
+                counterparty=given.counterparty, reference=given.reference,
+                period=given.period, unit=given.unit, term_start=given.term_start,
+                term_end=given.term_end)
+            key = _fee_key(fee, terms["counterparty"], terms["reference"])
+            if key in held:
+                continue
+            agreement_key = (terms["counterparty"], terms["reference"])
+            label = ledger.agreement_label(*agreement_key)
+            found = self.agreements.get(agreement_key)
+            if found is None:
+                row = self.bulk.add(Agreement, terms, label=label)
+                found = self.agreements[agreement_key] = (row["id"], terms["term_start"],
+                                                          terms["term_end"])
+            else:
+                ledger.check_term(label, found[1], found[2], terms["term_start"],
+                                  terms["term_end"])
+            self.bulk.add(Fee, {"dataset_id": dataset["id"], "agreement_id": found[0], **fee},
+                          label=ledger.fee_label(rec.slug, fee))
+            held.add(key)
+            self.changes.note("fee", f"{rec.slug}: {key[1]} {key[2]} {key[0]}")
+
+    def _consents(self, dataset: dict[str, Any], rec: DatasetIn) -> None:
+        for given in rec.consents:
+            values = consent.consent_values(
+                dataset["id"], None, status=given.status, legal_basis=given.legal_basis,
+                compensation=given.compensation, recorded_on=given.recorded_on)
+            wanted = (values["status"], values["legal_basis"], values["compensation"])
+            if self.consent.get(dataset["id"]) == wanted:
+                continue
+            self.bulk.add(Consent, values, label=f"{rec.slug}: consent {values['status']}")
+            self.consent[dataset["id"]] = wanted
+            self.changes.note("consent", f"{rec.slug}: {values['status']}")
+
+    def _sources(self, dataset: dict[str, Any], rec: DatasetIn) -> None:
+        for src in rec.sources:
+            source_id = self.source_ids.get(src.slug)
+            if source_id is None:
+                row = self.bulk.add(Source, catalog.new_record(Source, src.slug, src.fields),
+                                    label=src.slug)
+                source_id = self.source_ids[row["slug"]] = row["id"]
+                self.changes.note("create source", row["slug"])
+            if (dataset["id"], source_id) not in self.links:
+                self.bulk.add(DatasetSource, {"dataset_id": dataset["id"],
+                                              "source_id": source_id},
+                              label=f"{rec.slug} <- {src.slug}")
+                self.links.add((dataset["id"], source_id))
+                self.changes.note("link", f"{rec.slug} <- {src.slug}")
+
+    def _parents(self, dataset: dict[str, Any], rec: DatasetIn) -> None:
+        for parent in rec.parents:
+            parent_id = self.dataset_ids.get(parent.slug)
+            if parent_id is None:
+                parent_id = self._new_dataset(parent.slug, {
+                    "name": parent.name or parent.slug,
+                    "description": f"Named as a parent of {rec.slug} by {rec.origin}; "
+                                   "not yet described.",
+                    "source_category": "other", "status": "planned"},
+                    "create placeholder dataset")["id"]
+            if (dataset["id"], parent_id) in self.edges:
+                continue
+            relation = parse.choice(parent.relation, "relation", vocab.LINEAGE_RELATIONS)
+            lineage.check_edge(dataset["id"], parent_id, parent.slug, self._path_up,
+                               lambda: {i: s for s, i in self.dataset_ids.items()})
+            self.bulk.add(Lineage, {"child_id": dataset["id"], "parent_id": parent_id,
+                                    "relation": relation},
+                          label=lineage.edge_label(rec.slug, parent.slug))
+            self.parents[dataset["id"]].append(parent_id)
+            self.edges.add((dataset["id"], parent_id))
+            self.has_children.add(parent_id)
+            self.changes.note("lineage", f"{rec.slug} <- {parent.slug} ({relation})")
 
 
-def apply(writer: Writer, records: Iterable[DatasetIn]) -> list[str]:
+def apply(writer: Writer, records: Iterable[DatasetIn]) -> Changes:
     """Apply records in order; the first bad one stops everything (the caller's
     transaction then rolls back), named by where it came from."""
     changes = Changes()
-    kb = [licenses.all_licenses(writer.session)]  # reloaded only when a licence is added
+    work = _Import(writer, changes)
+    batch: list[DatasetIn] = []
     for rec in records:
-        try:
-            _apply_one(writer, rec, changes, kb)
-        except TrackerError as exc:
-            raise TrackerError(f"{rec.origin}: {exc}") from exc
-    return changes.lines
+        batch.append(rec)
+        if len(batch) == CHUNK:
+            work.chunk(batch)
+            batch = []
+    work.chunk(batch)
+    work.bulk.flush()
+    return changes
