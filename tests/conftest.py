@@ -24,7 +24,8 @@ from tracker.cli.main import cli
 from tracker.registry import Registry
 
 PG_ENV = "TRACKER_TEST_PG_URL"
-TEMPLATE = "tracker_test_template"
+# One per test session, so two sessions can share a server.
+TEMPLATE = f"tracker_test_template_{os.getpid()}"
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 

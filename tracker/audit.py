@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -24,8 +25,12 @@ GENESIS = "0" * 64
 ACTIONS = ("create", "update", "delete")
 
 
-def _now() -> str:
+def now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+
+
+def _text(value: str | None) -> str:
+    return "null" if value is None else encode_basestring(value)
 
 
 def event_hash(
@@ -40,19 +45,12 @@ def event_hash(
     before: str | None,
     after: str | None,
 ) -> str:
-    body = canonical_json(
-        {
-            "prev": prev_hash,
-            "at": at,
-            "actor": actor,
-            "action": action,
-            "entity": entity,
-            "entity_id": entity_id,
-            "label": label,
-            "before": before,
-            "after": after,
-        }
-    )
+    """SHA-256 of the event's canonical JSON (keys sorted, compact, UTF-8), spelled out
+    field by field: the same bytes as `canonical_json` gives, without a dict per event."""
+    body = (f'{{"action":{_text(action)},"actor":{_text(actor)},"after":{_text(after)},'
+            f'"at":{_text(at)},"before":{_text(before)},"entity":{_text(entity)},'
+            f'"entity_id":{int(entity_id)!r},"label":{_text(label)},'
+            f'"prev":{_text(prev_hash)}}}')
     return sha256_text(body)
 
 
@@ -85,10 +83,11 @@ def new_event(
     label: str,
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
+    at: str | None = None,
 ) -> dict[str, Any]:
     """An event's columns, hashed onto `prev_hash`: one definition for single and bulk writes."""
     values: dict[str, Any] = {
-        "at": _now(),
+        "at": at or now(),
         "actor": actor,
         "action": action,
         "entity": entity,

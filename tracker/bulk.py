@@ -9,6 +9,7 @@ equivalent registries and logs.
 from __future__ import annotations
 
 from collections import defaultdict
+from operator import itemgetter
 from typing import Any
 
 from pydantic_core import PydanticUndefined
@@ -22,6 +23,7 @@ from tracker.records import jsonable
 from tracker.registry import Writer
 
 Row = dict[str, Any]
+CACHE_KIB = 128 * 1024
 
 
 def _defaults(model: type[SQLModel]) -> Row:
@@ -36,12 +38,19 @@ class BulkWriter:
         self.writer = writer
         self.conn = writer.session.connection()
         self.postgres = self.conn.dialect.name == "postgresql"
+        if not self.postgres:
+            # The audit log's hash index takes inserts at random places: with SQLite's
+            # default 8 MB page cache, every batch past a few hundred thousand events
+            # re-reads it from disk.
+            self.conn.exec_driver_sql(f"PRAGMA cache_size = -{CACHE_KIB}")
         self._next: dict[str, int] = {}
         self._written: dict[str, int] = {}
         self._rows: dict[str, list[Row]] = defaultdict(list)
         self._tables: dict[str, Table] = {}
         self._templates: dict[str, Row] = {}
         self._typed: dict[str, tuple[str, ...]] = {}
+        # One timestamp per batch: its events are written together, in one transaction.
+        self._at = audit.now()
 
     def _new_id(self, table: Table) -> int:
         name = table.name
@@ -75,7 +84,7 @@ class BulkWriter:
               before: Row | None, after: Row | None) -> None:
         values = audit.new_event(prev_hash=self.writer.head, actor=self.writer.actor,
                                  action=action, entity=entity, entity_id=entity_id, label=label,
-                                 before=before, after=after)
+                                 before=before, after=after, at=self._at)
         self.writer.head = values["hash"]
         # Explicit ids keep the log in chain order whatever the driver does with a batch.
         events: Table = AuditEvent.__table__  # type: ignore[attr-defined]
@@ -85,9 +94,9 @@ class BulkWriter:
     def add(self, model: type[SQLModel], values: Row, label: str) -> Row:
         """The new row (its id assigned); it may still be changed with `update` until flushed."""
         table: Table = model.__table__  # type: ignore[attr-defined]
-        template = self._templates.get(table.name)
+        template = self._templates.get(model.__name__)
         if template is None:
-            template = self._templates[table.name] = _defaults(model)
+            template = self._templates[model.__name__] = _defaults(model)
         row = {**template, **values, "id": self._new_id(table)}
         self._rows[table.name].append(row)
         self.event("create", table.name, row["id"], label, None, self._record(table, row))
@@ -117,6 +126,7 @@ class BulkWriter:
                     self.conn.execute(text(
                         f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
                         f"{self._next[table.name] - 1})"))
+        self._at = audit.now()
 
     def _insert(self, table: Table, rows: list[Row]) -> None:
         """One executemany straight to the driver, values converted as the column types
@@ -128,10 +138,11 @@ class BulkWriter:
                f"VALUES ({', '.join(marker for _ in names)})")
         processors = [(i, proc) for i, c in enumerate(table.columns)
                       if (proc := c.type.dialect_impl(dialect).bind_processor(dialect))]
-        params = []
-        for row in rows:
-            values = [row[name] for name in names]
-            for i, proc in processors:
-                values[i] = proc(values[i])
-            params.append(tuple(values))
+        params: list[Any] = list(map(itemgetter(*names), rows))
+        if processors:
+            for n, values in enumerate(params):
+                converted = list(values)
+                for i, proc in processors:
+                    converted[i] = proc(converted[i])
+                params[n] = tuple(converted)
         self.conn.exec_driver_sql(sql, params)
