@@ -16,6 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 import tracker
+from conftest import Tracker
 from tracker.cli.main import cli
 from tracker.db.migrate import head_revision
 
@@ -48,6 +49,21 @@ def test_version_does_not_load_the_database_layer(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=tmp_path, check=True).stdout.split()
     assert out[-1] == "False"
+
+
+def test_a_plain_listing_does_not_load_the_orm(sqlite_tracker: Tracker, tmp_path: Path) -> None:
+    sqlite_tracker("dataset add b-set --name 'B set' --modality image")
+    sqlite_tracker("dataset add a-set --name 'A set'")
+    code = ("import sys; from tracker.cli.main import cli\n"
+            f"sys.argv=['tracker','--db',{sqlite_tracker.db!r},'dataset','list','--limit','1',"
+            "'--offset','1']\ntry:\n cli()\nexcept SystemExit: pass\n"
+            "print(sorted({'sqlmodel', 'tracker.db.models'} & set(sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=tmp_path, check=True).stdout.splitlines()
+    assert out[-1] == "[]"
+    assert out[-2].split() == ["b-set", "B", "set", "image", "other", "unknown", "active"]
+    full = json.loads(sqlite_tracker("dataset list --json").stdout)
+    assert [d["slug"] for d in full] == ["a-set", "b-set"]
 
 
 def test_the_contract_groups_exist() -> None:

@@ -27,9 +27,6 @@ from tracker.fields import DATASET_FIELDS, SOURCE_FIELDS, FieldSpec, parse_field
 from tracker.records import record
 from tracker.registry import Writer
 
-DATASET_LIST_COLUMNS = ("slug", "name", "modality", "source_category", "personal_data", "status")
-SOURCE_LIST_COLUMNS = ("slug", "name", "kind", "rights_holder", "tdm_reservation", "tdm_honoured")
-
 
 def public(row: SQLModel, *drop: str) -> dict[str, Any]:
     """A row's record without internal ids."""

@@ -113,3 +113,8 @@ def parse_fields(specs: Sequence[FieldSpec], values: Mapping[str, object]) -> di
 
 def missing_required(specs: Sequence[FieldSpec], values: Mapping[str, object]) -> list[FieldSpec]:
     return [s for s in specs if s.required and values.get(s.name) in (None, "")]
+
+
+DATASET_LIST_COLUMNS = ("slug", "name", "modality", "source_category", "personal_data", "status")
+SOURCE_LIST_COLUMNS = ("slug", "name", "kind", "rights_holder", "tdm_reservation", "tdm_honoured")
+

@@ -12,7 +12,6 @@ import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from functools import cache, cached_property, lru_cache
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from license_expression import (
@@ -27,7 +26,7 @@ from sqlmodel import Session, select
 from tracker import parse
 from tracker.db.models import License, RegistryMeta
 from tracker.errors import InvalidValue, NotFound
-from tracker.records import sha256_text
+from tracker.kb import KB_DIGEST_KEY, kb_digest, kb_text
 from tracker.snapshot import LicenseFacts
 
 if TYPE_CHECKING:
@@ -52,17 +51,12 @@ TERM_FLAGS = (
     "restricts_models",
     "restricts_outputs",
 )
-KB_DIGEST_KEY = "license_kb_digest"
 KB_ACTOR = "tracker (licence knowledge base)"
-
-
-def _kb_text() -> str:
-    return resources.files("tracker.data").joinpath("licenses.toml").read_text("utf-8")
 
 
 @cache
 def builtin_terms() -> tuple[LicenseFacts, ...]:
-    entries = tomllib.loads(_kb_text())["license"]
+    entries = tomllib.loads(kb_text())["license"]
     return tuple(
         LicenseFacts(
             key=e["id"],
@@ -82,10 +76,6 @@ def builtin_terms() -> tuple[LicenseFacts, ...]:
         )
         for e in entries
     )
-
-
-def kb_digest() -> str:
-    return sha256_text(_kb_text())
 
 
 def sync_knowledge_base(registry: Registry) -> int:

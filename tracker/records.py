@@ -10,11 +10,12 @@ import datetime as dt
 import hashlib
 import json
 from decimal import Decimal
-from typing import Any
-
-from sqlmodel import SQLModel
+from typing import TYPE_CHECKING, Any
 
 from tracker.money import decimal_text
+
+if TYPE_CHECKING:
+    from sqlmodel import SQLModel
 
 
 def jsonable(value: Any) -> Any:

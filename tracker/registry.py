@@ -9,18 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from sqlalchemy import Connection, text
 from sqlalchemy.exc import DatabaseError, OperationalError
-from sqlmodel import Session, SQLModel
 
-from tracker import audit
 from tracker.db import display_url, make_engine, write_connection
-from tracker.db.models import AuditEvent
 from tracker.errors import TrackerError
 from tracker.records import record
 
-T = TypeVar("T", bound=SQLModel)
+if TYPE_CHECKING:
+    from sqlmodel import Session, SQLModel
+
+# The ORM (SQLModel, the models, the audit module) is imported on first use, inside the
+# methods below: a plain listing opens the registry and reads through Core alone.
+T = TypeVar("T", bound="SQLModel")
 
 
 class Writer:
@@ -36,6 +39,8 @@ class Writer:
     def head(self) -> str:
         """The hash the next event chains onto."""
         if self._last_hash is None:
+            from tracker import audit
+
             self._last_hash = audit.last_hash(self.session)
         return self._last_hash
 
@@ -46,6 +51,9 @@ class Writer:
     def event(self, action: str, entity: str, entity_id: int, label: str,
               before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
         """Record a change that is not one row's (e.g. a whole domain list)."""
+        from tracker import audit
+        from tracker.db.models import AuditEvent
+
         values = audit.new_event(prev_hash=self.head, actor=self.actor, action=action,
                                  entity=entity, entity_id=entity_id, label=label,
                                  before=before, after=after)
@@ -96,11 +104,17 @@ class Registry:
 
     def upgrade(self) -> tuple[str | None, str | None]:
         from tracker.db.migrate import upgrade
-        from tracker.licenses import sync_knowledge_base
+        from tracker.kb import KB_DIGEST_KEY, kb_digest
 
         with self.translate_errors():
             result = upgrade(self.engine)
-            sync_knowledge_base(self)
+            with self.engine.connect() as conn:
+                stored = conn.execute(text("SELECT value FROM registry_meta WHERE key = :key"),
+                                      {"key": KB_DIGEST_KEY}).scalar()
+            if stored != kb_digest():
+                from tracker.licenses import sync_knowledge_base
+
+                sync_knowledge_base(self)
         return result
 
     @contextmanager
@@ -115,18 +129,30 @@ class Registry:
             detail = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
             raise TrackerError(f"database {self.location}: {detail}") from exc
 
+    def _read_bind(self) -> Any:
+        if self.engine.dialect.name == "postgresql":
+            return self.engine.execution_options(isolation_level="REPEATABLE READ",
+                                                 postgresql_readonly=True)
+        return self.engine
+
     @contextmanager
     def reading(self) -> Iterator[Session]:
         """One consistent view: a report's queries and its digest see the same registry."""
-        bind = self.engine
-        if bind.dialect.name == "postgresql":
-            bind = bind.execution_options(isolation_level="REPEATABLE READ",
-                                          postgresql_readonly=True)
-        with self.translate_errors(), Session(bind) as session:
+        from sqlmodel import Session
+
+        with self.translate_errors(), Session(self._read_bind()) as session:
             yield session
 
     @contextmanager
+    def connected(self) -> Iterator[Connection]:
+        """The same consistent view through SQLAlchemy Core, without loading the ORM."""
+        with self.translate_errors(), self._read_bind().connect() as conn:
+            yield conn
+
+    @contextmanager
     def writing(self, actor: str) -> Iterator[Writer]:
+        from sqlmodel import Session
+
         with self.translate_errors(), write_connection(self.engine) as conn:
             session = Session(bind=conn, expire_on_commit=False)
             try:
@@ -134,6 +160,21 @@ class Registry:
                 session.flush()
             finally:
                 session.close()
+
+    def page(self, table: str, columns: tuple[str, ...], limit: int | None,
+             offset: int) -> list[dict[str, Any]]:
+        """A page of a table's text columns by slug: what a plain listing prints, read
+        through Core (full records, for --json and --csv, come from the catalog)."""
+        query = f"SELECT {', '.join(columns)} FROM {table} ORDER BY slug"
+        params: dict[str, int] = {"offset": offset}
+        if limit is not None:
+            query += " LIMIT :limit"
+            params["limit"] = limit
+        elif self.engine.dialect.name == "sqlite":
+            query += " LIMIT -1"
+        with self.connected() as conn:
+            return [dict(row) for row in
+                    conn.execute(text(query + " OFFSET :offset"), params).mappings()]
 
     def close(self) -> None:
         self.engine.dispose()

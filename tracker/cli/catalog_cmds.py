@@ -5,13 +5,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import import_module
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from sqlmodel import Session
 
-from tracker import catalog, consent, lineage, vocab
+from tracker import vocab
 from tracker.cli.common import (
     App,
     confirm_destructive,
@@ -25,9 +25,28 @@ from tracker.cli.common import (
     print_record,
     yes_option,
 )
-from tracker.detail import dataset_detail, source_detail
-from tracker.fields import DATASET_FIELDS, SOURCE_FIELDS, FieldSpec
-from tracker.registry import Writer
+from tracker.fields import (
+    DATASET_FIELDS,
+    DATASET_LIST_COLUMNS,
+    SOURCE_FIELDS,
+    SOURCE_LIST_COLUMNS,
+    FieldSpec,
+)
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from tracker.registry import Writer
+
+
+def _lazy(path: str) -> Callable[..., Any]:
+    """A domain function imported on first call: a plain `list` never loads the ORM."""
+    module, _, name = path.rpartition(".")
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return getattr(import_module(f"tracker.{module}"), name)(*args, **kwargs)
+
+    return call
 
 # ---- dataset and source: the same five commands over different fields --------------------
 
@@ -35,6 +54,7 @@ from tracker.registry import Writer
 @dataclass(frozen=True)
 class RecordKind:
     noun: str
+    table: str
     specs: tuple[FieldSpec, ...]
     add: Callable[..., Any]
     edit: Callable[..., bool]
@@ -68,6 +88,9 @@ def record_commands(group: click.Group, kind: RecordKind, *, add_help: str, show
     @output_options()
     @pass_app
     def list_(app: App, limit: int | None, offset: int, as_json: bool, as_csv: bool) -> None:
+        if not (as_json or as_csv):
+            emit_rows(app.registry.page(kind.table, kind.columns, limit, offset), kind.columns)
+            return
         with app.registry.reading() as session:
             rows = kind.rows(session, limit, offset)
         emit_rows(rows, kind.columns, as_json=as_json, as_csv=as_csv)
@@ -112,9 +135,10 @@ def dataset_group() -> None:
 
 record_commands(
     dataset_group,
-    RecordKind("dataset", DATASET_FIELDS, catalog.add_dataset, catalog.edit_dataset,
-               catalog.list_datasets, catalog.DATASET_LIST_COLUMNS, dataset_detail,
-               catalog.removal_summary, catalog.remove_dataset),
+    RecordKind("dataset", "dataset", DATASET_FIELDS, _lazy("catalog.add_dataset"),
+               _lazy("catalog.edit_dataset"), _lazy("catalog.list_datasets"),
+               DATASET_LIST_COLUMNS, _lazy("detail.dataset_detail"),
+               _lazy("catalog.removal_summary"), _lazy("catalog.remove_dataset")),
     add_help="Register a dataset under SLUG (a short unique handle such as 'news-archive').",
     show_help="Everything recorded about a dataset: sources, claims, fees, costs, consent, "
               "lineage.",
@@ -130,9 +154,10 @@ def source_group() -> None:
 
 record_commands(
     source_group,
-    RecordKind("source", SOURCE_FIELDS, catalog.add_source, catalog.edit_source,
-               catalog.list_sources, catalog.SOURCE_LIST_COLUMNS, source_detail,
-               catalog.source_removal_summary, catalog.remove_source),
+    RecordKind("source", "source", SOURCE_FIELDS, _lazy("catalog.add_source"),
+               _lazy("catalog.edit_source"), _lazy("catalog.list_sources"),
+               SOURCE_LIST_COLUMNS, _lazy("detail.source_detail"),
+               _lazy("catalog.source_removal_summary"), _lazy("catalog.remove_source")),
     add_help="Register a source under SLUG.",
     show_help="A source with the datasets drawn from it and its consent history.",
     remove_help="Delete a source with its links to datasets and its consent records.",
@@ -150,6 +175,8 @@ record_commands(
 def source_link(app: App, dataset: str, source: str, content_bytes: str | None, notes: str,
                 unlink: bool, yes: bool) -> None:
     """Record that DATASET draws on SOURCE."""
+    from tracker import catalog
+
     if unlink:
         confirm_destructive(f"unlink {dataset} <- {source}", yes)
     with app.registry.writing(app.actor) as w:
@@ -224,6 +251,8 @@ def lineage_group() -> None:
 @pass_app
 def lineage_add(app: App, child: str, parent: str, relation: str, notes: str) -> None:
     """Record that CHILD was derived from PARENT (cycles are refused)."""
+    from tracker import lineage
+
     with app.registry.writing(app.actor) as w:
         lineage.add_edge(w, child, parent, relation, notes)
     done(f"{child} derives from {parent} ({relation})")
@@ -236,6 +265,8 @@ def lineage_add(app: App, child: str, parent: str, relation: str, notes: str) ->
 @pass_app
 def lineage_remove(app: App, child: str, parent: str, yes: bool) -> None:
     """Remove the edge CHILD <- PARENT."""
+    from tracker import lineage
+
     confirm_destructive(f"remove the lineage edge {child} <- {parent}", yes)
     with app.registry.writing(app.actor) as w:
         lineage.remove_edge(w, child, parent)
@@ -250,6 +281,7 @@ def lineage_remove(app: App, child: str, parent: str, yes: bool) -> None:
 @pass_app
 def lineage_show(app: App, dataset: str, effective: bool, as_json: bool) -> None:
     """Draw DATASET's ancestors and descendants."""
+    from tracker import lineage
     from tracker.cli.license_cmds import resolution_view, terms_line
 
     with app.registry.reading() as session:
@@ -313,6 +345,8 @@ def consent_set(app: App, dataset: str | None, source: str | None, status: str,
                 legal_basis: str, compensation: str, evidence: str | None,
                 recorded_on: str | None, notes: str) -> None:
     """Record the consent status of DATASET (or --source); earlier records are kept."""
+    from tracker import consent
+
     with app.registry.writing(app.actor) as w:
         consent.set_consent(w, dataset_slug=dataset, source_slug=source, status=status,
                             legal_basis=legal_basis, compensation=compensation,
@@ -328,6 +362,8 @@ def consent_set(app: App, dataset: str | None, source: str | None, status: str,
 def consent_history(app: App, dataset: str | None, source: str | None, as_json: bool,
                     as_csv: bool) -> None:
     """Consent records of DATASET (or --source), oldest first; the last is in force."""
+    from tracker import consent
+
     if (dataset is None) == (source is None):
         raise click.UsageError("give a DATASET or --source")
     with app.registry.reading() as session:
