@@ -1,9 +1,12 @@
-"""Run every measurement side by side and write docs/benchmarks.md.
+"""Run every measurement side by side and write the results table of docs/benchmarks.md.
 
-    python bench/run.py --datasets 10000 --domains 1000000
+    python bench/run.py --datasets 100000 --domains 1000000
+    python bench/run.py --datasets 100000 --domains 1000000 \\
+        --postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
-Each timing is the median of --repeat runs of a fresh process; peak memory is
-the child's maximum resident set size. Needs `pip install '.[bench]'`.
+Each timing is the median of --repeat runs of a fresh process; peak memory is the
+child's maximum resident set size. Only the text between the bench markers of the
+output file is replaced. Needs `pip install '.[bench]'`.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import argparse
 import json
 import os
 import platform
-import resource
+import re
 import shutil
 import sqlite3
 import statistics
@@ -20,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -28,22 +32,30 @@ from generate import write_datasets, write_domains  # noqa: E402
 
 PY = sys.executable
 TRACKER = [PY, "-m", "tracker"]
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+Row = tuple[str, str, str, str]
 
 
-def timed(cmd: list[str], *, repeat: int = 1, before=None, cwd: Path | None = None
+def timed(cmd: list[str], *, repeat: int = 1, before: Callable[[], object] | None = None
           ) -> tuple[float, float]:
-    """(median seconds, peak MB) of a command run in a fresh process `repeat` times."""
+    """(median seconds, peak MB) of a command run in a fresh process `repeat` times.
+
+    The peak is read through a wrapper process, so each measurement has its own."""
     times, peaks = [], []
+    wrapper = [PY, "-c", "import resource, subprocess, sys; "
+               "code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode; "
+               "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
+               "sys.exit(code)"]
     for _ in range(repeat):
         if before:
             before()
         start = time.perf_counter()
-        proc = subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                              text=True)
+        proc = subprocess.run([*wrapper, *cmd], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True)
         times.append(time.perf_counter() - start)
         if proc.returncode not in (0, 3):
             raise SystemExit(f"{' '.join(cmd)} failed: {proc.stderr.strip()[-500:]}")
-        peaks.append(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+        peaks.append(int(proc.stderr.strip().splitlines()[-1]) / 1024)
     return statistics.median(times), max(peaks)
 
 
@@ -58,117 +70,196 @@ def flat_executemany(jsonl: Path, db: Path) -> None:
     conn.close()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--datasets", type=int, default=10_000)
-    parser.add_argument("--domains", type=int, default=1_000_000)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--out", default=str(HERE.parent / "docs" / "benchmarks.md"))
-    args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="tracker-bench-"))
-    rows: list[tuple[str, str, str, str]] = []
-    n = args.datasets
-
-    jsonl = work / "datasets.jsonl"
-    with jsonl.open("w") as out:
-        write_datasets(n, out)
-    small = work / "small.jsonl"
-    with small.open("w") as out:
-        write_datasets(n // 10, out)
-    db = work / "registry.db"
-
-    def fresh(path: Path):  # noqa: ANN202
-        return lambda: [p.unlink() for p in path.parent.glob(path.name + "*")]
-
-    t_tracker, m_tracker = timed([*TRACKER, "--db", str(db), "import", "table", str(jsonl)],
-                                 before=fresh(db))
-    su = work / "su.db"
-    sqlite_utils = shutil.which("sqlite-utils") or str(Path(PY).parent / "sqlite-utils")
-    t_su, _ = timed([sqlite_utils, "insert", str(su), "datasets", str(jsonl), "--nl"],
-                    repeat=args.repeat, before=fresh(su))
-    t_raw, _ = timed([PY, "-c", f"import sys; sys.path.insert(0, {str(HERE)!r}); "
-                      f"from run import flat_executemany; from pathlib import Path; "
-                      f"flat_executemany(Path({str(jsonl)!r}), Path({str(work / 'raw.db')!r}))"],
-                     repeat=args.repeat, before=fresh(work / "raw.db"))
-    rows.append((f"import {n:,} datasets (JSONL, validated, audited)", f"{t_tracker:.1f} s",
-                 f"{t_tracker / t_su:.1f}x sqlite-utils ({t_su:.2f} s), "
-                 f"{t_tracker / t_raw:.1f}x executemany ({t_raw:.2f} s)",
-                 "within 2x sqlite-utils"))
-
-    domains = work / "domains.csv"
-    with domains.open("w") as out:
-        write_domains(args.domains, out)
-    subprocess.run([*TRACKER, "--db", str(db), "source", "add", "bench-crawl", "--name", "Crawl",
-                    "--kind", "domain"], check=True, capture_output=True)
-    t_dom, m_dom = timed([*TRACKER, "--db", str(db), "source", "domains", "import",
-                          str(domains), "--source", "bench-crawl"])
-    rows.append((f"import {args.domains:,} crawl domains", f"{t_dom:.1f} s",
-                 f"peak {m_dom:.0f} MB", "under 15 s and 300 MB"))
-
+def effective_seconds(db: str) -> float:
     code = ("from tracker.registry import Registry; from tracker.db import resolve_url; "
             "from tracker.reporting import registry_snapshot; "
             "from tracker.provenance import effective; import time; "
-            f"r = Registry(resolve_url({str(db)!r}));\n"
+            f"r = Registry(resolve_url({db!r}));\n"
             "with r.reading() as s: snap = registry_snapshot(s)\n"
             "t = time.perf_counter(); [effective(d, snap) for d in snap.scope()]; "
             "print(time.perf_counter() - t)")
     out = subprocess.run([PY, "-c", code], capture_output=True, text=True, check=True)
-    t_eff = float(out.stdout.strip().splitlines()[-1])
-    rows.append((f"effective terms for all {n:,} datasets", f"{t_eff:.2f} s", "",
-                 "under 3 s at 100k"))
+    return float(out.stdout.strip().splitlines()[-1])
 
-    subprocess.run([*TRACKER, "--db", str(db), "run", "create", "bench", "--model", "m",
-                    "--start", "2025-01-01", "--end", "2025-12-31"], check=True,
-                   capture_output=True)
+
+def tracker(db: str, *args: str) -> None:
+    subprocess.run([*TRACKER, "--db", db, *args], check=True, capture_output=True)
+
+
+def draw_all(db: str) -> None:
+    """A run drawing every dataset of the registry, with the rates its fees need."""
+    tracker(db, "run", "create", "bench", "--model", "m", "--start", "2025-01-01", "--end",
+            "2025-12-31")
     for base, quote, rate in (("EUR", "USD", "1.1"), ("GBP", "USD", "1.3"),
                               ("JPY", "USD", "0.0068")):
-        subprocess.run([*TRACKER, "--db", str(db), "fx", "set", base, quote, rate, "--as-of",
-                        "2024-01-01"], check=True, capture_output=True)
-    draw = ("import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "
-            "c.execute(\"INSERT INTO run_dataset (run_id, dataset_id, epochs) "
-            "SELECT 1, id, '1' FROM dataset\"); c.commit()")
-    subprocess.run([PY, "-c", draw, str(db)], check=True)
-    t_budget, _ = timed([*TRACKER, "--db", str(db), "budget", "bench", "--json"],
-                        repeat=args.repeat)
-    rows.append((f"budget of a run drawing {n:,} datasets", f"{t_budget:.2f} s", "",
-                 "under 2 s at 10k"))
-    t_report, _ = timed([*TRACKER, "--db", str(db), "report", "audit", "bench", "-o",
-                         str(work / "audit.html")], repeat=args.repeat)
-    rows.append(("audit report of that run", f"{t_report:.2f} s", "", "under 5 s at 10k"))
-    t_list, _ = timed([*TRACKER, "--db", str(db), "dataset", "list", "--limit", "50"],
+        tracker(db, "fx", "set", base, quote, rate, "--as-of", "2024-01-01")
+    code = ("import sys; from sqlalchemy import create_engine, text; "
+            "from tracker.db import resolve_url\n"
+            "with create_engine(resolve_url(sys.argv[1])).begin() as c:\n"
+            "    c.execute(text(\"INSERT INTO run_dataset (run_id, dataset_id, epochs) "
+            "SELECT 1, id, '1' FROM dataset\"))")
+    subprocess.run([PY, "-c", code, db], check=True)
+
+
+class Databases:
+    """Fresh registries: SQLite files in a folder, or databases on one PostgreSQL server."""
+
+    def __init__(self, work: Path, postgres: str | None) -> None:
+        self.work = work
+        self.postgres = postgres
+
+    def fresh(self, name: str) -> str:
+        if self.postgres is None:
+            for path in self.work.glob(f"{name}.db*"):
+                path.unlink()
+            return str(self.work / f"{name}.db")
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(self.postgres, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS bench_{name} WITH (FORCE)"))
+            conn.execute(text(f"CREATE DATABASE bench_{name}"))
+        engine.dispose()
+        return self.postgres.rsplit("/", 1)[0] + f"/bench_{name}"
+
+
+def measure(args: argparse.Namespace, work: Path) -> list[Row]:
+    rows: list[Row] = []
+    n, small_n = args.datasets, args.datasets // 10
+    dbs = Databases(work, args.postgres)
+    jsonl, small = work / "datasets.jsonl", work / "small.jsonl"
+    with jsonl.open("w") as out:
+        write_datasets(n, out)
+    with small.open("w") as out:
+        write_datasets(small_n, out)
+
+    def fresh_registry(name: str) -> Callable[[], str]:
+        def make() -> str:
+            db = dbs.fresh(name)
+            tracker(db, "dataset", "list")  # schema and knowledge base, outside the timing
+            return db
+        return make
+
+    fresh_big = fresh_registry("big")
+    db = fresh_big()
+    t_imp, m_imp = timed([*TRACKER, "--db", db, "import", "table", str(jsonl)],
+                         repeat=args.import_repeat, before=fresh_big)
+    sqlite_utils = shutil.which("sqlite-utils") or str(Path(PY).parent / "sqlite-utils")
+    if args.postgres is None and Path(sqlite_utils).exists():
+        t_su, _ = timed([sqlite_utils, "insert", str(work / "su.db"), "datasets", str(jsonl),
+                         "--nl"], repeat=args.repeat,
+                        before=lambda: [p.unlink() for p in work.glob("su.db*")])
+        raw = work / "raw.db"
+        t_raw, _ = timed([PY, "-c", f"import sys; sys.path.insert(0, {str(HERE)!r}); "
+                          "from run import flat_executemany; from pathlib import Path; "
+                          f"flat_executemany(Path({str(jsonl)!r}), Path({str(raw)!r}))"],
+                         repeat=args.repeat, before=lambda: [p.unlink() for p in
+                                                             work.glob("raw.db*")])
+        side = (f"**{t_imp / t_su:.2f}x** sqlite-utils ({t_su:.2f} s), "
+                f"{t_imp / t_raw:.1f}x bare executemany ({t_raw:.2f} s); peak {m_imp:.0f} MB")
+    else:
+        side = f"peak {m_imp:.0f} MB" + ("" if args.postgres else
+                                         " (sqlite-utils not installed: no comparison)")
+    rows.append((f"import {n:,} datasets (JSONL: validated, 7 rows and 7 audit events each)",
+                 f"{t_imp:.1f} s", side, "within 2x sqlite-utils"))
+
+    domains = work / "domains.csv"
+    with domains.open("w") as out:
+        write_domains(args.domains, out)
+    tracker(db, "source", "add", "bench-crawl", "--name", "Crawl", "--kind", "domain")
+    t_dom, m_dom = timed([*TRACKER, "--db", db, "source", "domains", "import", str(domains),
+                          "--source", "bench-crawl"])
+    rows.append((f"import {args.domains:,} crawl domains", f"{t_dom:.1f} s",
+                 f"peak {m_dom:.0f} MB", "under 15 s and 300 MB"))
+
+    t_list, m_list = timed([*TRACKER, "--db", db, "dataset", "list", "--limit", "50"],
+                           repeat=args.repeat)
+    rows.append((f"`dataset list --limit 50` on {n:,} datasets", f"{t_list:.2f} s",
+                 f"peak {m_list:.0f} MB", "under 0.5 s"))
+    t_show, _ = timed([*TRACKER, "--db", db, "dataset", "show", "ds-0000042"],
                       repeat=args.repeat)
-    t_show, _ = timed([*TRACKER, "--db", str(db), "dataset", "show", "ds-0000042"],
-                      repeat=args.repeat)
-    rows.append(("`dataset list --limit 50` / `dataset show`", f"{t_list:.2f} s / {t_show:.2f} s",
-                 "", "under 0.5 s"))
+    rows.append((f"`dataset show` on {n:,} datasets", f"{t_show:.2f} s", "", ""))
+
+    t_eff = effective_seconds(db)
+    small_db = fresh_registry("small")()
+    tracker(small_db, "import", "table", str(small))
+    t_eff_small = effective_seconds(small_db)
+    rows.append((f"effective terms for all {n:,} datasets", f"{t_eff:.2f} s",
+                 f"{small_n:,} datasets: {t_eff_small:.2f} s, so 10x the datasets cost "
+                 f"**{t_eff / t_eff_small:.1f}x** the time", "under 3 s; at most 12x"))
+
+    draw_all(small_db)
+    t_budget, m_budget = timed([*TRACKER, "--db", small_db, "budget", "bench", "--json"],
+                               repeat=args.repeat)
+    rows.append((f"`budget` of a run drawing {small_n:,} datasets", f"{t_budget:.2f} s",
+                 f"peak {m_budget:.0f} MB", "under 2 s"))
+    report = work / "audit.html"
+    t_report, m_report = timed([*TRACKER, "--db", small_db, "report", "audit", "bench", "-o",
+                                str(report)], repeat=args.repeat)
+    rows.append(("`report audit` of that run", f"{t_report:.2f} s",
+                 f"{report.stat().st_size / 1e6:.1f} MB of HTML; peak {m_report:.0f} MB",
+                 "under 5 s"))
+
     t_version, _ = timed([*TRACKER, "--version"], repeat=5)
     t_pass, _ = timed([PY, "-c", "pass"], repeat=5)
     rows.append(("start-up: `tracker --version`", f"{t_version:.2f} s",
                  f"`python -c pass` {t_pass:.2f} s", "under 0.3 s"))
-    # The growth of effective terms: the same at a tenth of the size.
-    db_small = work / "small.db"
-    subprocess.run([*TRACKER, "--db", str(db_small), "import", "table", str(small)], check=True,
-                   capture_output=True)
-    out = subprocess.run([PY, "-c", code.replace(str(db), str(db_small))], capture_output=True,
-                         text=True, check=True)
-    t_eff_small = float(out.stdout.strip().splitlines()[-1])
-    rows.append((f"effective terms, {n // 10:,} vs {n:,} datasets",
-                 f"{t_eff_small:.2f} s vs {t_eff:.2f} s",
-                 f"{t_eff / t_eff_small:.1f}x the time for 10x the datasets", "at most 12x"))
+    return rows
 
+
+def write(out: Path, rows: list[Row], args: argparse.Namespace) -> str:
+    backend = "PostgreSQL " + _pg_version(args.postgres) if args.postgres else \
+        f"SQLite {sqlite3.sqlite_version}"
     machine = (f"{platform.machine()}, {os.cpu_count()} cores, Python "
-               f"{platform.python_version()}, SQLite {sqlite3.sqlite_version}")
-    lines = ["# Benchmarks", "",
-             f"Measured {time.strftime('%Y-%m-%d')} on {machine}; medians of "
-             f"{args.repeat} runs where repeated, each in a fresh process.", "",
-             "Reproduce: `pip install '.[bench]' && python bench/run.py "
-             f"--datasets {n} --domains {args.domains}`.", "",
+               f"{platform.python_version()}, {backend}")
+    command = (f"python bench/run.py --datasets {args.datasets} --domains {args.domains}"
+               + (" --postgres URL" if args.postgres else ""))
+    lines = [f"### {backend.split()[0]}", "",
+             f"Measured {time.strftime('%Y-%m-%d')} on {machine}; medians of {args.repeat} "
+             "runs where repeated (the import: "
+             f"{args.import_repeat}), each in a fresh process.", "",
+             f"Reproduce: `pip install '.[bench]' && {command}`.", "",
              "| measurement | result | side by side | target |", "|---|---|---|---|"]
     lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows]
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
-    shutil.rmtree(work, ignore_errors=True)
+    table = "\n".join(lines) + "\n"
+    marker_start = START.replace("start", f"start {backend.split()[0].lower()}")
+    marker_end = END.replace("end", f"end {backend.split()[0].lower()}")
+    text = out.read_text() if out.exists() else "# Benchmarks\n"
+    block = f"{marker_start}\n{table}{marker_end}"
+    pattern = re.compile(re.escape(marker_start) + ".*?" + re.escape(marker_end), re.S)
+    text = pattern.sub(lambda _: block, text) if pattern.search(text) else \
+        text.rstrip("\n") + "\n\n" + block + "\n"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text)
+    return table
+
+
+def _pg_version(url: str) -> str:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        version = conn.execute(text("SHOW server_version")).scalar_one()
+    engine.dispose()
+    return str(version).split()[0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--datasets", type=int, default=100_000)
+    parser.add_argument("--domains", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--import-repeat", type=int, default=1)
+    parser.add_argument("--postgres", default=None, metavar="URL",
+                        help="An admin URL: measure against databases on this server.")
+    parser.add_argument("--out", default=str(HERE.parent / "docs" / "benchmarks.md"))
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="tracker-bench-"))
+    try:
+        rows = measure(args, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(write(Path(args.out), rows, args))
 
 
 if __name__ == "__main__":

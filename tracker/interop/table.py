@@ -119,8 +119,8 @@ def read(path: Path, mapping: Mapping[str, str] | None = None) -> Iterator[Datas
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             for number, raw in _rows(handle, name, jsonl):
-                row = {mapping.get(k, k): v for k, v in raw.items()}
-                unknown = sorted(k for k in row if k not in COLUMNS and row[k] not in ("", None))
+                row = {mapping.get(k, k): v for k, v in raw.items()} if mapping else raw
+                unknown = sorted(k for k in row.keys() - COLUMNS if row[k] not in ("", None))
                 if unknown:
                     raise TrackerError(f"{name} line {number}: unknown column {unknown[0]!r} "
                                        "(use --map THEIRS=OURS)")
