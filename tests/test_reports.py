@@ -7,6 +7,8 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pytest
+
 from conftest import Tracker
 
 
@@ -95,3 +97,50 @@ def test_registry_report_covers_every_dataset(tracker: Tracker, tmp_path: Path) 
     flags = json.loads(tracker("flags --json").stdout)
     assert {f["code"] for f in flags} >= {"conflicting_claims", "tdm_opt_out_ignored"}
     assert all(f["code"] != "non_commercial" for f in flags)  # needs a commercial run
+
+
+def test_large_run_leads_with_the_summary_and_counts_what_it_omits(
+        tracker: Tracker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tracker import reports
+
+    # The limits stand for a run of thousands of datasets; six are enough to cross them.
+    monkeypatch.setattr(reports, "CARD_LIMIT", 3)
+    monkeypatch.setattr(reports, "FINDING_LIMIT", 4)
+    monkeypatch.setattr(reports, "LINES_PER_SECTION", 2)
+    monkeypatch.setattr(reports, "BLOCKER_LIMIT", 1)
+    tracker("run create big --model M --start 2024-01-01 --end 2024-12-31 --currency USD "
+            "--use commercial")
+    for i in range(6):
+        tracker(f"dataset add d{i} --name D{i} --personal-data no")
+        licence = "CC-BY-NC-4.0" if i in (1, 2) else "CC-BY-4.0"
+        tracker(f"license claim d{i} {licence} --by contract")
+        tracker(f"fee add d{i} --kind one_time --amount {1000 * (i + 1)} --currency USD "
+                "--counterparty Seller")
+        tracker(f"run add-dataset big d{i}")
+    out = tmp_path / "big.html"
+    tracker(["report", "audit", "big", "-o", str(out)])
+    page = scan(out)
+    html = out.read_text("utf-8")
+    data = json.loads(tracker("budget big --json").stdout)
+    assert page.totals == {k: data["totals"][k] for k in
+                           ("compute", "data", "estimate", "risk_adjusted", "data_share")}
+    assert "Not approvable while 2 blockers stand" in html
+    assert "blockers-omitted" in page.ids and "findings-by-code" in page.ids
+    # Blockers first, the costliest first among equals: d2 and d1 block, d5 costs most.
+    cards = re.findall(r'<section class="card" id="dataset-(d\d)">', html)
+    assert cards == ["d2", "d1", "d5"]
+    omitted = re.search(r'<p class="more" id="cards-omitted">(.*?)</p>', html, re.S)
+    assert omitted and "3 of 6 datasets are detailed" in omitted.group(1)
+    assert "3 datasets are omitted" in omitted.group(1)
+    assert "tracker budget big --csv" in omitted.group(1)
+    # The budget table keeps the largest data lines and sums the rest to the cent.
+    assert re.search(r"4 smaller data lines of 6.*?10,000.00 USD", html, re.S)
+    assert html.index('id="verdict"') < html.index('id="budget-lines"') \
+        < html.index('id="cards-omitted"')
+    # --full lifts every limit.
+    tracker(["report", "audit", "big", "-o", str(out), "--full"])
+    html = out.read_text("utf-8")
+    assert re.findall(r'<section class="card" id="dataset-(d\d)">', html) == \
+        ["d0", "d1", "d2", "d3", "d4", "d5"]
+    assert "omitted" not in html and "smaller data lines" not in html
+    assert scan(out).totals == page.totals

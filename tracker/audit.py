@@ -19,7 +19,7 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 
 from tracker.db.models import AUDITED, AuditEvent
-from tracker.records import canonical_json, record, sha256_text
+from tracker.records import as_record, canonical_json, record, sha256_text
 
 GENESIS = "0" * 64
 ACTIONS = ("create", "update", "delete")
@@ -237,11 +237,14 @@ def head(session: Session) -> tuple[int, str]:
 
 
 def state_digest(session: Session) -> str:
-    """SHA-256 over every audited row and every audit event: equal digests, equal registries."""
+    """SHA-256 over every audited row and every audit event: equal digests, equal registries.
+
+    Read through Core, not as ORM objects: a report of a large registry spends most of its
+    time here otherwise."""
+    conn = session.connection()
     parts: list[str] = []
-    for entity, model in AUDITED.items():
-        rows = session.exec(select(model).order_by(model.id))  # type: ignore[attr-defined]
-        parts.append(canonical_json([entity, [record(r) for r in rows]]))
-    events_rows = session.exec(select(AuditEvent).order_by(AuditEvent.id))
-    parts.append(canonical_json(["audit_event", [record(e) for e in events_rows]]))
+    for entity, model in [*AUDITED.items(), ("audit_event", AuditEvent)]:
+        table = model.__table__  # type: ignore[attr-defined]
+        rows = conn.execute(select(table).order_by(table.c.id)).mappings()
+        parts.append(canonical_json([entity, [as_record(table, row) for row in rows]]))
     return sha256_text("\n".join(parts))

@@ -13,13 +13,12 @@ from operator import itemgetter
 from typing import Any
 
 from pydantic_core import PydanticUndefined
-from sqlalchemy import Date, DateTime, Table, text, update
+from sqlalchemy import Table, text, update
 from sqlmodel import SQLModel
 
 from tracker import audit
 from tracker.db.models import AuditEvent
-from tracker.db.types import ExactDecimal
-from tracker.records import jsonable
+from tracker.records import as_record, converted_columns
 from tracker.registry import Writer
 
 Row = dict[str, Any]
@@ -48,7 +47,6 @@ class BulkWriter:
         self._rows: dict[str, list[Row]] = defaultdict(list)
         self._tables: dict[str, Table] = {}
         self._templates: dict[str, Row] = {}
-        self._typed: dict[str, tuple[str, ...]] = {}
         # One timestamp per batch: its events are written together, in one transaction.
         self._at = audit.now()
 
@@ -67,18 +65,7 @@ class BulkWriter:
         return self._next[name] - 1
 
     def _record(self, table: Table, row: Row) -> Row:
-        """The row as `records.record` gives it; only dates and decimals need converting."""
-        typed = self._typed.get(table.name)
-        if typed is None:
-            typed = self._typed[table.name] = tuple(
-                c.name for c in table.columns
-                if isinstance(c.type, (Date, DateTime, ExactDecimal)))
-        if not typed:
-            return row
-        converted = dict(row)
-        for name in typed:
-            converted[name] = jsonable(converted[name])
-        return converted
+        return as_record(table, row) if converted_columns(table) else row
 
     def event(self, action: str, entity: str, entity_id: int, label: str,
               before: Row | None, after: Row | None) -> None:

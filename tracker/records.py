@@ -10,8 +10,12 @@ import datetime as dt
 import hashlib
 import json
 from decimal import Decimal
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import Date, DateTime, Table
+
+from tracker.db.types import ExactDecimal
 from tracker.money import decimal_text
 
 if TYPE_CHECKING:
@@ -33,6 +37,23 @@ def record(row: SQLModel) -> dict[str, Any]:
 
 
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+@cache
+def converted_columns(table: Table) -> tuple[str, ...]:
+    """The columns whose values `jsonable` changes (dates and decimals); the rest of a
+    row's values are JSON already."""
+    return tuple(c.name for c in table.columns
+                 if isinstance(c.type, (Date, DateTime, ExactDecimal)))
+
+
+def as_record(table: Table, values: dict[str, Any]) -> dict[str, Any]:
+    """What `record` gives for a row held as a dict of column values (or a Core row's
+    mapping), without building an ORM object."""
+    converted = dict(values)
+    for name in converted_columns(table):
+        converted[name] = jsonable(converted[name])
+    return converted
 
 
 def canonical_json(value: Any) -> str:

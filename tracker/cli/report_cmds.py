@@ -20,7 +20,7 @@ def report_group() -> None:
 
 
 def write_audit_report(app: App, run: str, output: Path, policy_file: Path | None = None,
-                       as_of: str | None = None) -> None:
+                       as_of: str | None = None, *, full: bool = False) -> None:
     from tracker.budget import build
     from tracker.policy import load_policy
     from tracker.reporting import run_snapshot
@@ -30,7 +30,7 @@ def write_audit_report(app: App, run: str, output: Path, policy_file: Path | Non
     with app.registry.reading() as session:
         snapshot = run_snapshot(session, run, stamp=True)
     write(output, render_audit(snapshot, build(snapshot, policy, today=parse_as_of(as_of)),
-                               policy))
+                               policy, full=full))
 
 
 @report_group.command("audit")
@@ -38,11 +38,15 @@ def write_audit_report(app: App, run: str, output: Path, policy_file: Path | Non
 @output_option
 @policy_option
 @as_of_option
+@click.option("--full", is_flag=True,
+              help="A card for every dataset and every finding, however large the run "
+                   "(large runs otherwise detail the most pressing and say what is omitted).")
 @pass_app
 def report_audit(app: App, run: str, output: Path, policy_file: Path | None,
-                 as_of: str | None) -> None:
-    """Audit report for RUN: costs, findings, and a card per dataset."""
-    write_audit_report(app, run, output, policy_file, as_of)
+                 as_of: str | None, full: bool) -> None:
+    """Audit report for RUN: costs, findings, and a card per dataset (the most pressing
+    ones for a large run)."""
+    write_audit_report(app, run, output, policy_file, as_of, full=full)
     done(f"wrote {output}")
 
 
