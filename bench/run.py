@@ -100,11 +100,10 @@ def rows_floor(registry: Path, copy: Path) -> float:
 def effective_seconds(db: str) -> float:
     code = ("from tracker.registry import Registry; from tracker.db import resolve_url; "
             "from tracker.reporting import registry_snapshot; "
-            "from tracker.provenance import effective; import time; "
+            "from tracker.provenance import effective_all; import time; "
             f"r = Registry(resolve_url({db!r}));\n"
             "with r.reading() as s: snap = registry_snapshot(s)\n"
-            "t = time.perf_counter(); [effective(d, snap) for d in snap.scope()]; "
-            "print(time.perf_counter() - t)")
+            "t = time.perf_counter(); effective_all(snap); print(time.perf_counter() - t)")
     out = subprocess.run([PY, "-c", code], capture_output=True, text=True, check=True)
     return float(out.stdout.strip().splitlines()[-1])
 

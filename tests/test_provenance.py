@@ -254,3 +254,141 @@ def test_default_policy_documents_every_code() -> None:
 
     text = resources.files("tracker.data").joinpath("policy.toml").read_text("utf-8")
     assert set(CODES) <= set(tomllib.loads(text)["flags"])
+
+
+# Effective terms are computed with shared, memoised work per snapshot; they must stay what a
+# plain walk of every ancestor gives.
+
+def _reference_effective(d, snapshot, or_branch):  # type: ignore[no-untyped-def]
+    """Effective terms as first specified: every ancestor breadth first, each resolved and
+    compared with the dataset's own terms, the strictest of all merged."""
+    from tracker.provenance import CONSENT_RISK, Effective, Inherited, ancestors, resolve
+    from tracker.terms import Terms, strictest
+
+    def risk(consent):  # type: ignore[no-untyped-def]
+        return -1 if consent is None else CONSENT_RISK.index(consent.status)
+
+    own = resolve(d, snapshot, or_branch)
+    merged = [own.terms] if own.terms is not None else []
+    inherited = []
+    worst, worst_from = d.latest_consent, d.slug
+    for ancestor, path in ancestors(d, snapshot):
+        theirs = resolve(ancestor, snapshot, or_branch)
+        if theirs.terms is not None:
+            merged.append(theirs.terms)
+            restrictions = theirs.terms.stricter_than(own.terms or Terms())
+        else:
+            restrictions = ["no licence claim recorded"]
+            merged.append(Terms("unknown", "unknown", unknown=True))
+        consent = ancestor.latest_consent
+        if risk(consent) > risk(worst):
+            worst, worst_from = consent, ancestor.slug
+        ignored = tuple(s.slug for s in ancestor.sources
+                        if s.tdm_reservation not in ("none", "unknown") and s.tdm_honoured == "no")
+        withdrawn = consent is not None and consent.status == "withdrawn"
+        if restrictions or ignored or withdrawn:
+            inherited.append(Inherited(ancestor.slug, path, theirs.expression,
+                                       tuple(restrictions), consent, ignored))
+    return Effective(d.slug, own.terms, strictest(merged) if merged else None, tuple(inherited),
+                     worst, worst_from)
+
+
+def _random_snapshot(seed: int, size: int = 300):  # type: ignore[no-untyped-def]
+    import datetime as dt
+    import random
+
+    from tracker.fx import RateTable
+    from tracker.snapshot import ClaimFacts, ConsentFacts, DatasetFacts, Snapshot, SourceFacts
+
+    rng = random.Random(seed)
+    known = {t.key: t for t in licenses.builtin_terms()}
+    keys = ["MIT", "CC-BY-4.0", "CC-BY-NC-4.0", "CC-BY-SA-4.0", "CC-BY-NC-ND-4.0",
+            "LicenseRef-Unknown", "LicenseRef-Nobody-Knows"]
+    expressions = [*keys, "MIT OR CC-BY-NC-4.0", "CC-BY-SA-4.0 AND CC-BY-NC-4.0",
+                   "(MIT OR CC-BY-SA-4.0) AND CC-BY-4.0"]
+    statuses = ["opt_in", "notice_only", "none", "unknown", "withdrawn", "not_applicable"]
+    sources = [SourceFacts(f"src-{i}", "S", "website", None, "", None,
+                           rng.choice(["none", "robots", "unknown"]), rng.choice(["yes", "no"]))
+               for i in range(5)]
+    datasets = {}
+    for i in range(1, size + 1):
+        claims = tuple(
+            ClaimFacts(rng.choice(expressions), rng.choice(["authors", "hub", "contract"]),
+                       None, dt.date(2024, 1, 1) + dt.timedelta(days=rng.randrange(60)))
+            for _ in range(rng.choice([0, 1, 1, 1, 2, 3])))
+        consent = tuple(ConsentFacts(rng.choice(statuses), "unknown", "unknown",
+                                     dt.date(2024, 2, 1), None, "")
+                        for _ in range(rng.choice([0, 1, 1, 2])))
+        parents = tuple((rng.randrange(1, i) if rng.random() < 0.95 else size + 1 + i, "filtered")
+                        for _ in range(rng.choice([0, 1, 2, 3, 4])) if i > 1)
+        datasets[i] = DatasetFacts(i, f"ds-{i:04d}", "D", "other", "no", "", "", None, None, None,
+                                   None, {}, claims=claims, consent=consent, parents=parents,
+                                   sources=tuple(rng.sample(sources, rng.choice([0, 0, 1, 2]))))
+    return Snapshot(datasets, tuple(datasets), {k: v for k, v in known.items() if k in keys},
+                    RateTable(()))
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("or_branch", ["permissive", "strictest"])
+def test_effective_terms_match_a_plain_walk_of_every_ancestor(seed: int, or_branch: str) -> None:
+    from tracker.provenance import effective
+
+    fast, plain = _random_snapshot(seed), _random_snapshot(seed)
+    # Asked in a shuffled order, so that ancestors are sometimes resolved first, sometimes not.
+    order = list(fast.scope())
+    import random
+
+    random.Random(seed).shuffle(order)
+    computed = {d.id: effective(d, fast, or_branch) for d in order}
+    for d in plain.scope():
+        assert computed[d.id] == _reference_effective(d, plain, or_branch), d.slug
+
+
+def test_strictness_bits_fold_like_strictest() -> None:
+    import itertools
+    import random
+
+    from tracker.terms import AI_TRAINING, COMMERCIAL, Terms, from_strictness, strictest, strictness
+
+    every = [Terms(c, a, *flags) for c in COMMERCIAL for a in AI_TRAINING
+             for flags in itertools.product([False, True], repeat=6)]
+    rng = random.Random(1)
+    for _ in range(2000):
+        picked = rng.sample(every, rng.randint(1, 5))
+        mask = 0
+        for t in picked:
+            mask |= strictness(t)
+        assert from_strictness(mask, ()) == strictest(picked)
+
+
+def test_record_digests_are_those_of_the_facts_as_dicts() -> None:
+    """The digest stored with a review must not change with how it is computed."""
+    from dataclasses import asdict
+
+    from tracker.provenance import effective
+    from tracker.records import canonical_json, jsonable, sha256_text
+    from tracker.reviews import record_digest
+
+    def plain(value):  # type: ignore[no-untyped-def]
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items() if v not in (None, "", [], (), {})}
+        if isinstance(value, (list, tuple)):
+            return [plain(v) for v in value]
+        return jsonable(value)
+
+    snapshot = _random_snapshot(7, 120)
+    for d in snapshot.scope():
+        eff = effective(d, snapshot)
+        body = {
+            "effective": None if eff.terms is None else asdict(eff.terms),
+            "inherited": [asdict(i) for i in eff.inherited],
+            "record": d.record,
+            "claims": [asdict(c) for c in d.claims],
+            "fees": [asdict(f) for f in d.fees],
+            "costs": [asdict(c) for c in d.costs],
+            "consent": [asdict(c) for c in d.consent],
+            "sources": [asdict(s) for s in d.sources],
+            "parents": sorted((snapshot.datasets[p].slug if p in snapshot.datasets else str(p),
+                               rel) for p, rel in d.parents),
+        }
+        assert record_digest(d, snapshot) == sha256_text(canonical_json(plain(body)))

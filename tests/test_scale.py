@@ -100,3 +100,35 @@ def test_domain_lists_stream_in_batches(tracker: Tracker, tmp_path: Path) -> Non
 
     assert json.loads(listed.stdout)["domains"] == 12_345
     assert tracker("verify").stdout.startswith("ok")
+
+
+def test_run_snapshots_hold_the_same_facts_however_they_are_filtered(
+        tracker: Tracker, tmp_path: Path) -> None:
+    """A run drawing a small part of the registry is filtered in the database (by a recursive
+    query over its lineage), a large one after reading: both give the registry's facts."""
+    from tracker.db.load import _ancestry, _edges
+
+    _generated(tracker, tmp_path, 60)
+    tracker("run create small --model m --start 2025-01-01 --end 2025-12-31")
+    tracker("run create large --model m --start 2025-01-01 --end 2025-12-31")
+    for i in (45, 52, 59):  # derived datasets: their ancestors come in too
+        tracker(f"run add-dataset small ds-{i:07d}")
+    for i in range(5, 60):
+        tracker(f"run add-dataset large ds-{i:07d}")
+    tracker("consent set ds-0000003 --status withdrawn --date 2024-05-01")
+    registry = Registry(resolve_url(tracker.db))
+    try:
+        with registry.reading() as session:
+            everything = load_registry(session)
+            edges = _edges(session)
+            for slug in ("small", "large"):
+                run = find_run(session, slug)
+                snapshot = load_run(session, run)
+                drawn = set(snapshot.run.draws)  # type: ignore[union-attr]
+                scope = _ancestry(edges, drawn)
+                assert len(scope) > len(drawn) or slug == "large"
+                assert list(snapshot.datasets) == [i for i in everything.datasets if i in scope]
+                for i, facts in snapshot.datasets.items():
+                    assert facts == everything.datasets[i]
+    finally:
+        registry.close()

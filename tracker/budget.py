@@ -18,6 +18,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 
 from tracker.compute import ComputeEstimate, with_overrides
 from tracker.compute import estimate as estimate_compute
@@ -25,7 +26,7 @@ from tracker.errors import TrackerError
 from tracker.flags import Finding, counts, evaluate
 from tracker.money import Money, decimal_text, to_minor_unit
 from tracker.policy import Policy, Reserve
-from tracker.snapshot import DatasetFacts, Draw, RunFacts, Snapshot
+from tracker.snapshot import DatasetFacts, Draw, RunFacts, Snapshot, collector_paused
 
 PERIODS_PER_YEAR = {"month": Decimal(12), "quarter": Decimal(4), "year": Decimal(1)}
 DAYS_PER_YEAR = Decimal(365)
@@ -76,24 +77,38 @@ class Budget:
     contingency: Decimal
     findings: tuple[Finding, ...]
 
+    # Totals are derived once: a budget of thousands of lines is summed for several views.
+    @cached_property
+    def _sections(self) -> dict[str, list[Line]]:
+        sections: dict[str, list[Line]] = {}
+        for line in self.lines:
+            sections.setdefault(line.section, []).append(line)
+        return sections
+
     def section(self, name: str) -> list[Line]:
-        return [line for line in self.lines if line.section == name]
+        return list(self._sections.get(name, ()))
 
-    @property
+    def _total(self, name: str) -> Decimal:
+        return _sum(line.amount for line in self._sections.get(name, ()))
+
+    @cached_property
     def compute_total(self) -> Decimal:
-        return _sum(line.amount for line in self.section("compute"))
+        return self._total("compute")
 
-    @property
+    @cached_property
     def data_total(self) -> Decimal:
-        return _sum(line.amount for line in self.section("data"))
+        return self._total("data")
 
     def data_by_kind(self) -> dict[str, Decimal]:
-        return {kind: _sum(line.amount for line in self.section("data") if line.kind == kind)
-                for kind in DATA_KINDS}
+        result = dict.fromkeys(DATA_KINDS, Decimal(0))
+        for line in self._sections.get("data", ()):
+            if line.kind in result:
+                result[line.kind] += line.amount
+        return result
 
     def data_by_dataset(self) -> dict[str, Decimal]:
         result: dict[str, Decimal] = {}
-        for line in self.section("data"):
+        for line in self._sections.get("data", ()):
             key = line.dataset or "(run)"
             result[key] = result.get(key, Decimal(0)) + line.amount
         return result
@@ -102,9 +117,9 @@ class Budget:
     def estimate(self) -> Decimal:
         return self.compute_total + self.data_total + self.contingency
 
-    @property
+    @cached_property
     def reserve_total(self) -> Decimal:
-        return _sum(line.amount for line in self.section("reserve"))
+        return self._total("reserve")
 
     @property
     def risk_adjusted(self) -> Decimal:
@@ -117,11 +132,15 @@ class Budget:
 
     @property
     def blockers(self) -> list[Finding]:
-        return [f for f in self.findings if f.blocks]
+        return list(self._blockers)
+
+    @cached_property
+    def _blockers(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.blocks)
 
     @property
     def approvable(self) -> bool:
-        return not self.blockers
+        return not self._blockers
 
     def csv_rows(self) -> list[dict[str, object]]:
         """One row per line, then the totals, all in the reporting currency."""
@@ -147,6 +166,10 @@ class Budget:
         return decimal_text(to_minor_unit(amount, self.currency))
 
     def as_dict(self) -> dict[str, object]:
+        with collector_paused():
+            return self._as_dict()
+
+    def _as_dict(self) -> dict[str, object]:
         text = self.money_text
         return {
             "run": self.run.slug,
@@ -322,6 +345,11 @@ def _compute_plan(snapshot: Snapshot, run: RunFacts) -> object:
 
 
 def build(snapshot: Snapshot, policy: Policy, *, today: dt.date | None = None) -> Budget:
+    with collector_paused():
+        return _build(snapshot, policy, today)
+
+
+def _build(snapshot: Snapshot, policy: Policy, today: dt.date | None) -> Budget:
     run = snapshot.run
     if run is None:
         raise TrackerError("budget: needs a training run")

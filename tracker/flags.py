@@ -7,12 +7,14 @@ severity, waivers are matched afterwards. Rules never touch the database.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from tracker.policy import SEVERITIES, Policy
 from tracker.provenance import Resolution, effective, resolve
-from tracker.snapshot import DatasetFacts, RunFacts, Snapshot, WaiverFacts
+from tracker.snapshot import DatasetFacts, ManualFlagFacts, RunFacts, Snapshot, WaiverFacts
 from tracker.terms import Terms
 
 CODES = (
@@ -144,28 +146,41 @@ def _conflicts(d: DatasetFacts, ctx: Context) -> Iterator[Raw]:
                   "Check which licence applied when the data was acquired.")
 
 
+@lru_cache(maxsize=1024)
+def _sorted_restrictions(restrictions: tuple[str, ...], commercial_run: bool,
+                         non_commercial_run: bool) -> tuple[bool, bool, tuple[str, ...]]:
+    """(forbids commercial use in a commercial run, prohibits AI training, the rest): the
+    same few restriction lists recur across thousands of datasets."""
+    rest = list(restrictions)
+    non_commercial = commercial_run and any(r.startswith("commercial use no") for r in rest)
+    if non_commercial or non_commercial_run:
+        rest = [r for r in rest if not r.startswith("commercial use")]
+    prohibited = any(r.startswith("AI training prohibited") for r in rest)
+    if prohibited:
+        rest = [r for r in rest if not r.startswith("AI training")]
+    return non_commercial, prohibited, tuple(rest)
+
+
 def _inherited(d: DatasetFacts, ctx: Context) -> Iterator[Raw]:
     commercial_run = ctx.run is not None and ctx.run.commercial
+    non_commercial_run = ctx.run is not None and not ctx.run.commercial
     for item in effective(d, ctx.snapshot, ctx.or_branch).inherited:
         path = item.path
         via = " <- ".join(path)
-        restrictions = list(item.restrictions)
-        if commercial_run and any(r.startswith("commercial use no") for r in restrictions):
+        non_commercial, prohibited, restrictions = _sorted_restrictions(
+            item.restrictions, commercial_run, non_commercial_run)
+        if non_commercial:
             yield Raw("non_commercial",
                       f"Derived from {item.ancestor} ({item.licence}), which forbids commercial "
                       f"use, and the run is commercial: {via}.",
                       f"Drop {d.slug} from the run, or license {item.ancestor} commercially.",
                       path)
-            restrictions = [r for r in restrictions if not r.startswith("commercial use")]
-        if ctx.run is not None and not ctx.run.commercial:
-            restrictions = [r for r in restrictions if not r.startswith("commercial use")]
-        if any(r.startswith("AI training prohibited") for r in restrictions):
+        if prohibited:
             yield Raw("ai_training_prohibited",
                       f"Derived from {item.ancestor} ({item.licence}), which does not permit "
                       f"AI training: {via}.",
                       f"Remove {d.slug} from training, or license {item.ancestor} for it.",
                       path)
-            restrictions = [r for r in restrictions if not r.startswith("AI training")]
         if restrictions:
             yield Raw("inherited_restriction",
                       f"Derived from {item.ancestor} ({item.licence}), which is stricter: "
@@ -302,11 +317,10 @@ RULES: tuple[Rule, ...] = (_claims, _conflicts, _inherited, _agreements, _consen
                            _review)
 
 
-def _waiver(snapshot: Snapshot, d: DatasetFacts, code: str, run: RunFacts | None,
-            today: dt.date) -> WaiverFacts | None:
-    for w in reversed(snapshot.waivers):
-        if w.dataset_id != d.id or w.code != code:
-            continue
+def _first_waiver(waivers: list[WaiverFacts], run: RunFacts | None,
+                  today: dt.date) -> WaiverFacts | None:
+    """The latest waiver in force, of those granted for one dataset and code, oldest first."""
+    for w in reversed(waivers):
         if w.run_id is not None and (run is None or w.run_id != run.id):
             continue
         if w.expires_on is not None and w.expires_on < today:
@@ -322,19 +336,39 @@ def evaluate(snapshot: Snapshot, policy: Policy, *, today: dt.date | None = None
     """Findings for every dataset in scope, most severe first."""
     day = today or dt.date.today()
     ctx = Context(snapshot, snapshot.run, policy.or_branch, policy, day)
+    # Waivers and manual flags grouped once, not scanned for every dataset and finding.
+    waivers: dict[tuple[int, str], list[WaiverFacts]] = defaultdict(list)
+    for w in snapshot.waivers:
+        waivers[(w.dataset_id, w.code)].append(w)
+    manual: dict[int, list[ManualFlagFacts]] = defaultdict(list)
+    for m in snapshot.manual_flags:
+        manual[m.dataset_id].append(m)
+
+    def waiver(d: DatasetFacts, code: str) -> WaiverFacts | None:
+        found = waivers.get((d.id, code)) if waivers else None
+        return None if found is None else _first_waiver(found, ctx.run, day)
+
+    severities: dict[str, str] = {}
     findings: list[Finding] = []
     for d in snapshot.scope():
         for rule in RULES:
             for raw in rule(d, ctx):
-                findings.append(Finding(raw.code, policy.severity(raw.code), d.slug, raw.why,
-                                        raw.fix, raw.path,
-                                        waiver=_waiver(snapshot, d, raw.code, ctx.run, day)))
-        for m in snapshot.manual_flags:
-            if m.dataset_id == d.id:
-                findings.append(Finding(m.code, m.severity, d.slug, m.why, m.fix, manual=True,
-                                        waiver=_waiver(snapshot, d, m.code, ctx.run, day)))
+                severity = severities.get(raw.code)
+                if severity is None:
+                    severity = severities[raw.code] = policy.severity(raw.code)
+                findings.append(Finding(raw.code, severity, d.slug, raw.why, raw.fix, raw.path,
+                                        waiver=waiver(d, raw.code)))
+        for m in manual.get(d.id, ()):
+            findings.append(Finding(m.code, m.severity, d.slug, m.why, m.fix, manual=True,
+                                    waiver=waiver(d, m.code)))
     findings.extend(_run_review(snapshot, policy, day))
-    return sorted(findings, key=lambda f: (-SEVERITIES.index(f.severity), f.dataset, f.code))
+    rank = {s: -i for i, s in enumerate(SEVERITIES)}
+
+    def order(f: Finding) -> tuple[int, str, str]:
+        r = rank.get(f.severity)
+        return (-SEVERITIES.index(f.severity) if r is None else r), f.dataset, f.code
+
+    return sorted(findings, key=order)
 
 
 def _run_review(snapshot: Snapshot, policy: Policy, today: dt.date) -> Iterator[Finding]:
@@ -356,5 +390,8 @@ def _run_review(snapshot: Snapshot, policy: Policy, today: dt.date) -> Iterator[
 
 
 def counts(findings: list[Finding]) -> dict[str, int]:
-    return {s: sum(1 for f in findings if f.severity == s and f.waiver is None)
-            for s in reversed(SEVERITIES)}
+    result = dict.fromkeys(reversed(SEVERITIES), 0)
+    for f in findings:
+        if f.waiver is None and f.severity in result:
+            result[f.severity] += 1
+    return result

@@ -9,7 +9,7 @@ approval cannot pass for a current one.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -29,13 +29,32 @@ DECISIONS = ("approved", "conditional", "rejected", "needs_info")
 ACCEPTING = ("approved", "conditional")
 
 
+_EMPTY = (None, "", [], (), {})
+_AS_IS = frozenset({str, int, bool, float, type(None)})  # what jsonable() returns unchanged
+_FIELDS: dict[type, tuple[str, ...] | None] = {}
+
+
+def _field_names(kind: type) -> tuple[str, ...] | None:
+    names = _FIELDS.get(kind, ())
+    if names == ():
+        names = _FIELDS[kind] = tuple(f.name for f in fields(kind)) \
+            if is_dataclass(kind) else None
+    return names
+
+
 def _plain(value: Any) -> Any:
     """JSON-ready, with empty values left out: a column a later schema adds (empty until
-    someone fills it) must not make every earlier review stale."""
+    someone fills it) must not make every earlier review stale. Facts (dataclasses) become
+    dicts of their fields, as asdict() would make them, without its deep copies."""
+    if type(value) in _AS_IS:
+        return value
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items() if v not in (None, "", [], (), {})}
+        return {k: _plain(v) for k, v in value.items() if v not in _EMPTY}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
+    names = _field_names(type(value))
+    if names is not None:
+        return {n: _plain(v) for n in names if (v := getattr(value, n)) not in _EMPTY}
     return jsonable(value)
 
 
@@ -53,14 +72,14 @@ def _record_digest(d: DatasetFacts, snapshot: Snapshot) -> str:
 
     eff = effective(d, snapshot)
     body = {
-        "effective": None if eff.terms is None else asdict(eff.terms),
-        "inherited": [asdict(i) for i in eff.inherited],
+        "effective": eff.terms,
+        "inherited": eff.inherited,
         "record": d.record,
-        "claims": [asdict(c) for c in d.claims],
-        "fees": [asdict(f) for f in d.fees],
-        "costs": [asdict(c) for c in d.costs],
-        "consent": [asdict(c) for c in d.consent],
-        "sources": [asdict(s) for s in d.sources],
+        "claims": d.claims,
+        "fees": d.fees,
+        "costs": d.costs,
+        "consent": d.consent,
+        "sources": d.sources,
         "parents": sorted((snapshot.datasets[p].slug if p in snapshot.datasets else str(p), rel)
                           for p, rel in d.parents),
     }
@@ -73,7 +92,7 @@ def run_digest(snapshot: Snapshot) -> str:
         raise TrackerError("review: no run in this snapshot")
     body = {
         "run": run.record,
-        "draws": {snapshot.datasets[i].slug: asdict(draw) for i, draw in run.draws.items()},
+        "draws": {snapshot.datasets[i].slug: draw for i, draw in run.draws.items()},
         "datasets": {d.slug: record_digest(d, snapshot) for d in snapshot.scope()},
     }
     return sha256_text(canonical_json(_plain(body)))

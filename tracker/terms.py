@@ -84,6 +84,29 @@ def strictest(terms: Iterable[Terms]) -> Terms:
     )
 
 
+# strictest() as bit arithmetic, for folding many terms cheaply: each ordered term is
+# written in unary (one bit per step past its most permissive value) and each flag as a
+# bit, so the strictest of several terms is the bitwise OR of theirs.
+_FLAGS = ("attribution", "share_alike", "no_derivatives", "restricts_models",
+          "restricts_outputs", "unknown")
+
+
+def strictness(t: Terms) -> int:
+    """The terms, keys aside, as bits; strictness(strictest(ts)) == OR of strictness(t)."""
+    mask = (1 << COMMERCIAL.index(t.commercial_use)) - 1
+    mask |= ((1 << AI_TRAINING.index(t.ai_training)) - 1) << 2
+    for bit, flag in enumerate(_FLAGS, 5):
+        if getattr(t, flag):
+            mask |= 1 << bit
+    return mask
+
+
+def from_strictness(mask: int, keys: tuple[str, ...]) -> Terms:
+    return Terms(COMMERCIAL[(mask & 3).bit_count()], AI_TRAINING[(mask >> 2 & 7).bit_count()],
+                 mask & 32 != 0, mask & 64 != 0, mask & 128 != 0, mask & 256 != 0,
+                 mask & 512 != 0, mask & 1024 != 0, keys)
+
+
 def _score(t: Terms) -> tuple[int, ...]:
     return (int(t.unknown), COMMERCIAL.index(t.commercial_use),
             AI_TRAINING.index(t.ai_training), int(t.no_derivatives), int(t.restricts_models),
