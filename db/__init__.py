@@ -11,7 +11,7 @@ import os
 import random
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -141,3 +141,21 @@ def backup_sqlite(engine: Engine, target: Path) -> None:
         raise TrackerError(f"db backup: cannot write {target} ({exc})") from exc
     finally:
         raw.close()
+
+
+def insert_rows(conn: Connection, table: str, columns: Sequence[str],
+                rows: Iterable[Sequence[Any]]) -> None:
+    """Many rows in one statement's time: COPY on PostgreSQL, executemany on SQLite.
+
+    The values go to the driver as they are (dates, decimals, text), within the caller's
+    transaction."""
+    names = ", ".join(columns)
+    if conn.dialect.name == "postgresql":
+        with conn.connection.dbapi_connection.cursor() as cursor, \
+                cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    marks = ", ".join("?" for _ in columns)
+    conn.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({marks})",
+                         rows if isinstance(rows, list) else list(rows))

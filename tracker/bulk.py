@@ -17,6 +17,7 @@ from sqlalchemy import Table, text, update
 from sqlmodel import SQLModel
 
 from tracker import audit
+from tracker.db import insert_rows
 from tracker.db.models import AuditEvent
 from tracker.records import as_record, converted_columns
 from tracker.registry import Writer
@@ -116,13 +117,10 @@ class BulkWriter:
         self._at = audit.now()
 
     def _insert(self, table: Table, rows: list[Row]) -> None:
-        """One executemany straight to the driver, values converted as the column types
-        would convert them (SQLAlchemy's per-row bookkeeping costs more than the insert)."""
+        """Straight to the driver, values converted as the column types would convert them
+        (SQLAlchemy's per-row bookkeeping costs more than the insert)."""
         dialect = self.conn.dialect
         names = [c.name for c in table.columns]
-        marker = "?" if dialect.name == "sqlite" else "%s"
-        sql = (f"INSERT INTO {table.name} ({', '.join(names)}) "
-               f"VALUES ({', '.join(marker for _ in names)})")
         processors = [(i, proc) for i, c in enumerate(table.columns)
                       if (proc := c.type.dialect_impl(dialect).bind_processor(dialect))]
         params: list[Any] = list(map(itemgetter(*names), rows))
@@ -132,4 +130,4 @@ class BulkWriter:
                 for i, proc in processors:
                     converted[i] = proc(converted[i])
                 params[n] = tuple(converted)
-        self.conn.exec_driver_sql(sql, params)
+        insert_rows(self.conn, table.name, names, params)

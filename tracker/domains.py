@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, insert
+from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
 from tracker import parse
 from tracker.catalog import find_source
+from tracker.db import insert_rows
 from tracker.db.models import CrawlDomain
 from tracker.errors import InvalidValue, TrackerError
 from tracker.registry import Writer
@@ -30,6 +31,7 @@ _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a
 ROBOTS = ("allowed", "disallowed", "partial", "unknown")
 YES_NO_UNKNOWN = ("yes", "no", "unknown")
 BATCH = 5000
+COLUMNS = ("source_id", "domain", "content_bytes", "robots", "tdm_reserved")
 SIZE_COLUMNS = ("content_bytes", "bytes", "size")
 
 
@@ -146,10 +148,11 @@ def import_domains(writer: Writer, source_slug: str, path: Path,
     replaced = session.exec(select(func.count()).select_from(CrawlDomain)
                             .where(CrawlDomain.source_id == source_id)).one()
     session.exec(delete(CrawlDomain).where(col(CrawlDomain.source_id) == source_id))
+    conn = session.connection()
     digest = hashlib.sha256()
     seen: set[str] = set()
     count = 0
-    batch: list[dict[str, Any]] = []
+    batch: list[tuple[Any, ...]] = []
     try:
         counted = _Counting(path.open("rb"))
     except OSError as exc:
@@ -164,10 +167,11 @@ def import_domains(writer: Writer, source_slug: str, path: Path,
                 seen.add(row["domain"])
                 digest.update(_line(row["domain"], row["content_bytes"], row["robots"],
                                     row["tdm_reserved"]))
-                batch.append({"source_id": source_id, **row})
+                batch.append((source_id, row["domain"], row["content_bytes"], row["robots"],
+                              row["tdm_reserved"]))
                 count += 1
                 if len(batch) >= BATCH:
-                    session.execute(insert(CrawlDomain.__table__), batch)  # type: ignore[attr-defined]
+                    insert_rows(conn, "crawl_domain", COLUMNS, batch)
                     batch.clear()
                     if progress:
                         progress(counted.consumed)
@@ -176,7 +180,7 @@ def import_domains(writer: Writer, source_slug: str, path: Path,
         except csv.Error as exc:
             raise TrackerError(f"{path}: malformed CSV ({exc})") from exc
     if batch:
-        session.execute(insert(CrawlDomain.__table__), batch)  # type: ignore[attr-defined]
+        insert_rows(conn, "crawl_domain", COLUMNS, batch)
     if count == 0:
         raise TrackerError(f"{path}: no domains in the file; a list is replaced, not emptied "
                            "(remove the source to drop its list)")
