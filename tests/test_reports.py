@@ -87,6 +87,29 @@ def test_markup_in_names_renders_as_text(tracker: Tracker, tmp_path: Path) -> No
         assert "&lt;/td&gt;&lt;/tr&gt;&lt;iframe" in html
 
 
+def test_a_large_registry_report_details_the_most_pressing(
+        tracker: Tracker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tracker import reports
+
+    monkeypatch.setattr(reports, "CARD_LIMIT", 4)
+    monkeypatch.setattr(reports, "FINDING_LIMIT", 3)
+    tracker("demo")
+    out = tmp_path / "registry.html"
+    tracker(["report", "registry", "-o", str(out)])
+    html = out.read_text("utf-8")
+    cards = re.findall(r'<section class="card" id="dataset-([^"]+)">', html)
+    total = len(json.loads(tracker("dataset list --json").stdout))
+    assert len(cards) == 4 and total > 4
+    omitted = re.search(r'<p class="more" id="cards-omitted">(.*?)</p>', html, re.S)
+    assert omitted and f"{total - 4} datasets are omitted" in omitted.group(1)
+    assert "findings-by-code" in scan(out).ids
+    assert "tracker flags --csv" in html
+    tracker(["report", "registry", "-o", str(out), "--full"])
+    html = out.read_text("utf-8")
+    assert len(re.findall(r'<section class="card" id="dataset-', html)) == total
+    assert "cards-omitted" not in html and "findings-by-code" not in html
+
+
 def test_registry_report_covers_every_dataset(tracker: Tracker, tmp_path: Path) -> None:
     tracker("demo")
     out = tmp_path / "registry.html"

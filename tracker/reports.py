@@ -303,18 +303,26 @@ def render_audit(snapshot: Snapshot, budget: Budget, policy: Policy, *,
     )
 
 
-def render_registry(snapshot: Snapshot, findings: list[Finding], policy: Policy) -> str:
+def render_registry(snapshot: Snapshot, findings: list[Finding], policy: Policy, *,
+                    full: bool = False) -> str:
+    """Every dataset of the registry; past the limits, as the audit report does, the most
+    pressing in detail and counts for the rest (`full` lifts the limits)."""
     findings_by = _by_dataset(findings)
     by_category: dict[str, int] = {}
     for d in snapshot.scope():
         by_category[d.source_category] = by_category.get(d.source_category, 0) + 1
+    shown = _card_selection(snapshot.scope(), findings_by, {}, None if full else CARD_LIMIT)
+    findings_cut = len(findings) > FINDING_LIMIT and not full
     return environment().get_template("registry.html.j2").render(
         title="Registry report", csp=CSP, snapshot=snapshot, policy=policy, findings=findings,
+        listed_findings=_finding_order(findings, {})[:FINDING_LIMIT] if findings_cut
+        else findings,
+        findings_by_code=_findings_by_code(findings) if findings_cut else [],
         severity_bars=_severity_counts(findings),
         category_bars=bars([(k, Decimal(v), "#16a085", str(v))
                             for k, v in sorted(by_category.items())]),
         cards=[_dataset_card(d, snapshot, findings_by.get(d.slug, []), [], policy)
-               for d in snapshot.scope()],
+               for d in shown],
         generated_at=_now(), version=__version__,
     )
 

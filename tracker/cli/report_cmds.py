@@ -14,6 +14,12 @@ output_option = click.option("-o", "--output", required=True,
                              help="HTML file to write.")
 
 
+full_option = click.option(
+    "--full", is_flag=True,
+    help="Every dataset's card and every finding, however many (past the limits a report "
+         "otherwise details the most pressing and says what it omitted).")
+
+
 @click.group("report")
 def report_group() -> None:
     """Self-contained HTML reports: open in any browser, print to PDF, send by mail."""
@@ -38,9 +44,7 @@ def write_audit_report(app: App, run: str, output: Path, policy_file: Path | Non
 @output_option
 @policy_option
 @as_of_option
-@click.option("--full", is_flag=True,
-              help="A card for every dataset and every finding, however large the run "
-                   "(large runs otherwise detail the most pressing and say what is omitted).")
+@full_option
 @pass_app
 def report_audit(app: App, run: str, output: Path, policy_file: Path | None,
                  as_of: str | None, full: bool) -> None:
@@ -54,9 +58,12 @@ def report_audit(app: App, run: str, output: Path, policy_file: Path | None,
 @output_option
 @policy_option
 @as_of_option
+@full_option
 @pass_app
-def report_registry(app: App, output: Path, policy_file: Path | None, as_of: str | None) -> None:
-    """Report on every dataset in the registry, with findings judged without a run."""
+def report_registry(app: App, output: Path, policy_file: Path | None, as_of: str | None,
+                    full: bool) -> None:
+    """Report on every dataset in the registry, with findings judged without a run (the
+    most pressing in detail for a large registry)."""
     from tracker.flags import evaluate
     from tracker.policy import load_policy
     from tracker.reporting import registry_snapshot
@@ -66,7 +73,7 @@ def report_registry(app: App, output: Path, policy_file: Path | None, as_of: str
     with app.registry.reading() as session:
         snapshot = registry_snapshot(session, stamp=True)
     findings = evaluate(snapshot, policy, today=parse_as_of(as_of))
-    write(output, render_registry(snapshot, findings, policy))
+    write(output, render_registry(snapshot, findings, policy, full=full))
     done(f"wrote {output}")
 
 
