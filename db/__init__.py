@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 
 from tracker.errors import TrackerError
 
@@ -151,10 +151,16 @@ def insert_rows(conn: Connection, table: str, columns: Sequence[str],
     transaction."""
     names = ", ".join(columns)
     if conn.dialect.name == "postgresql":
-        with conn.connection.dbapi_connection.cursor() as cursor, \
-                cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+        statement = f"COPY {table} ({names}) FROM STDIN"
+        try:
+            with conn.connection.dbapi_connection.cursor() as cursor, \
+                    cursor.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        except conn.dialect.dbapi.Error as exc:
+            # Raw driver errors, wrapped as SQLAlchemy's would be, so the caller reports
+            # them as it reports any other database error.
+            raise DatabaseError(statement, None, exc) from exc
         return
     marks = ", ".join("?" for _ in columns)
     conn.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({marks})",

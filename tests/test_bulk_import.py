@@ -130,3 +130,30 @@ def test_large_imports_summarise_their_changes(tracker: Tracker, tmp_path: Path,
     result = tracker(["import", "table", str(path)])
     assert result.stdout.splitlines() == ["create dataset: 12"]
     assert result.stderr.strip() == f"{path}: made 12 change(s)"
+
+
+def test_reimporting_backdated_records_adds_them_once(tracker: Tracker, tmp_path: Path) -> None:
+    tracker("dataset add a --name A")
+    tracker("consent set a --status opt_in --date 2024-06-01")
+    tracker("license claim a CC-BY-4.0 --by authors --date 2024-06-01")
+    path = tmp_path / "old.jsonl"
+    path.write_text(json.dumps({"slug": "a", "name": "A", "consent_status": "notice_only",
+                                "consent_date": "2020-01-01", "license": "MIT",
+                                "license_date": "2020-01-01"}) + "\n")
+    first = tracker(["import", "table", str(path)])
+    assert "made 2 change(s)" in first.stderr
+    again = tracker(["import", "table", str(path)])
+    assert again.stderr.strip() == f"{path}: up to date"
+    history = json.loads(tracker("consent history a --json").stdout)
+    assert [h["status"] for h in history] == ["notice_only", "opt_in"]  # the 2024 one in force
+
+
+def test_a_value_too_long_for_its_column_is_refused_on_every_backend(
+        tracker: Tracker, tmp_path: Path) -> None:
+    path = tmp_path / "long.jsonl"
+    path.write_text(json.dumps({"slug": "a", "name": "A", "size_category": "x" * 41}) + "\n")
+    before = tracker.digest()
+    result = tracker(["import", "table", str(path)], expect=1)
+    assert "line 1: size-category" in result.stderr and "longer than 40" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert tracker.digest() == before

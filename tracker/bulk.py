@@ -93,9 +93,9 @@ class BulkWriter:
     def update(self, model: type[SQLModel], row: Row, changes: Row, label: str) -> bool:
         """Change a row (queued or stored); False and no event when nothing changes."""
         table: Table = model.__table__  # type: ignore[attr-defined]
-        before = self._record(table, row)
+        before = as_record(table, row)  # a copy: the row itself changes next
         row.update(changes)
-        after = self._record(table, row)
+        after = as_record(table, row)
         if after == before:
             return False
         if row["id"] < self._written.get(table.name, row["id"] + 1):

@@ -41,9 +41,13 @@ def _parse_choice(value: object, field_name: str, choices: tuple[str, ...]) -> s
     return parse.choice(value, field_name, choices)
 
 
-def text_field(name: str, help: str, *, required: bool = False, single_line: bool = False
-               ) -> FieldSpec:
-    return FieldSpec(name, help, parse.name if single_line else parse.text, required)
+def text_field(name: str, help: str, *, required: bool = False, single_line: bool = False,
+               limit: int | None = None) -> FieldSpec:
+    """`limit`: the column's length where it is shorter than a name's, so that every
+    backend refuses the same values (SQLite would store a longer one)."""
+    parser = parse.name if single_line else parse.text
+    return FieldSpec(name, help, parser if limit is None else partial(parser, limit=limit),
+                     required)
 
 
 def choice_field(name: str, help: str, choices: Sequence[str], *, required: bool = False
@@ -59,7 +63,7 @@ def optional(name: str, help: str, parser: Parser) -> FieldSpec:
 DATASET_FIELDS: tuple[FieldSpec, ...] = (
     text_field("name", "Human-readable name.", required=True, single_line=True),
     text_field("description", "What the dataset holds and why it exists."),
-    text_field("version", "Version or snapshot label.", single_line=True),
+    text_field("version", "Version or snapshot label.", single_line=True, limit=100),
     choice_field("modality", "Kind of content.", vocab.MODALITIES),
     choice_field("source_category", "EU AI Act source category.", vocab.SOURCE_CATEGORIES),
     text_field("collection_method", "How the data was collected (crawl, purchase, survey...)."),
@@ -69,7 +73,7 @@ DATASET_FIELDS: tuple[FieldSpec, ...] = (
     optional("size_bytes", "Size in bytes.", parse.count),
     optional("size_hours", "Size in hours of audio or video.", parse.quantity),
     text_field("size_category", "Size range where the exact size is unknown, e.g. 10K<n<100K.",
-               single_line=True),
+               single_line=True, limit=40),
     FieldSpec("languages", "Comma-separated language codes, e.g. en,fr,pt-BR.", parse.languages),
     choice_field("personal_data", "Does it contain personal data?", vocab.YES_NO_UNKNOWN),
     text_field("generator_model", "Model that generated it (synthetic data).", single_line=True),

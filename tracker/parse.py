@@ -35,8 +35,8 @@ def text(value: object, field: str, *, limit: int = MAX_TEXT) -> str:
     return cleaned
 
 
-def name(value: object, field: str = "name") -> str:
-    cleaned = text(value, field, limit=MAX_NAME)
+def name(value: object, field: str = "name", *, limit: int = MAX_NAME) -> str:
+    cleaned = text(value, field, limit=limit)
     if not cleaned:
         raise InvalidValue(field, value, "must not be empty")
     if "\n" in cleaned or "\r" in cleaned:

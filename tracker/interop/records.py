@@ -159,6 +159,7 @@ class Changes:
 
 
 CHUNK = 2000
+ConsentHeld = tuple[dt.date, str, str, str]  # recorded on, status, legal basis, compensation
 FeeKey = tuple[str, str, str, str | None, str | None, str, str]
 
 
@@ -196,7 +197,7 @@ class _Import:
         self.rows: dict[int, dict[str, Any]] = {}
         self.claims: dict[int, list[ClaimFacts]] = defaultdict(list)
         self.fees: dict[int, set[FeeKey]] = defaultdict(set)
-        self.consent: dict[int, tuple[str, str, str]] = {}
+        self.consents: dict[int, list[ConsentHeld]] = defaultdict(list)
 
     def chunk(self, records: list[DatasetIn]) -> None:
         self.bulk.flush()
@@ -209,8 +210,9 @@ class _Import:
 
     def _load(self, ids: list[int]) -> None:
         """The stored rows, claims, fees and consent of the datasets a chunk names."""
-        self.rows, self.consent = {}, {}
-        self.claims, self.fees = defaultdict(list), defaultdict(set)
+        self.rows = {}
+        self.claims, self.fees, self.consents = defaultdict(list), defaultdict(set), \
+            defaultdict(list)
         if not ids:
             return
         conn = self.bulk.conn
@@ -231,7 +233,8 @@ class _Import:
                 agreement.counterparty, agreement.reference))
         for c in self.session.exec(select(Consent).where(col(Consent.dataset_id).in_(ids))
                                    .order_by(Consent.recorded_on, Consent.id)):
-            self.consent[c.dataset_id] = (c.status, c.legal_basis, c.compensation)  # type: ignore[index]
+            self.consents[c.dataset_id].append(  # type: ignore[index]
+                (c.recorded_on, c.status, c.legal_basis, c.compensation))
 
     def _new_dataset(self, slug: str, values: dict[str, Any], kind: str) -> dict[str, Any]:
         row = self.bulk.add(Dataset, catalog.new_record(Dataset, slug, values), label=slug)
@@ -287,6 +290,12 @@ class _Import:
             current = {c.claimed_by: c.expression for c in current_claims(held)}
             if current.get(values["claimed_by"]) == values["expression"]:
                 continue
+            # A claim dated before the claimant's current one is history, not drift: once
+            # recorded, importing it again adds nothing.
+            if any((c.expression, c.claimed_by, c.observed_on) == (
+                    values["expression"], values["claimed_by"], values["observed_on"])
+                   for c in held):
+                continue
             self.bulk.add(LicenseClaim, values, label=claims.claim_label(rec.slug, values))
             held.append(ClaimFacts(values["expression"], values["claimed_by"],
                                    values["evidence_url"], values["observed_on"]))
@@ -324,11 +333,16 @@ class _Import:
             values = consent.consent_values(
                 dataset["id"], None, status=given.status, legal_basis=given.legal_basis,
                 compensation=given.compensation, recorded_on=given.recorded_on)
-            wanted = (values["status"], values["legal_basis"], values["compensation"])
-            if self.consent.get(dataset["id"]) == wanted:
+            held = self.consents[dataset["id"]]
+            record: ConsentHeld = (values["recorded_on"], values["status"],
+                                   values["legal_basis"], values["compensation"])
+            # The record in force is the latest by date (the last recorded among equals);
+            # one dated earlier is history, added once.
+            latest = max(reversed(held), key=lambda r: r[0]) if held else None
+            if (latest is not None and latest[1:] == record[1:]) or record in held:
                 continue
             self.bulk.add(Consent, values, label=f"{rec.slug}: consent {values['status']}")
-            self.consent[dataset["id"]] = wanted
+            held.append(record)
             self.changes.note("consent", f"{rec.slug}: {values['status']}")
 
     def _sources(self, dataset: dict[str, Any], rec: DatasetIn) -> None:
