@@ -7,13 +7,16 @@ where a missing server is a failure.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib.util
 import os
 import shlex
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from click.testing import CliRunner, Result
@@ -27,6 +30,17 @@ PG_ENV = "TRACKER_TEST_PG_URL"
 # One per test session, so two sessions can share a server.
 TEMPLATE = f"tracker_test_template_{os.getpid()}"
 SHARED = Path(__file__).resolve().parents[2] / "shared"
+BENCH = Path(__file__).resolve().parents[1] / "bench"
+
+
+@functools.cache
+def bench_generate() -> ModuleType:
+    """bench/generate.py, the benchmarks' data generator (bench/ is not a package)."""
+    spec = importlib.util.spec_from_file_location("bench_generate", BENCH / "generate.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def _pg_admin_url() -> str | None:

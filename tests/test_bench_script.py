@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-BENCH = Path(__file__).resolve().parents[1] / "bench"
+from conftest import BENCH
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])

@@ -4,20 +4,16 @@ command at a time would: the same rows, ids, events, labels and order."""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
-from conftest import Tracker, _url
+from conftest import Tracker, _url, bench_generate
 from tracker import audit, catalog, claims, consent, ledger, lineage
 from tracker.db.models import Dataset, Source
 from tracker.interop import records, table
 from tracker.registry import Registry, Writer
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-from generate import datasets  # noqa: E402
 
 # Rows the generator does not make: a parent named before it is described (a placeholder,
 # then updated by its own row), a row updating an earlier one, and a shared agreement.
@@ -85,7 +81,7 @@ def test_bulk_import_equals_one_change_at_a_time(tracker: Tracker, other: Tracke
                                                  tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(records, "CHUNK", 7)  # several chunks, and a placeholder across one
-    rows = [*datasets(40, seed=3), *EXTRA]
+    rows = [*bench_generate().datasets(40, seed=3), *EXTRA]
     path = tmp_path / "datasets.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
 

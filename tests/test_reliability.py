@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Tracker
+from conftest import Tracker, bench_generate
 
 WORKERS = 4
 PER_WORKER = 250
@@ -64,13 +64,8 @@ def test_concurrent_writers_lose_nothing(tracker: Tracker) -> None:
 
 
 def _big_table(path: Path, rows: int) -> None:
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-    try:
-        from generate import write_datasets
-    finally:
-        sys.path.pop(0)
     with path.open("w") as out:
-        write_datasets(rows, out)
+        bench_generate().write_datasets(rows, out)
 
 
 def test_an_import_killed_halfway_leaves_nothing(tracker: Tracker, tmp_path: Path) -> None:

@@ -2,29 +2,21 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from sqlalchemy import event
 
-from conftest import Tracker
+from conftest import Tracker, bench_generate
 from tracker.db import resolve_url
 from tracker.db.load import load_registry, load_run
 from tracker.registry import Registry
 from tracker.runs import find_run
 
-BENCH = Path(__file__).resolve().parents[1] / "bench"
-
 
 def _generated(tracker: Tracker, tmp_path: Path, rows: int) -> None:
-    sys.path.insert(0, str(BENCH))
-    try:
-        from generate import write_datasets
-    finally:
-        sys.path.pop(0)
     data = tmp_path / "gen.jsonl"
     with data.open("w") as out:
-        write_datasets(rows, out)
+        bench_generate().write_datasets(rows, out)
     tracker(["import", "table", str(data)])
 
 
@@ -85,14 +77,9 @@ def test_generated_registries_build_budgets_and_reports(tracker: Tracker,
 
 
 def test_domain_lists_stream_in_batches(tracker: Tracker, tmp_path: Path) -> None:
-    sys.path.insert(0, str(BENCH))
-    try:
-        from generate import write_domains
-    finally:
-        sys.path.pop(0)
     path = tmp_path / "domains.csv"
     with path.open("w") as out:
-        write_domains(12_345, out)  # more than two insert batches
+        bench_generate().write_domains(12_345, out)  # more than two insert batches
     tracker("source add crawl --name Crawl --kind domain")
     tracker(["source", "domains", "import", str(path), "--source", "crawl"])
     listed = tracker("source domains list crawl --json")

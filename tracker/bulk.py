@@ -46,7 +46,6 @@ class BulkWriter:
         self._next: dict[str, int] = {}
         self._written: dict[str, int] = {}
         self._rows: dict[str, list[Row]] = defaultdict(list)
-        self._tables: dict[str, Table] = {}
         self._templates: dict[str, Row] = {}
         # One timestamp per batch: its events are written together, in one transaction.
         self._at = audit.now()
@@ -61,7 +60,6 @@ class BulkWriter:
                 first = self.conn.execute(text(
                     f"SELECT coalesce(max(id), 0) + 1 FROM {name}")).scalar_one()
             self._next[name] = self._written[name] = int(first)
-            self._tables[name] = table
         self._next[name] += 1
         return self._next[name] - 1
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -389,7 +389,8 @@ def _run_review(snapshot: Snapshot, policy: Policy, today: dt.date) -> Iterator[
                       "Fix what the review found and ask for a new review.")
 
 
-def counts(findings: list[Finding]) -> dict[str, int]:
+def counts(findings: Sequence[Finding]) -> dict[str, int]:
+    """Open findings per severity, most severe first, in one pass."""
     result = dict.fromkeys(reversed(SEVERITIES), 0)
     for f in findings:
         if f.waiver is None and f.severity in result:

@@ -19,7 +19,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from tracker import __version__
 from tracker.budget import Budget, Line, quantity
-from tracker.flags import Finding
+from tracker.flags import Finding, counts
 from tracker.markdown import md_escape
 from tracker.money import Money, decimal_text
 from tracker.policy import SEVERITIES, Policy
@@ -163,22 +163,13 @@ def _review_text(d: DatasetFacts, snapshot: Snapshot, policy: Policy) -> dict[st
     return {"state": st.state, "text": text}
 
 
-def _open_by_severity(findings: Sequence[Finding]) -> dict[str, int]:
-    """Open findings per severity, most severe first, in one pass over the findings."""
-    counted = dict.fromkeys(reversed(SEVERITIES), 0)
-    for f in findings:
-        if f.waiver is None and f.severity in counted:
-            counted[f.severity] += 1
-    return counted
-
-
 def _severity_counts(findings: list[Finding]) -> list[dict[str, Any]]:
     return bars([(s, Decimal(n), SEVERITY_COLOURS[s], str(n))
-                 for s, n in _open_by_severity(findings).items()])
+                 for s, n in counts(findings).items()])
 
 
 def _open_counts(findings: list[Finding]) -> list[str]:
-    return [f"{n:,} {s}{'s' if n != 1 else ''}" for s, n in _open_by_severity(findings).items()
+    return [f"{n:,} {s}{'s' if n != 1 else ''}" for s, n in counts(findings).items()
             if n]
 
 
