@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -118,3 +119,50 @@ def test_event_hashes_are_over_the_canonical_json_of_the_event(**event: object) 
     body = {"prev": event["prev"], **{k: v for k, v in event.items() if k != "prev"}}
     assert audit.event_hash(prev_hash=event.pop("prev"), **event) == \
         sha256_text(canonical_json(body))  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def imported(tracker: Tracker, tmp_path: Path) -> Tracker:
+    """Two datasets imported by alice: one import event each (row, claim, fee, lineage)."""
+    path = tmp_path / "two.jsonl"
+    path.write_text(
+        json.dumps({"slug": "base", "name": "Base", "license": "CC-BY-4.0"}) + "\n"
+        + json.dumps({"slug": "mix", "name": "Mix", "license": "MIT", "parents": "base",
+                      "relation": "filtered", "fee_amount": "12.50", "fee_currency": "EUR",
+                      "fee_counterparty": "Vendor"}) + "\n")
+    tracker(["--as", "alice", "import", "table", str(path)])
+    return tracker
+
+
+def test_an_import_event_records_every_row_it_made(imported: Tracker) -> None:
+    log = json.loads(imported("log --json").stdout)
+    mix = next(e for e in log if e["action"] == "import" and e["label"].startswith("mix"))
+    assert mix["label"] == "mix (dataset, license_claim, fee, lineage)"
+    assert mix["actor"] == "alice" and mix["entity"] == "dataset" and mix["before"] is None
+    assert mix["after"]["fee"][next(iter(mix["after"]["fee"]))]["amount"] == "12.50"
+    fees = json.loads(imported("log --entity fee --json").stdout)
+    assert [e["id"] for e in fees] == [mix["id"]]
+    assert imported("verify").stdout.startswith("ok: ")
+
+
+@pytest.mark.parametrize(("statement", "named"), [
+    ("UPDATE fee SET amount = '1.00'", "fee #1: differs from its last audited state"),
+    ("UPDATE lineage SET relation = 'subset'",
+     "lineage #1: differs from its last audited state"),
+    ("DELETE FROM license_claim WHERE expression = 'MIT'",
+     "license_claim #2: is missing: deleted without an audit event"),
+])
+def test_verify_checks_rows_an_import_event_recorded(imported: Tracker, statement: str,
+                                                     named: str) -> None:
+    _sql(imported, statement)
+    assert named in imported("verify", expect=1).stderr
+
+
+def test_the_importer_counts_as_the_last_to_change_a_dataset(imported: Tracker,
+                                                             tmp_path: Path) -> None:
+    policy = tmp_path / "four-eyes.toml"
+    policy.write_text("[reviews]\nreviewer_must_differ = true\n")
+    review = ["review", "mix", "--decision", "approved", "--note", "ok", "--policy", str(policy)]
+    result = imported(["--as", "alice", *review], expect=1)
+    assert "reviewer: last changed mix" in result.stderr
+    imported(["--as", "bob", *review])

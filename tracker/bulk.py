@@ -1,14 +1,16 @@
 """Many new rows at once: ids assigned in the write transaction, audit events chained in
 memory, everything written with one executemany per table.
 
-The events are the ones `Writer.add` would write row by row (same records, labels and
-order), so a bulk import and the same changes made one command at a time leave
-equivalent registries and logs.
+Rows are audited one event each, as `Writer.add` would, or grouped: everything an import
+does to one dataset (its row, claims, fees, consent, links and lineage) is one "import"
+event holding each row's state before and after. A bulk import and the same changes made
+one command at a time leave the same registry and the same audited state of every row.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
 
@@ -31,6 +33,21 @@ def _defaults(model: type[SQLModel]) -> Row:
             if info.default is not PydanticUndefined}
 
 
+@dataclass
+class _Group:
+    """The rows one import event covers, by table and id (as text, the JSON key)."""
+
+    before: dict[str, dict[str, Row]] = field(default_factory=dict)
+    after: dict[str, dict[str, Row]] = field(default_factory=dict)
+    created: Counter[str] = field(default_factory=Counter)
+    updated: Counter[str] = field(default_factory=Counter)
+
+    def label(self, name: str) -> str:
+        parts = [f"{n} {table}" if n > 1 else table for table, n in self.created.items()]
+        parts += [f"{table} updated" for table in self.updated]
+        return f"{name} ({', '.join(parts)})"
+
+
 class BulkWriter:
     """Queued creates; updates of rows already written go straight to the database."""
 
@@ -47,6 +64,7 @@ class BulkWriter:
         self._written: dict[str, int] = {}
         self._rows: dict[str, list[Row]] = defaultdict(list)
         self._templates: dict[str, Row] = {}
+        self._group: _Group | None = None
         # One timestamp per batch: its events are written together, in one transaction.
         self._at = audit.now()
 
@@ -77,15 +95,36 @@ class BulkWriter:
         values["id"] = self._new_id(events)
         self._rows[events.name].append(values)
 
-    def add(self, model: type[SQLModel], values: Row, label: str) -> Row:
-        """The new row (its id assigned); it may still be changed with `update` until flushed."""
+    def open_group(self) -> None:
+        """Group the rows added or updated from here on (but those with their own event)."""
+        self._group = _Group()
+
+    def close_group(self, entity: str, entity_id: int, name: str) -> None:
+        """One "import" event for the group's rows, if it has any."""
+        group, self._group = self._group, None
+        if group is not None and group.after:
+            self.event("import", entity, entity_id, group.label(name), group.before or None,
+                       group.after)
+
+    def add(self, model: type[SQLModel], values: Row, label: str, *,
+            own_event: bool = False) -> Row:
+        """The new row (its id assigned); it may still be changed with `update` until flushed.
+
+        Rows shared between datasets (a source, an agreement, a placeholder parent) take
+        `own_event`, so their history does not hide inside one dataset's import."""
         table: Table = model.__table__  # type: ignore[attr-defined]
         template = self._templates.get(model.__name__)
         if template is None:
             template = self._templates[model.__name__] = _defaults(model)
         row = {**template, **values, "id": self._new_id(table)}
         self._rows[table.name].append(row)
-        self.event("create", table.name, row["id"], label, None, self._record(table, row))
+        group = None if own_event else self._group
+        if group is None:
+            self.event("create", table.name, row["id"], label, None, self._record(table, row))
+        else:
+            # A copy: the queued row may still change, and the event says what it was now.
+            group.after.setdefault(table.name, {})[str(row["id"])] = as_record(table, row)
+            group.created[table.name] += 1
         return row
 
     def update(self, model: type[SQLModel], row: Row, changes: Row, label: str) -> bool:
@@ -98,7 +137,15 @@ class BulkWriter:
             return False
         if row["id"] < self._written.get(table.name, row["id"] + 1):
             self.conn.execute(update(table).where(table.c.id == row["id"]).values(changes))
-        self.event("update", table.name, row["id"], label, before, after)
+        group = self._group
+        if group is None:
+            self.event("update", table.name, row["id"], label, before, after)
+            return True
+        key = str(row["id"])
+        if key not in group.after.get(table.name, {}):
+            group.before.setdefault(table.name, {})[key] = before
+            group.updated[table.name] += 1
+        group.after.setdefault(table.name, {})[key] = after
         return True
 
     def flush(self) -> None:

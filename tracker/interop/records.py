@@ -236,8 +236,10 @@ class _Import:
             self.consents[c.dataset_id].append(  # type: ignore[index]
                 (c.recorded_on, c.status, c.legal_basis, c.compensation))
 
-    def _new_dataset(self, slug: str, values: dict[str, Any], kind: str) -> dict[str, Any]:
-        row = self.bulk.add(Dataset, catalog.new_record(Dataset, slug, values), label=slug)
+    def _new_dataset(self, slug: str, values: dict[str, Any], kind: str, *,
+                     own_event: bool = False) -> dict[str, Any]:
+        row = self.bulk.add(Dataset, catalog.new_record(Dataset, slug, values), label=slug,
+                            own_event=own_event)
         self.dataset_ids[row["slug"]] = row["id"]
         self.rows[row["id"]] = row
         self.changes.note(kind, row["slug"])
@@ -249,13 +251,16 @@ class _Import:
         return lineage.path_up(self.parents, start, goal)
 
     def record(self, rec: DatasetIn) -> None:
+        """One record's changes: one import event for what belongs to its dataset, and one
+        event per licence, source, agreement or placeholder parent it creates."""
+        self.bulk.open_group()
         for lic in rec.licences:
             if not any(k.key == lic.key for k in self.known):
                 values = claims.license_values(
                     lic.key, self.known, name=lic.name, url=lic.url, category="unknown",
                     commercial_use="unknown", ai_training="unknown", flags={},
                     notes=lic.notes)
-                self.bulk.add(License, values, label=lic.key)
+                self.bulk.add(License, values, label=lic.key, own_event=True)
                 self.known = licenses.Known([*self.known, License(**values)])
                 self.changes.note("add licence", lic.key)
         dataset_id = self.dataset_ids.get(rec.slug)
@@ -269,6 +274,7 @@ class _Import:
         self._consents(dataset, rec)
         self._sources(dataset, rec)
         self._parents(dataset, rec)
+        self.bulk.close_group("dataset", dataset["id"], rec.slug)
 
     def _update(self, dataset: dict[str, Any], rec: DatasetIn) -> None:
         parsed = parse_fields(DATASET_FIELDS, rec.fields)
@@ -317,7 +323,7 @@ class _Import:
             label = ledger.agreement_label(*agreement_key)
             found = self.agreements.get(agreement_key)
             if found is None:
-                row = self.bulk.add(Agreement, terms, label=label)
+                row = self.bulk.add(Agreement, terms, label=label, own_event=True)
                 found = self.agreements[agreement_key] = (row["id"], terms["term_start"],
                                                           terms["term_end"])
             else:
@@ -350,7 +356,7 @@ class _Import:
             source_id = self.source_ids.get(src.slug)
             if source_id is None:
                 row = self.bulk.add(Source, catalog.new_record(Source, src.slug, src.fields),
-                                    label=src.slug)
+                                    label=src.slug, own_event=True)
                 source_id = self.source_ids[row["slug"]] = row["id"]
                 self.changes.note("create source", row["slug"])
             if (dataset["id"], source_id) not in self.links:
@@ -369,7 +375,7 @@ class _Import:
                     "description": f"Named as a parent of {rec.slug} by {rec.origin}; "
                                    "not yet described.",
                     "source_category": "other", "status": "planned"},
-                    "create placeholder dataset")["id"]
+                    "create placeholder dataset", own_event=True)["id"]
             if (dataset["id"], parent_id) in self.edges:
                 continue
             relation = parse.choice(parent.relation, "relation", vocab.LINEAGE_RELATIONS)
