@@ -21,7 +21,7 @@ from sqlmodel import SQLModel
 from tracker import audit
 from tracker.db import insert_rows
 from tracker.db.models import AuditEvent
-from tracker.records import as_record, converted_columns
+from tracker.records import as_record
 from tracker.registry import Writer
 
 Row = dict[str, Any]
@@ -49,7 +49,7 @@ class _Group:
 
 
 class BulkWriter:
-    """Queued creates; updates of rows already written go straight to the database."""
+    """Queued creates and updates, written a batch at a time."""
 
     def __init__(self, writer: Writer) -> None:
         self.writer = writer
@@ -65,6 +65,7 @@ class BulkWriter:
         self._rows: dict[str, list[Row]] = defaultdict(list)
         self._templates: dict[str, Row] = {}
         self._group: _Group | None = None
+        self._updates: list[tuple[Table, int, Row]] = []
         # One timestamp per batch: its events are written together, in one transaction.
         self._at = audit.now()
 
@@ -80,9 +81,6 @@ class BulkWriter:
             self._next[name] = self._written[name] = int(first)
         self._next[name] += 1
         return self._next[name] - 1
-
-    def _record(self, table: Table, row: Row) -> Row:
-        return as_record(table, row) if converted_columns(table) else row
 
     def event(self, action: str, entity: str, entity_id: int, label: str,
               before: Row | None, after: Row | None) -> None:
@@ -106,29 +104,32 @@ class BulkWriter:
             self.event("import", entity, entity_id, group.label(name), group.before or None,
                        group.after)
 
-    def add(self, model: type[SQLModel], values: Row, label: str, *,
-            own_event: bool = False) -> Row:
+    def add(self, model: type[SQLModel], values: Row, label: str | None = None) -> Row:
         """The new row (its id assigned); it may still be changed with `update` until flushed.
 
-        Rows shared between datasets (a source, an agreement, a placeholder parent) take
-        `own_event`, so their history does not hide inside one dataset's import."""
+        With a label, the row has its own event: rows shared between datasets (a source, an
+        agreement, a placeholder parent), whose history must not hide inside one dataset's
+        import. Without, it joins the open group."""
         table: Table = model.__table__  # type: ignore[attr-defined]
         template = self._templates.get(model.__name__)
         if template is None:
             template = self._templates[model.__name__] = _defaults(model)
         row = {**template, **values, "id": self._new_id(table)}
         self._rows[table.name].append(row)
-        group = None if own_event else self._group
-        if group is None:
-            self.event("create", table.name, row["id"], label, None, self._record(table, row))
+        if label is not None:
+            self.event("create", table.name, row["id"], label, None, row)
         else:
-            # A copy: the queued row may still change, and the event says what it was now.
-            group.after.setdefault(table.name, {})[str(row["id"])] = as_record(table, row)
-            group.created[table.name] += 1
+            assert self._group is not None, "a row without a label needs an open group"
+            # The row itself: it changes only through `update`, which records a copy, and
+            # the group is written out before the next record's changes.
+            self._group.after.setdefault(table.name, {})[str(row["id"])] = row
+            self._group.created[table.name] += 1
         return row
 
-    def update(self, model: type[SQLModel], row: Row, changes: Row, label: str) -> bool:
-        """Change a row (queued or stored); False and no event when nothing changes."""
+    def update(self, model: type[SQLModel], row: Row, changes: Row) -> bool:
+        """Change a row (queued or stored) within the open group; False when nothing
+        changes."""
+        assert self._group is not None, "updates are recorded in an open group"
         table: Table = model.__table__  # type: ignore[attr-defined]
         before = as_record(table, row)  # a copy: the row itself changes next
         row.update(changes)
@@ -136,12 +137,8 @@ class BulkWriter:
         if after == before:
             return False
         if row["id"] < self._written.get(table.name, row["id"] + 1):
-            self.conn.execute(update(table).where(table.c.id == row["id"]).values(changes))
-        group = self._group
-        if group is None:
-            self.event("update", table.name, row["id"], label, before, after)
-            return True
-        key = str(row["id"])
+            self._updates.append((table, row["id"], dict(changes)))
+        group, key = self._group, str(row["id"])
         if key not in group.after.get(table.name, {}):
             group.before.setdefault(table.name, {})[key] = before
             group.updated[table.name] += 1
@@ -149,20 +146,23 @@ class BulkWriter:
         return True
 
     def flush(self) -> None:
-        """Write what is queued, parents before children."""
+        """Write what is queued, parents before children, then the queued updates."""
         for table in SQLModel.metadata.sorted_tables:
             rows = self._rows.pop(table.name, None)
             if rows:
-                self._insert(table, rows)
+                insert_rows(self.conn, *self._batch(table, rows))
                 self._written[table.name] = self._next[table.name]
                 if self.postgres:
                     self.conn.execute(text(
                         f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
                         f"{self._next[table.name] - 1})"))
+        for table, row_id, changes in self._updates:
+            self.conn.execute(update(table).where(table.c.id == row_id).values(changes))
+        self._updates = []
         self._at = audit.now()
 
-    def _insert(self, table: Table, rows: list[Row]) -> None:
-        """Straight to the driver, values converted as the column types would convert them
+    def _batch(self, table: Table, rows: list[Row]) -> tuple[str, list[str], list[Any]]:
+        """The driver's values, converted as the column types would convert them
         (SQLAlchemy's per-row bookkeeping costs more than the insert)."""
         dialect = self.conn.dialect
         names = [c.name for c in table.columns]
@@ -175,4 +175,4 @@ class BulkWriter:
                 for i, proc in processors:
                     converted[i] = proc(converted[i])
                 params[n] = tuple(converted)
-        insert_rows(self.conn, table.name, names, params)
+        return table.name, names, params

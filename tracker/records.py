@@ -36,7 +36,17 @@ def record(row: SQLModel) -> dict[str, Any]:
     return {column.name: jsonable(getattr(row, column.name)) for column in table.columns}
 
 
-_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+def _jsonable_or_fail(value: Any) -> Any:
+    converted = jsonable(value)
+    if converted is value:
+        raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+    return converted
+
+
+# Dates and decimals inside a value are written as `jsonable` writes them, so a row's JSON
+# is the same whether it was converted first or not.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                              default=_jsonable_or_fail)
 
 
 @cache

@@ -142,10 +142,12 @@ class Changes:
         self.lines: list[str] = []
         self.counts: Counter[str] = Counter()
 
-    def note(self, kind: str, detail: str) -> None:
+    def note(self, kind: str, detail: str, *args: object) -> None:
+        """Count a change; keep its line for the first KEEP changes (with `args`, `detail`
+        is their format, filled in only then)."""
         self.counts[kind] += 1
         if len(self.lines) < self.KEEP:
-            self.lines.append(f"{kind} {detail}")
+            self.lines.append(f"{kind} {detail.format(*args) if args else detail}")
 
     @property
     def total(self) -> int:
@@ -238,8 +240,8 @@ class _Import:
 
     def _new_dataset(self, slug: str, values: dict[str, Any], kind: str, *,
                      own_event: bool = False) -> dict[str, Any]:
-        row = self.bulk.add(Dataset, catalog.new_record(Dataset, slug, values), label=slug,
-                            own_event=own_event)
+        row = self.bulk.add(Dataset, catalog.new_record(Dataset, slug, values),
+                            label=slug if own_event else None)
         self.dataset_ids[row["slug"]] = row["id"]
         self.rows[row["id"]] = row
         self.changes.note(kind, row["slug"])
@@ -260,7 +262,7 @@ class _Import:
                     lic.key, self.known, name=lic.name, url=lic.url, category="unknown",
                     commercial_use="unknown", ai_training="unknown", flags={},
                     notes=lic.notes)
-                self.bulk.add(License, values, label=lic.key, own_event=True)
+                self.bulk.add(License, values, label=lic.key)
                 self.known = licenses.Known([*self.known, License(**values)])
                 self.changes.note("add licence", lic.key)
         dataset_id = self.dataset_ids.get(rec.slug)
@@ -283,8 +285,8 @@ class _Import:
             return
         parse.date_range(different.get("acquired_from", dataset["acquired_from"]),
                          different.get("acquired_to", dataset["acquired_to"]), "acquired-to")
-        self.bulk.update(Dataset, dataset, different, label=rec.slug)
-        self.changes.note("update dataset", f"{rec.slug}: {', '.join(sorted(different))}")
+        self.bulk.update(Dataset, dataset, different)
+        self.changes.note("update dataset", "{}: {}", rec.slug, ", ".join(sorted(different)))
 
     def _claims(self, dataset: dict[str, Any], rec: DatasetIn) -> None:
         held = self.claims[dataset["id"]]
@@ -302,11 +304,11 @@ class _Import:
                     values["expression"], values["claimed_by"], values["observed_on"])
                    for c in held):
                 continue
-            self.bulk.add(LicenseClaim, values, label=claims.claim_label(rec.slug, values))
+            self.bulk.add(LicenseClaim, values)
             held.append(ClaimFacts(values["expression"], values["claimed_by"],
                                    values["evidence_url"], values["observed_on"]))
-            self.changes.note("claim", f"{rec.slug}: {values['expression']} by "
-                                       f"{values['claimed_by']}")
+            self.changes.note("claim", "{}: {} by {}", rec.slug, values["expression"],
+                              values["claimed_by"])
 
     def _fees(self, dataset: dict[str, Any], rec: DatasetIn) -> None:
         held = self.fees[dataset["id"]]
@@ -323,16 +325,15 @@ class _Import:
             label = ledger.agreement_label(*agreement_key)
             found = self.agreements.get(agreement_key)
             if found is None:
-                row = self.bulk.add(Agreement, terms, label=label, own_event=True)
+                row = self.bulk.add(Agreement, terms, label=label)
                 found = self.agreements[agreement_key] = (row["id"], terms["term_start"],
                                                           terms["term_end"])
             else:
                 ledger.check_term(label, found[1], found[2], terms["term_start"],
                                   terms["term_end"])
-            self.bulk.add(Fee, {"dataset_id": dataset["id"], "agreement_id": found[0], **fee},
-                          label=ledger.fee_label(rec.slug, fee))
+            self.bulk.add(Fee, {"dataset_id": dataset["id"], "agreement_id": found[0], **fee})
             held.add(key)
-            self.changes.note("fee", f"{rec.slug}: {key[1]} {key[2]} {key[0]}")
+            self.changes.note("fee", "{}: {} {} {}", rec.slug, key[1], key[2], key[0])
 
     def _consents(self, dataset: dict[str, Any], rec: DatasetIn) -> None:
         for given in rec.consents:
@@ -347,24 +348,23 @@ class _Import:
             latest = max(reversed(held), key=lambda r: r[0]) if held else None
             if (latest is not None and latest[1:] == record[1:]) or record in held:
                 continue
-            self.bulk.add(Consent, values, label=f"{rec.slug}: consent {values['status']}")
+            self.bulk.add(Consent, values)
             held.append(record)
-            self.changes.note("consent", f"{rec.slug}: {values['status']}")
+            self.changes.note("consent", "{}: {}", rec.slug, values["status"])
 
     def _sources(self, dataset: dict[str, Any], rec: DatasetIn) -> None:
         for src in rec.sources:
             source_id = self.source_ids.get(src.slug)
             if source_id is None:
                 row = self.bulk.add(Source, catalog.new_record(Source, src.slug, src.fields),
-                                    label=src.slug, own_event=True)
+                                    label=src.slug)
                 source_id = self.source_ids[row["slug"]] = row["id"]
                 self.changes.note("create source", row["slug"])
             if (dataset["id"], source_id) not in self.links:
                 self.bulk.add(DatasetSource, {"dataset_id": dataset["id"],
-                                              "source_id": source_id},
-                              label=f"{rec.slug} <- {src.slug}")
+                                              "source_id": source_id})
                 self.links.add((dataset["id"], source_id))
-                self.changes.note("link", f"{rec.slug} <- {src.slug}")
+                self.changes.note("link", "{} <- {}", rec.slug, src.slug)
 
     def _parents(self, dataset: dict[str, Any], rec: DatasetIn) -> None:
         for parent in rec.parents:
@@ -382,12 +382,11 @@ class _Import:
             lineage.check_edge(dataset["id"], parent_id, parent.slug, self._path_up,
                                lambda: {i: s for s, i in self.dataset_ids.items()})
             self.bulk.add(Lineage, {"child_id": dataset["id"], "parent_id": parent_id,
-                                    "relation": relation},
-                          label=lineage.edge_label(rec.slug, parent.slug))
+                                    "relation": relation})
             self.parents[dataset["id"]].append(parent_id)
             self.edges.add((dataset["id"], parent_id))
             self.has_children.add(parent_id)
-            self.changes.note("lineage", f"{rec.slug} <- {parent.slug} ({relation})")
+            self.changes.note("lineage", "{} <- {} ({})", rec.slug, parent.slug, relation)
 
 
 def apply(writer: Writer, records: Iterable[DatasetIn]) -> Changes:

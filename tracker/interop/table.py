@@ -68,42 +68,37 @@ def _rows(handle: io.TextIOBase, name: str, jsonl: bool) -> Iterator[tuple[int, 
         yield reader.line_num, row
 
 
-def _text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
-
-
 def to_record(row: Mapping[str, Any], where: str) -> DatasetIn:
-    slug = _text(row.get("slug"))
+    # Every value as stripped text once; an absent column reads as "".
+    text = {k: "" if v is None else str(v).strip() for k, v in row.items()}
+    get = text.get
+    slug = get("slug", "")
     if not slug:
         raise TrackerError(f"{where}: slug: every row needs a slug")
-    fields = {k: v for k, v in row.items() if k in DATASET_COLUMNS and _text(v) != ""}
+    fields = {k: row[k] for k, v in text.items() if v and k in DATASET_COLUMNS}
     claims = []
-    if _text(row.get("license")):
-        claims.append(ClaimIn(_text(row["license"]), _text(row.get("license_by")) or "authors",
-                              _text(row.get("license_evidence")) or None,
-                              _text(row.get("license_date")) or None))
+    if get("license"):
+        claims.append(ClaimIn(text["license"], get("license_by") or "authors",
+                              get("license_evidence") or None, get("license_date") or None))
     sources = []
-    if _text(row.get("source")):
-        sources.append(SourceIn(_text(row["source"]), {
-            "name": _text(row.get("source_name")) or _text(row["source"]),
-            "kind": _text(row.get("source_kind")) or "website"}))
-    relation = _text(row.get("relation")) or "subset"
-    parents = [ParentIn(p.strip(), relation) for p in _text(row.get("parents")).split(";")
+    if get("source"):
+        sources.append(SourceIn(text["source"], {"name": get("source_name") or text["source"],
+                                                 "kind": get("source_kind") or "website"}))
+    relation = get("relation") or "subset"
+    parents = [ParentIn(p.strip(), relation) for p in get("parents", "").split(";")
                if p.strip()]
     fees = []
-    if _text(row.get("fee_amount")):
-        fees.append(FeeIn(_text(row.get("fee_kind")) or "one_time", _text(row["fee_amount"]),
-                          _text(row.get("fee_currency")),
-                          _text(row.get("fee_counterparty")) or "unknown",
-                          _text(row.get("fee_contract")), _text(row.get("fee_period")) or None,
-                          _text(row.get("fee_unit")) or None,
-                          _text(row.get("fee_start")) or None, _text(row.get("fee_end")) or None))
+    if get("fee_amount"):
+        fees.append(FeeIn(get("fee_kind") or "one_time", text["fee_amount"],
+                          get("fee_currency", ""), get("fee_counterparty") or "unknown",
+                          get("fee_contract", ""), get("fee_period") or None,
+                          get("fee_unit") or None, get("fee_start") or None,
+                          get("fee_end") or None))
     consents = []
-    if _text(row.get("consent_status")):
-        consents.append(ConsentIn(_text(row["consent_status"]),
-                                  _text(row.get("consent_basis")) or "unknown",
-                                  _text(row.get("consent_compensation")) or "unknown",
-                                  _text(row.get("consent_date")) or None))
+    if get("consent_status"):
+        consents.append(ConsentIn(text["consent_status"], get("consent_basis") or "unknown",
+                                  get("consent_compensation") or "unknown",
+                                  get("consent_date") or None))
     return DatasetIn(slug, fields, where, claims, sources, parents, fees=fees,
                      consents=consents)
 
