@@ -293,7 +293,11 @@ def _reference_effective(d, snapshot, or_branch):  # type: ignore[no-untyped-def
                      worst, worst_from)
 
 
-def _random_snapshot(seed: int, size: int = 300):  # type: ignore[no-untyped-def]
+def _random_snapshot(seed: int, size: int = 300, *, shared: bool = False,  # type: ignore[no-untyped-def]
+                     cyclic: bool = False):
+    """Random datasets, claims, consents, sources and lineage (diamonds, missing parents).
+    shared: claims, consents and sources drawn from a few objects, as a loaded snapshot
+    shares them between datasets; cyclic: a parent may also be any dataset, itself included."""
     import datetime as dt
     import random
 
@@ -310,30 +314,57 @@ def _random_snapshot(seed: int, size: int = 300):  # type: ignore[no-untyped-def
     sources = [SourceFacts(f"src-{i}", "S", "website", None, "", None,
                            rng.choice(["none", "robots", "unknown"]), rng.choice(["yes", "no"]))
                for i in range(5)]
-    datasets = {}
-    for i in range(1, size + 1):
-        claims = tuple(
+
+    def claims_drawn():  # type: ignore[no-untyped-def]
+        return tuple(
             ClaimFacts(rng.choice(expressions), rng.choice(["authors", "hub", "contract"]),
                        None, dt.date(2024, 1, 1) + dt.timedelta(days=rng.randrange(60)))
             for _ in range(rng.choice([0, 1, 1, 1, 2, 3])))
-        consent = tuple(ConsentFacts(rng.choice(statuses), "unknown", "unknown",
-                                     dt.date(2024, 2, 1), None, "")
-                        for _ in range(rng.choice([0, 1, 1, 2])))
-        parents = tuple((rng.randrange(1, i) if rng.random() < 0.95 else size + 1 + i, "filtered")
+
+    def consent_drawn():  # type: ignore[no-untyped-def]
+        return tuple(ConsentFacts(rng.choice(statuses), "unknown", "unknown",
+                                  dt.date(2024, 2, 1), None, "")
+                     for _ in range(rng.choice([0, 1, 1, 2])))
+
+    def sources_drawn():  # type: ignore[no-untyped-def]
+        return tuple(rng.sample(sources, rng.choice([0, 0, 1, 2])))
+
+    def parent(i: int) -> int:
+        if cyclic and rng.random() < 0.2:
+            return rng.randrange(1, size + 1)
+        return rng.randrange(1, i) if rng.random() < 0.95 else size + 1 + i
+
+    if shared:
+        claim_pool = [claims_drawn() for _ in range(8)]
+        consent_pool = [consent_drawn() for _ in range(5)]
+        source_pool = [sources_drawn() for _ in range(4)]
+    datasets = {}
+    for i in range(1, size + 1):
+        claims = rng.choice(claim_pool) if shared else claims_drawn()
+        consent = rng.choice(consent_pool) if shared else consent_drawn()
+        parents = tuple((parent(i), "filtered")
                         for _ in range(rng.choice([0, 1, 2, 3, 4])) if i > 1)
         datasets[i] = DatasetFacts(i, f"ds-{i:04d}", "D", "other", "no", "", "", None, None, None,
                                    None, {}, claims=claims, consent=consent, parents=parents,
-                                   sources=tuple(rng.sample(sources, rng.choice([0, 0, 1, 2]))))
+                                   sources=rng.choice(source_pool) if shared else sources_drawn())
     return Snapshot(datasets, tuple(datasets), {k: v for k, v in known.items() if k in keys},
                     RateTable(()))
 
 
+# Lineage as the tests draw it, and as a loaded registry has it: shared facts, and cycles
+# (which the tool refuses to record, but a walk must still end on).
+SHAPES = [pytest.param({}, id="plain"),
+          pytest.param({"shared": True, "cyclic": True}, id="shared-cyclic")]
+
+
 @pytest.mark.parametrize("seed", range(4))
 @pytest.mark.parametrize("or_branch", ["permissive", "strictest"])
-def test_effective_terms_match_a_plain_walk_of_every_ancestor(seed: int, or_branch: str) -> None:
+@pytest.mark.parametrize("shape", SHAPES)
+def test_effective_terms_match_a_plain_walk_of_every_ancestor(seed: int, or_branch: str,
+                                                               shape: dict[str, bool]) -> None:
     from tracker.provenance import effective
 
-    fast, plain = _random_snapshot(seed), _random_snapshot(seed)
+    fast, plain = _random_snapshot(seed, **shape), _random_snapshot(seed, **shape)
     # Asked in a shuffled order, so that ancestors are sometimes resolved first, sometimes not.
     order = list(fast.scope())
     import random
@@ -342,6 +373,47 @@ def test_effective_terms_match_a_plain_walk_of_every_ancestor(seed: int, or_bran
     computed = {d.id: effective(d, fast, or_branch) for d in order}
     for d in plain.scope():
         assert computed[d.id] == _reference_effective(d, plain, or_branch), d.slug
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("or_branch", ["permissive", "strictest"])
+@pytest.mark.parametrize("shape", SHAPES)
+def test_effective_all_matches_a_plain_walk_of_every_ancestor(seed: int, or_branch: str,
+                                                              shape: dict[str, bool]) -> None:
+    from tracker.provenance import effective, effective_all
+
+    fast, plain = _random_snapshot(seed, **shape), _random_snapshot(seed, **shape)
+    # A few asked first, one by one, so that effective_all() meets some walked already.
+    for d in fast.scope()[::7]:
+        effective(d, fast, or_branch)
+    computed = effective_all(fast, or_branch)
+    assert list(computed) == [d.slug for d in fast.scope()]
+    for d in plain.scope():
+        assert computed[d.slug] == _reference_effective(d, plain, or_branch), d.slug
+        assert effective(fast.datasets[d.id], fast, or_branch) is computed[d.slug]
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_effective_terms_of_a_dataset_that_is_not_the_snapshots_own(
+        shape: dict[str, bool]) -> None:
+    """An edited copy of a dataset walks from its own parents, its id seen as ancestors()
+    has it, even where its lineage leads back to the snapshot's dataset of that id."""
+    from dataclasses import replace
+
+    from tracker.provenance import effective, effective_all
+
+    fast, plain = _random_snapshot(3, **shape), _random_snapshot(3, **shape)
+    children = {p: c.id for c in fast.scope() for p, _ in c.parents}
+    copied = [i for i in fast.in_scope[::3] if i in children]
+    assert len(copied) > 10
+    # The others' terms first: every node built, which the copies must not be taken for.
+    effective_all(replace(fast, in_scope=tuple(i for i in fast.in_scope if i not in copied)))
+    for i in copied:
+        # Through one of its children, back to the snapshot's own dataset of its id.
+        parents = ((children[i], "filtered"), *fast.datasets[i].parents)
+        copy = replace(fast.datasets[i], parents=parents)
+        plain_copy = replace(plain.datasets[i], parents=parents)
+        assert effective(copy, fast) == _reference_effective(plain_copy, plain, "permissive")
 
 
 def test_strictness_bits_fold_like_strictest() -> None:

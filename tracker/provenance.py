@@ -85,17 +85,11 @@ class _Cache:
         self.or_branch = or_branch
         self.resolutions: dict[int, Resolution] = {}
         self.effective: dict[int, Effective] = {}
-        # Keyed by id() of the objects a snapshot shares between datasets, which the values
-        # keep alive: no other object can take those ids while the cache lives.
+        # Keyed by id() of objects a loaded snapshot shares between datasets, which the
+        # values keep alive: no other object can take those ids while the cache lives.
         self.ignored: dict[int, tuple[tuple[SourceFacts, ...], tuple[str, ...]]] = {}
-        self.part_numbers: dict[tuple[int, int, int], tuple[tuple[object, ...], int]] = {}
-        self.parts: list[_Part] = []
-        # The walk up the lineage numbers datasets densely, as first met, and reads them by
-        # number: a list slot and one small tuple per ancestor rather than a lookup in a
-        # dictionary as large as the registry (which at 100k no longer fits in the caches).
-        self.numbers: dict[int, int] = {}
-        self.ids: list[int] = []
-        self.nodes: list[_Node | None] = []
+        self.parts: dict[tuple[int, int, int], tuple[tuple[object, ...], _Part]] = {}
+        self.nodes: dict[int, _Node] = {}  # by dataset id
         # Keyed by id() of terms, with the terms kept to check a hit is the same object.
         self.single: dict[int, tuple[Terms, Terms]] = {}
         self.masks: dict[int, tuple[Terms, int]] = {}
@@ -131,12 +125,6 @@ class _Cache:
         theirs = self.resolve(d)
         return theirs.terms, theirs.expression
 
-    def own_terms(self, d: DatasetFacts) -> Terms | None:
-        """resolve(d).terms, without building the resolution when one claim decides."""
-        if len(d.claims) == 1 and d.id not in self.resolutions:
-            return self.lone_claim(d.claims[0])[2]
-        return self.resolve(d).terms
-
     def resolve(self, d: DatasetFacts) -> Resolution:
         found = self.resolutions.get(d.id)
         if found is None:
@@ -165,8 +153,9 @@ class _Cache:
             hit = self.masks[id(terms)] = (terms, strictness(terms))
         return hit[1]
 
-    def part(self, d: DatasetFacts) -> int:
-        """The number of what d passes on, in self.parts."""
+    def part(self, d: DatasetFacts) -> _Part:
+        """What d passes on to its descendants, shared by the datasets that share d's claims,
+        latest consent and ignored sources."""
         consent = d.latest_consent
         ignored = self.ignored.get(id(d.sources))
         if ignored is None:
@@ -174,35 +163,54 @@ class _Cache:
                 s.slug for s in d.sources
                 if s.tdm_reservation not in ("none", "unknown") and s.tdm_honoured == "no"))
         key = (id(d.claims), id(consent), id(ignored[1]))
-        hit = self.part_numbers.get(key)
+        hit = self.parts.get(key)
         if hit is None:
-            hit = self.part_numbers[key] = ((d.claims, consent, ignored[1]), len(self.parts))
-            self.parts.append(_part(d, consent, ignored[1], self))
+            hit = self.parts[key] = ((d.claims, consent, ignored[1]),
+                                     _part(d, consent, ignored[1], self))
         return hit[1]
 
-    def number(self, dataset_id: int) -> int:
-        found = self.numbers.get(dataset_id)
+    def node(self, dataset_id: int) -> _Node | None:
+        """The node of the snapshot's dataset of this id, one per dataset (walks tell nodes
+        apart by identity); None outside the snapshot, where walks do not go."""
+        found = self.nodes.get(dataset_id)
         if found is None:
-            found = self.numbers[dataset_id] = len(self.ids)
-            self.ids.append(dataset_id)
-            self.nodes.append(None)
+            d = self.datasets.get(dataset_id)
+            if d is None:
+                return None
+            found = self.nodes.setdefault(dataset_id, _Node(d, self.part(d)))
         return found
 
-    def parent_numbers(self, d: DatasetFacts) -> tuple[int, ...]:
-        # A parent outside the snapshot is never walked, so it need not be numbered.
-        datasets, numbers = self.datasets, self.numbers
+    def build_nodes(self) -> None:
+        """Every dataset's node and its parents, built before the walks rather than as they
+        first meet them, so that the nodes lie together in memory instead of scattered
+        among the results: at 100k datasets most reads of a node miss the processor's
+        caches, and what nodes share of cache lines and memory pages saves reads."""
+        nodes, part = self.nodes, self.part
+        for key, d in self.datasets.items():
+            if key not in nodes:
+                nodes[key] = _Node(d, part(d))
+        for node in nodes.values():
+            if node.parents is None:
+                self.expand(node)
+
+    def expand(self, node: _Node) -> tuple[_Node, ...]:
+        """node.parents, read from its dataset the first time."""
+        d = node.dataset
+        if d is None:  # already read (parents are set before the dataset is dropped)
+            return node.parents  # type: ignore[return-value]
+        found = node.parents = self.parents(d)
+        node.dataset = None  # the collector need not visit the facts through the node
+        return found
+
+    def parents(self, d: DatasetFacts) -> tuple[_Node, ...]:
+        """The nodes of d's parents in the snapshot, in d's order."""
+        nodes, node = self.nodes, self.node
         found = []
         for p, _ in d.parents:
-            if p in datasets:
-                number = numbers.get(p)
-                found.append(self.number(p) if number is None else number)
+            parent = nodes.get(p) or node(p)
+            if parent is not None:
+                found.append(parent)
         return tuple(found)
-
-    def node(self, number: int) -> _Node:
-        """The dataset numbered so, which parent_numbers() has seen in the snapshot."""
-        d = self.datasets[self.ids[number]]
-        found = self.nodes[number] = (d.slug, self.parent_numbers(d), self.part(d))
-        return found
 
     def restricted(self, part: _Part, verdict_key: int, own: Terms | None,
                    against: dict[int, tuple[str, ...]]) -> tuple[str, ...]:
@@ -324,9 +332,19 @@ _Part = tuple[
     Terms | None,  # its own terms
 ]
 
-# An ancestor as the walk reads it: slug, parents (by number, those in the snapshot) and
-# part (by number). Plain values only, which the collector stops tracking.
-_Node = tuple[str, tuple[int, ...], int]
+
+class _Node:
+    """A dataset as a walk up the lineage reads it: its parents are nodes too, so a walk
+    goes from node to node without looking ids up in a dictionary as large as the
+    registry, and keys its own dictionary by nodes, which hash by identity."""
+
+    __slots__ = ("slug", "part", "parents", "dataset")
+
+    def __init__(self, dataset: DatasetFacts, part: _Part) -> None:
+        self.slug = dataset.slug
+        self.part = part
+        self.parents: tuple[_Node, ...] | None = None  # those in the snapshot, once read
+        self.dataset: DatasetFacts | None = dataset  # until then: what they are read from
 
 
 def _part(d: DatasetFacts, consent: ConsentFacts | None, ignored: tuple[str, ...],
@@ -348,8 +366,9 @@ def effective(d: DatasetFacts, snapshot: Snapshot, or_branch: str = "permissive"
     return found
 
 
-# Datasets between two collections of the young generations in effective_all().
-_COLLECT_EVERY = 512
+# Datasets between two collections of the young generations in effective_all(): few
+# enough that what they allocated is still in the processor's caches.
+_COLLECT_EVERY = 128
 
 
 def effective_all(snapshot: Snapshot, or_branch: str = "permissive") -> dict[str, Effective]:
@@ -359,13 +378,14 @@ def effective_all(snapshot: Snapshot, or_branch: str = "permissive") -> dict[str
     done = cache.effective
     # Even paused, the collector visits every new object once, at its first collection
     # afterwards: all at once, when the objects have left the processor's caches (a fifth of
-    # the time at 100k datasets). Collecting the young generations every few hundred
-    # datasets visits each while still cached and moves it to the old generation, which
-    # only a full collection visits; a caller that disabled the collector is obeyed.
+    # the time at 100k datasets). Collecting the young generations as the results grow
+    # visits each object while still cached and moves it to the old generation, which only
+    # a full collection visits. A caller that disabled the collector is obeyed.
     scope = snapshot.scope()
     collect = gc.isenabled() and len(scope) >= _COLLECT_EVERY
     found = {}
     with collector_paused():
+        cache.build_nodes()
         for i, d in enumerate(scope, 1):
             result = done.get(d.id)
             if result is None:
@@ -377,11 +397,12 @@ def effective_all(snapshot: Snapshot, or_branch: str = "permissive") -> dict[str
 
 
 def _effective(d: DatasetFacts, cache: _Cache) -> Effective:
-    part = cache.parts[cache.part(d)]
+    start, via = _start(d, cache)
+    part = start.part
     own = part[8]
     if not d.parents:
         return Effective(d.slug, own, None if own is None else cache.strictest_of(own), (),
-                         d.latest_consent, d.slug)
+                         part[4], d.slug)
     # The merged terms are strictest() of own and every ancestor's: the term values as the
     # OR of their strictness bits, the licence keys in order of first appearance.
     own_mask = 0 if own is None else part[0]
@@ -389,28 +410,24 @@ def _effective(d: DatasetFacts, cache: _Cache) -> Effective:
     mask = own_mask
     keys: dict[str, None] = {} if own is None else dict(part[1])
     inherited = []
-    worst, worst_from, worst_risk = d.latest_consent, d.slug, part[5]
+    worst, worst_from, worst_risk = part[4], d.slug, part[5]  # d's latest consent first
     # Breadth first, as ancestors() walks: each ancestor once, by the path that reaches it
     # first. Paths are spelled out only for the ancestors that are reported.
-    start = cache.number(d.id)
-    via = {start: start}
     queue = []
-    for p in cache.parent_numbers(d):
+    append, add_keys, verdicts, expand = queue.append, keys.update, against.get, cache.expand
+    for p in _parents(start, cache):
         if p not in via:
             via[p] = start
-            queue.append(p)
-    append, add_keys, verdicts = queue.append, keys.update, against.get
-    nodes, node_of, parts = cache.nodes, cache.node, cache.parts
+            append(p)
     for node in queue:  # grows as it is read
-        entry = nodes[node]
-        if entry is None:
-            entry = node_of(node)
-        slug, parents, kind = entry
+        parents = node.parents
+        if parents is None:
+            parents = expand(node)
         for p in parents:
             if p not in via:
                 via[p] = node
                 append(p)
-        heir = parts[kind]
+        heir = node.part
         heir_mask, heir_keys, verdict, expression, consent, risk, ignored, reported, _ = heir
         mask |= heir_mask
         add_keys(heir_keys)
@@ -418,25 +435,44 @@ def _effective(d: DatasetFacts, cache: _Cache) -> Effective:
         if restrictions is None:
             restrictions = cache.restricted(heir, verdict, own, against)
         if risk > worst_risk:
-            worst, worst_from, worst_risk = consent, slug, risk
+            worst, worst_from, worst_risk = consent, node.slug, risk
         if restrictions or reported:
             previous = via[node]
-            path = (d.slug, slug) if previous == start \
-                else _path(node, start, via, nodes, d.slug)
-            inherited.append(Inherited(slug, path, expression, restrictions, consent, ignored))
+            if previous is start:
+                path = (d.slug, node.slug)
+            elif via[previous] is start:  # the common case of a grandparent, spelled out
+                path = (d.slug, previous.slug, node.slug)
+            else:
+                path = _path(node, start, via)
+            inherited.append(Inherited(node.slug, path, expression, restrictions, consent,
+                                       ignored))
     merged = cache.merged(mask, tuple(keys)) if own is not None or queue else None
     return Effective(d.slug, own, merged, tuple(inherited), worst, worst_from)
 
 
-def _path(node: int, start: int, via: dict[int, int], nodes: list[_Node | None],
-          start_slug: str) -> tuple[str, ...]:
-    """The slugs from start to node, each step as via records it; every node on the way
-    has been walked, so has its entry."""
-    path = [nodes[node][0]]  # type: ignore[index]
+def _start(d: DatasetFacts, cache: _Cache) -> tuple[_Node, dict[_Node, _Node]]:
+    """d's node, and the walk's record of the node each node was first reached from, with
+    d's own node in it: seen, as ancestors() has it."""
+    start = cache.node(d.id)
+    if start is not None and cache.datasets.get(d.id) is d:
+        return start, {start: start}
+    # A dataset that is not the snapshot's own walks from its own parents, with the
+    # snapshot's dataset of its id (if any) seen.
+    theirs = start
+    start = _Node(d, cache.part(d))
+    return start, {start: start} if theirs is None else {start: start, theirs: start}
+
+
+def _parents(node: _Node, cache: _Cache) -> tuple[_Node, ...]:
+    return cache.expand(node) if node.parents is None else node.parents
+
+
+def _path(node: _Node, start: _Node, via: dict[_Node, _Node]) -> tuple[str, ...]:
+    path = [node.slug]
     node = via[node]
-    while node != start:
-        path.append(nodes[node][0])  # type: ignore[index]
+    while node is not start:
+        path.append(node.slug)
         node = via[node]
-    path.append(start_slug)
+    path.append(start.slug)
     path.reverse()
     return tuple(path)
