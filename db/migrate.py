@@ -11,12 +11,13 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection, Engine, inspect, text
 
 from tracker.db import write_connection
+from tracker.errors import TrackerError
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
 # The newest migration in db/migrations/versions; a test keeps the two in step.
-HEAD = "0004"
+HEAD = "0005"
 
 
 def _config(conn: Connection | None = None) -> Config:
@@ -43,8 +44,14 @@ def current_revision(conn: Connection) -> str | None:
 def upgrade(engine: Engine) -> tuple[str | None, str | None]:
     """Bring the schema to head; returns (from, to). Cheap when already there."""
     with engine.connect() as conn:
-        if current_revision(conn) == HEAD:
+        current = current_revision(conn)
+        if current == HEAD:
             return HEAD, HEAD
+        # Revisions are numbered in order: a later one was written by a newer tool, whose
+        # registry (and audit log) this one may misread.
+        if current is not None and current > HEAD:
+            raise TrackerError(f"registry schema {current} is newer than this tool's "
+                               f"({HEAD}): upgrade tracker to open it")
     from alembic import command
 
     with write_connection(engine) as conn:

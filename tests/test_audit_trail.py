@@ -142,6 +142,9 @@ def test_an_import_event_records_every_row_it_made(imported: Tracker) -> None:
     assert mix["after"]["fee"][next(iter(mix["after"]["fee"]))]["amount"] == "12.50"
     fees = json.loads(imported("log --entity fee --json").stdout)
     assert [e["id"] for e in fees] == [mix["id"]]
+    assert json.loads(imported("log --entity dataset-source --json").stdout) == []
+    refused = imported("log --entity _ee", expect=1)
+    assert refused.stderr.startswith("Error: entity: must be one of license, dataset,")
     assert imported("verify").stdout.startswith("ok: ")
 
 

@@ -19,11 +19,11 @@ from sqlalchemy import text
 from sqlmodel import Session, col, or_, select
 
 from tracker.db.models import AUDITED, AuditEvent
+from tracker.parse import choice
 from tracker.records import as_record, canonical_json, record, sha256_text
 
 GENESIS = "0" * 64
-# A row's last audited state: an event's JSON text, or one row's state in an import event.
-Audited = str | dict[str, Any] | None
+_compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 ACTIONS = ("create", "update", "delete", "import")
 
 
@@ -103,16 +103,22 @@ def new_event(
     return values
 
 
-def events(session: Session, *, limit: int | None = None, entity: str | None = None,
-           entity_id: int | None = None) -> list[AuditEvent]:
+# What events are about: the audited tables, and a source's crawl domain list.
+ENTITIES = (*AUDITED, "crawl_domain")
+
+
+def events(session: Session, *, limit: int | None = None,
+           entity: str | None = None) -> list[AuditEvent]:
+    """The log, oldest first; with `entity`, the events that changed rows of that table,
+    import events included."""
     query = select(AuditEvent)
     if entity is not None:
+        entity = choice(entity, "entity", ENTITIES)
         # An import event holds rows of several tables, by table name.
         query = query.where(or_(AuditEvent.entity == entity,
                                 (AuditEvent.action == "import")
-                                & col(AuditEvent.after).contains(f'"{entity}":{{')))
-    if entity_id is not None:
-        query = query.where(AuditEvent.entity_id == entity_id)
+                                & col(AuditEvent.after).contains(f'"{entity}":{{',
+                                                                 autoescape=True)))
     query = query.order_by(AuditEvent.id.desc())
     if limit is not None:
         query = query.limit(limit)
@@ -153,7 +159,7 @@ def _integrity(session: Session) -> Iterator[Problem]:
         yield Problem(f"{row[0]} row {row[1]}", f"refers to a missing {row[2]} row")
 
 
-def _chain(session: Session, latest: dict[tuple[str, int], Audited]) -> Iterator[Problem]:
+def _chain(session: Session, latest: dict[tuple[str, int], str | None]) -> Iterator[Problem]:
     expected_prev = GENESIS
     previous_id: int | None = None
     query = select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=2000)
@@ -170,14 +176,16 @@ def _chain(session: Session, latest: dict[tuple[str, int], Audited]) -> Iterator
         expected_prev = event.hash
         previous_id = event.id
         if event.action == "import":
+            # Kept as text, as other events' states are: a parsed row takes five times the
+            # memory, for every row of the registry.
             for table, rows in json.loads(event.after or "{}").items():
                 for key, state in rows.items():
-                    latest[(table, int(key))] = state
+                    latest[(table, int(key))] = _compact(state)
         else:
             latest[(event.entity, event.entity_id)] = event.after
 
 
-def _state(session: Session, latest: dict[tuple[str, int], Audited]) -> Iterator[Problem]:
+def _state(session: Session, latest: dict[tuple[str, int], str | None]) -> Iterator[Problem]:
     for entity, model in AUDITED.items():
         seen: set[int] = set()
         for row in session.exec(select(model).execution_options(yield_per=2000)):
@@ -196,24 +204,24 @@ def _state(session: Session, latest: dict[tuple[str, int], Audited]) -> Iterator
                 yield Problem(f"{entity} #{row_id}", "is missing: deleted without an audit event")
 
 
-def _matches(audited_after: str | dict[str, Any], current: dict[str, Any]) -> bool:
+def _matches(audited_after: str, current: dict[str, Any]) -> bool:
     """The row as last audited, compared on the columns the event knew.
 
     Columns added by a later migration are absent from older events; they hold
     their migration default until the next audited change records them.
     """
-    after = json.loads(audited_after) if isinstance(audited_after, str) else audited_after
+    after = json.loads(audited_after)
     return all(current.get(column) == value for column, value in after.items())
 
 
-def _domain_lists(session: Session, latest: dict[tuple[str, int], Audited]
+def _domain_lists(session: Session, latest: dict[tuple[str, int], str | None]
                   ) -> Iterator[Problem]:
     from tracker.domains import list_digest
 
     for (entity, source_id), after in latest.items():
         if entity != "crawl_domain" or after is None:
             continue
-        expected = json.loads(after) if isinstance(after, str) else after
+        expected = json.loads(after)
         if "sha256" not in expected:
             continue
         rows, digest = list_digest(session, source_id)
@@ -225,7 +233,7 @@ def _domain_lists(session: Session, latest: dict[tuple[str, int], Audited]
 def verify(session: Session, expect_head: tuple[int, str] | None = None) -> list[Problem]:
     """Every problem found, the first broken event first; empty when the registry is sound."""
     problems = list(_integrity(session))
-    latest: dict[tuple[str, int], Audited] = {}
+    latest: dict[tuple[str, int], str | None] = {}
     chain_problems = list(_chain(session, latest))
     problems.extend(chain_problems)
     if not chain_problems:

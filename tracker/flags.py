@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from tracker.policy import SEVERITIES, Policy
-from tracker.provenance import Resolution, effective, resolve
+from tracker.provenance import Resolution, effective, effective_all, resolve
 from tracker.snapshot import DatasetFacts, ManualFlagFacts, RunFacts, Snapshot, WaiverFacts
 from tracker.terms import Terms
 
@@ -336,6 +336,9 @@ def evaluate(snapshot: Snapshot, policy: Policy, *, today: dt.date | None = None
     """Findings for every dataset in scope, most severe first."""
     day = today or dt.date.today()
     ctx = Context(snapshot, snapshot.run, policy.or_branch, policy, day)
+    # Every dataset's effective terms in one pass over the lineage, which the rules then
+    # read one dataset at a time.
+    effective_all(snapshot, policy.or_branch)
     # Waivers and manual flags grouped once, not scanned for every dataset and finding.
     waivers: dict[tuple[int, str], list[WaiverFacts]] = defaultdict(list)
     for w in snapshot.waivers:
