@@ -12,6 +12,7 @@ import hashlib
 import importlib.util
 import os
 import shlex
+import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -126,6 +127,19 @@ class Tracker:
                 return audit.state_digest(session)
         finally:
             registry.close()
+
+    def sql(self, statement: str) -> None:
+        """Edit the registry directly, as someone bypassing the tool would."""
+        if "://" in self.db:
+            engine = create_engine(self.db)
+            with engine.begin() as conn:
+                conn.execute(text(statement))
+            engine.dispose()
+        else:
+            conn = sqlite3.connect(self.db)
+            with conn:
+                conn.execute(statement)
+            conn.close()
 
     def file_bytes(self) -> str | None:
         """SHA-256 of the SQLite file (None on PostgreSQL)."""

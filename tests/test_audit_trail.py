@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import create_engine, text
 
 from conftest import Tracker
 from tracker import audit
@@ -22,51 +21,37 @@ def demo(tracker: Tracker) -> Tracker:
     return tracker
 
 
-def _sql(tracker: Tracker, statement: str) -> None:
-    """Edit the registry directly, as someone bypassing the tool would."""
-    if "://" in tracker.db:
-        engine = create_engine(tracker.db)
-        with engine.begin() as conn:
-            conn.execute(text(statement))
-        engine.dispose()
-    else:
-        conn = sqlite3.connect(tracker.db)
-        with conn:
-            conn.execute(statement)
-        conn.close()
-
-
 def test_verify_passes_on_a_fresh_demo(demo: Tracker) -> None:
     assert demo("verify").stdout.startswith("ok: ")
 
 
 def test_editing_an_audit_row_is_named(demo: Tracker) -> None:
-    _sql(demo, "UPDATE audit_event SET actor = 'someone-else' WHERE id = 120")
+    demo.sql("UPDATE audit_event SET actor = 'someone-else' WHERE id = 120")
     result = demo("verify", expect=1)
     first = result.stderr.strip().splitlines()[-1]
     assert first.startswith("Error: verify failed: audit event #120: content does not match")
 
 
 def test_deleting_an_audit_row_is_named(demo: Tracker) -> None:
-    _sql(demo, "DELETE FROM audit_event WHERE id = 100")
+    demo.sql("DELETE FROM audit_event WHERE id = 100")
     result = demo("verify", expect=1)
     assert "audit event #101: does not follow event #99" in result.stderr
 
 
 def test_changing_a_registry_row_without_an_event(demo: Tracker) -> None:
-    _sql(demo, "UPDATE fee SET amount = '1' WHERE id = 1")
+    demo.sql("UPDATE fee SET amount = '1' WHERE id = 1")
     result = demo("verify", expect=1)
     assert "fee #1 differs from its last audited state" in result.stderr.replace(":", "")
 
 
 def test_deleting_a_registry_row_without_an_event(demo: Tracker) -> None:
-    _sql(demo, "DELETE FROM lineage WHERE id = 3")
+    demo.sql("DELETE FROM lineage WHERE id = 3")
     result = demo("verify", expect=1)
     assert "lineage #3: is missing: deleted without an audit event" in result.stderr
 
 
 def test_inserting_a_registry_row_without_an_event(demo: Tracker) -> None:
-    _sql(demo, "INSERT INTO fx_rate (base, quote, rate, as_of) "
+    demo.sql("INSERT INTO fx_rate (base, quote, rate, as_of) "
                "VALUES ('USD', 'JPY', '150', '2024-01-01')")
     result = demo("verify", expect=1)
     assert "exists without an audit event" in result.stderr
@@ -157,7 +142,7 @@ def test_an_import_event_records_every_row_it_made(imported: Tracker) -> None:
 ])
 def test_verify_checks_rows_an_import_event_recorded(imported: Tracker, statement: str,
                                                      named: str) -> None:
-    _sql(imported, statement)
+    imported.sql(statement)
     assert named in imported("verify", expect=1).stderr
 
 

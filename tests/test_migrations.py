@@ -57,18 +57,7 @@ def test_the_head_constant_names_the_newest_migration() -> None:
 def test_a_registry_from_a_newer_tool_is_refused_untouched(tracker: Tracker) -> None:
     """A newer tool may write what this one misreads (import events, for one)."""
     tracker("dataset add a --name A")
-    if "://" in tracker.db:
-        from sqlalchemy import create_engine, text
-
-        engine = create_engine(tracker.db)
-        with engine.begin() as conn:
-            conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
-        engine.dispose()
-    else:
-        conn = sqlite3.connect(tracker.db)
-        with conn:
-            conn.execute("UPDATE alembic_version SET version_num = '9999'")
-        conn.close()
+    tracker.sql("UPDATE alembic_version SET version_num = '9999'")
     result = tracker("dataset list", expect=1)
     assert result.stderr.strip().endswith(
         "registry schema 9999 is newer than this tool's "

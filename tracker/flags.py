@@ -366,12 +366,7 @@ def evaluate(snapshot: Snapshot, policy: Policy, *, today: dt.date | None = None
                                     waiver=waiver(d, m.code)))
     findings.extend(_run_review(snapshot, policy, day))
     rank = {s: -i for i, s in enumerate(SEVERITIES)}
-
-    def order(f: Finding) -> tuple[int, str, str]:
-        r = rank.get(f.severity)
-        return (-SEVERITIES.index(f.severity) if r is None else r), f.dataset, f.code
-
-    return sorted(findings, key=order)
+    return sorted(findings, key=lambda f: (rank[f.severity], f.dataset, f.code))
 
 
 def _run_review(snapshot: Snapshot, policy: Policy, today: dt.date) -> Iterator[Finding]:
