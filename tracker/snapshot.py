@@ -203,9 +203,9 @@ class Snapshot:
 
 @contextmanager
 def collector_paused() -> Iterator[None]:
-    """For building a snapshot or a roll-up of it: many objects, all kept, none cyclic.
-    Collections while they are built would traverse them again and again (the whole heap
-    each time it grows by a quarter) and free nothing."""
+    """For building many objects, all kept, none cyclic (a snapshot, a roll-up of it, an
+    import's queued rows and events). Collections while they are built would traverse them
+    again and again (the whole heap each time it grows by a quarter) and free nothing."""
     enabled = gc.isenabled()
     gc.disable()
     try:
