@@ -88,6 +88,25 @@ def new_event(
     at: str | None = None,
 ) -> dict[str, Any]:
     """An event's columns, hashed onto `prev_hash`: one definition for single and bulk writes."""
+    return encoded_event(prev_hash=prev_hash, actor=actor, action=action, entity=entity,
+                         entity_id=entity_id, label=label,
+                         before=None if before is None else canonical_json(before),
+                         after=None if after is None else canonical_json(after), at=at)
+
+
+def encoded_event(
+    *,
+    prev_hash: str,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: int,
+    label: str,
+    before: str | None,
+    after: str | None,
+    at: str | None = None,
+) -> dict[str, Any]:
+    """`new_event` with the states already in canonical JSON."""
     values: dict[str, Any] = {
         "at": at or now(),
         "actor": actor,
@@ -95,8 +114,8 @@ def new_event(
         "entity": entity,
         "entity_id": entity_id,
         "label": label[:300],
-        "before": None if before is None else canonical_json(before),
-        "after": None if after is None else canonical_json(after),
+        "before": before,
+        "after": after,
     }
     values["prev_hash"] = prev_hash
     values["hash"] = event_hash(**values)

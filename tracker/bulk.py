@@ -1,36 +1,66 @@
-"""Many new rows at once: ids assigned in the write transaction, audit events chained in
-memory, everything written with one executemany per table.
+"""Many new rows at once: ids assigned as rows are queued, audit events chained as they are
+written, everything written with one executemany per table.
 
 Rows are audited one event each, as `Writer.add` would, or grouped: everything an import
 does to one dataset (its row, claims, fees, consent, links and lineage) is one "import"
 event holding each row's state before and after. A bulk import and the same changes made
 one command at a time leave the same registry and the same audited state of every row.
+
+Queuing (BulkWriter) and writing (BatchSink) meet at a Batch of plain values, so rows can
+be queued by one process while another writes them.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
 
 from pydantic_core import PydanticUndefined
-from sqlalchemy import Table, text, update
+from sqlalchemy import Connection, Table, text, update
 from sqlmodel import SQLModel
 
 from tracker import audit
 from tracker.db import insert_rows
 from tracker.db.models import AuditEvent
-from tracker.records import as_record
+from tracker.records import as_record, canonical_json
 from tracker.registry import Writer
 
 Row = dict[str, Any]
 CACHE_KIB = 128 * 1024
+# An event as queued: action, entity, entity id, label, and the states before and after,
+# as rows or already in canonical JSON.
+EventSpec = tuple[str, str, int, str, Any, Any]
 
 
 def _defaults(model: type[SQLModel]) -> Row:
     return {name: info.default for name, info in model.model_fields.items()
             if info.default is not PydanticUndefined}
+
+
+def _encoded(state: Any) -> str | None:
+    return state if state is None or isinstance(state, str) else canonical_json(state)
+
+
+@dataclass
+class Batch:
+    """What one flush hands over: new rows by table, the events to chain onto the log, changes
+    to rows handed over before (by table, id), and each table's next id."""
+
+    rows: dict[str, list[Row]]
+    events: list[EventSpec]
+    updates: list[tuple[str, int, Row]]
+    next_ids: dict[str, int]
+
+
+def _first_id(conn: Connection, name: str) -> int:
+    """The id a table's next new row takes (on PostgreSQL, reserved from its sequence)."""
+    if conn.dialect.name == "postgresql":
+        return int(conn.execute(text(
+            f"SELECT nextval(pg_get_serial_sequence('{name}', 'id'))")).scalar_one())
+    return int(conn.execute(text(f"SELECT coalesce(max(id), 0) + 1 FROM {name}")).scalar_one())
 
 
 @dataclass
@@ -49,7 +79,126 @@ class _Group:
 
 
 class BulkWriter:
-    """Queued creates and updates, written a batch at a time."""
+    """Queued creates, updates and events, handed to `write` a batch at a time."""
+
+    def __init__(self, conn: Connection, write: Callable[[Batch], None]) -> None:
+        self.conn = conn
+        self.write = write
+        self._next: dict[str, int] = {}
+        self._written: dict[str, int] = {}
+        self._rows: dict[str, list[Row]] = defaultdict(list)
+        self._events: list[EventSpec] = []
+        self._updates: list[tuple[str, int, Row]] = []
+        self._templates: dict[str, Row] = {}
+        self._group: _Group | None = None
+        self._reserved = False
+        # Queued events hold the queued rows themselves, encoded when written (where the
+        # writing happens, perhaps another process); a row about to change has its events
+        # encoded first. By id() of the row: rows are dicts, and alive until handed over.
+        self._refs: dict[int, int] = {}
+
+    def reserve(self, models: Iterable[type[SQLModel]]) -> None:
+        """Read where the ids of these tables start, so that queuing rows needs the database
+        no more (and may go on in a process without it)."""
+        for model in models:
+            name = model.__table__.name  # type: ignore[attr-defined]
+            if name not in self._next:
+                self._next[name] = self._written[name] = _first_id(self.conn, name)
+        self._reserved = True
+
+    def _new_id(self, name: str) -> int:
+        if name not in self._next:
+            assert not self._reserved, f"no ids reserved for {name}"
+            self._next[name] = self._written[name] = _first_id(self.conn, name)
+        self._next[name] += 1
+        return self._next[name] - 1
+
+    def event(self, action: str, entity: str, entity_id: int, label: str,
+              before: Row | None, after: Row | None) -> int:
+        """Queue an event; its position in the batch."""
+        self._events.append((action, entity, entity_id, label, before, after))
+        return len(self._events) - 1
+
+    def _encode(self, index: int) -> None:
+        action, entity, entity_id, label, before, after = self._events[index]
+        if not isinstance(after, str):
+            self._events[index] = (action, entity, entity_id, label, _encoded(before),
+                                   _encoded(after))
+
+    def open_group(self) -> None:
+        """Group the rows added or updated from here on (but those with their own event)."""
+        self._group = _Group()
+
+    def close_group(self, entity: str, entity_id: int, name: str) -> None:
+        """One "import" event for the group's rows, if it has any."""
+        group, self._group = self._group, None
+        if group is not None and group.after:
+            index = self.event("import", entity, entity_id, group.label(name),
+                               group.before or None, group.after)
+            refs = self._refs
+            for rows in group.after.values():
+                for row in rows.values():
+                    refs[id(row)] = index
+
+    def add(self, model: type[SQLModel], values: Row, label: str | None = None) -> Row:
+        """The new row (its id assigned); it may still be changed with `update` until flushed.
+
+        With a label, the row has its own event: rows shared between datasets (a source, an
+        agreement, a placeholder parent), whose history must not hide inside one dataset's
+        import. Without, it joins the open group."""
+        name = model.__table__.name  # type: ignore[attr-defined]
+        template = self._templates.get(name)
+        if template is None:
+            template = self._templates[name] = _defaults(model)
+        row = {**template, **values, "id": self._new_id(name)}
+        self._rows[name].append(row)
+        if label is not None:
+            self._refs[id(row)] = self.event("create", name, row["id"], label, None, row)
+        else:
+            assert self._group is not None, "a row without a label needs an open group"
+            # The row itself: it changes only through `update`, which records a copy, and
+            # the group is encoded when it closes, before the next record's changes.
+            self._group.after.setdefault(name, {})[str(row["id"])] = row
+            self._group.created[name] += 1
+        return row
+
+    def update(self, model: type[SQLModel], row: Row, changes: Row) -> bool:
+        """Change a row (queued or handed over) within the open group; False when nothing
+        changes."""
+        assert self._group is not None, "updates are recorded in an open group"
+        table: Table = model.__table__  # type: ignore[attr-defined]
+        queued_in = self._refs.pop(id(row), None)
+        if queued_in is not None:
+            self._encode(queued_in)
+        before = as_record(table, row)  # a copy: the row itself changes next
+        row.update(changes)
+        after = as_record(table, row)
+        if after == before:
+            return False
+        if row["id"] < self._written.get(table.name, row["id"] + 1):
+            self._updates.append((table.name, row["id"], dict(changes)))
+        group, key = self._group, str(row["id"])
+        if key not in group.after.get(table.name, {}):
+            group.before.setdefault(table.name, {})[key] = before
+            group.updated[table.name] += 1
+        group.after.setdefault(table.name, {})[key] = after
+        return True
+
+    def flush(self) -> None:
+        """Hand over what is queued."""
+        if not (self._rows or self._events or self._updates):
+            return
+        batch = Batch(dict(self._rows), self._events, self._updates, dict(self._next))
+        for name in self._rows:
+            self._written[name] = self._next[name]
+        self._rows, self._events, self._updates = defaultdict(list), [], []
+        self._refs = {}
+        self.write(batch)
+
+
+class BatchSink:
+    """Writes batches in the writer's transaction: events chained onto its log, rows
+    parents before children, then the updates."""
 
     def __init__(self, writer: Writer) -> None:
         self.writer = writer
@@ -60,106 +209,40 @@ class BulkWriter:
             # default 8 MB page cache, every batch past a few hundred thousand events
             # re-reads it from disk.
             self.conn.exec_driver_sql(f"PRAGMA cache_size = -{CACHE_KIB}")
-        self._next: dict[str, int] = {}
-        self._written: dict[str, int] = {}
-        self._rows: dict[str, list[Row]] = defaultdict(list)
-        self._templates: dict[str, Row] = {}
-        self._group: _Group | None = None
-        self._updates: list[tuple[Table, int, Row]] = []
-        # One timestamp per batch: its events are written together, in one transaction.
-        self._at = audit.now()
+        self._event_id: int | None = None
 
-    def _new_id(self, table: Table) -> int:
-        name = table.name
-        if name not in self._next:
-            if self.postgres:
-                first = self.conn.execute(text(
-                    f"SELECT nextval(pg_get_serial_sequence('{name}', 'id'))")).scalar_one()
-            else:
-                first = self.conn.execute(text(
-                    f"SELECT coalesce(max(id), 0) + 1 FROM {name}")).scalar_one()
-            self._next[name] = self._written[name] = int(first)
-        self._next[name] += 1
-        return self._next[name] - 1
-
-    def event(self, action: str, entity: str, entity_id: int, label: str,
-              before: Row | None, after: Row | None) -> None:
-        values = audit.new_event(prev_hash=self.writer.head, actor=self.writer.actor,
-                                 action=action, entity=entity, entity_id=entity_id, label=label,
-                                 before=before, after=after, at=self._at)
-        self.writer.head = values["hash"]
-        # Explicit ids keep the log in chain order whatever the driver does with a batch.
+    def __call__(self, batch: Batch) -> None:
         events: Table = AuditEvent.__table__  # type: ignore[attr-defined]
-        values["id"] = self._new_id(events)
-        self._rows[events.name].append(values)
-
-    def open_group(self) -> None:
-        """Group the rows added or updated from here on (but those with their own event)."""
-        self._group = _Group()
-
-    def close_group(self, entity: str, entity_id: int, name: str) -> None:
-        """One "import" event for the group's rows, if it has any."""
-        group, self._group = self._group, None
-        if group is not None and group.after:
-            self.event("import", entity, entity_id, group.label(name), group.before or None,
-                       group.after)
-
-    def add(self, model: type[SQLModel], values: Row, label: str | None = None) -> Row:
-        """The new row (its id assigned); it may still be changed with `update` until flushed.
-
-        With a label, the row has its own event: rows shared between datasets (a source, an
-        agreement, a placeholder parent), whose history must not hide inside one dataset's
-        import. Without, it joins the open group."""
-        table: Table = model.__table__  # type: ignore[attr-defined]
-        template = self._templates.get(model.__name__)
-        if template is None:
-            template = self._templates[model.__name__] = _defaults(model)
-        row = {**template, **values, "id": self._new_id(table)}
-        self._rows[table.name].append(row)
-        if label is not None:
-            self.event("create", table.name, row["id"], label, None, row)
-        else:
-            assert self._group is not None, "a row without a label needs an open group"
-            # The row itself: it changes only through `update`, which records a copy, and
-            # the group is written out before the next record's changes.
-            self._group.after.setdefault(table.name, {})[str(row["id"])] = row
-            self._group.created[table.name] += 1
-        return row
-
-    def update(self, model: type[SQLModel], row: Row, changes: Row) -> bool:
-        """Change a row (queued or stored) within the open group; False when nothing
-        changes."""
-        assert self._group is not None, "updates are recorded in an open group"
-        table: Table = model.__table__  # type: ignore[attr-defined]
-        before = as_record(table, row)  # a copy: the row itself changes next
-        row.update(changes)
-        after = as_record(table, row)
-        if after == before:
-            return False
-        if row["id"] < self._written.get(table.name, row["id"] + 1):
-            self._updates.append((table, row["id"], dict(changes)))
-        group, key = self._group, str(row["id"])
-        if key not in group.after.get(table.name, {}):
-            group.before.setdefault(table.name, {})[key] = before
-            group.updated[table.name] += 1
-        group.after.setdefault(table.name, {})[key] = after
-        return True
-
-    def flush(self) -> None:
-        """Write what is queued, parents before children, then the queued updates."""
+        rows, next_ids = dict(batch.rows), dict(batch.next_ids)
+        if batch.events:
+            # One timestamp per batch: its events are written together, in one transaction.
+            at, writer = audit.now(), self.writer
+            if self._event_id is None:
+                self._event_id = _first_id(self.conn, events.name)
+            written = []
+            for action, entity, entity_id, label, before, after in batch.events:
+                values = audit.encoded_event(
+                    prev_hash=writer.head, actor=writer.actor, action=action, entity=entity,
+                    entity_id=entity_id, label=label, before=_encoded(before),
+                    after=_encoded(after), at=at)
+                writer.head = values["hash"]
+                # Explicit ids keep the log in chain order whatever the driver does.
+                values["id"] = self._event_id
+                self._event_id += 1
+                written.append(values)
+            rows[events.name] = written
+            next_ids[events.name] = self._event_id
         for table in SQLModel.metadata.sorted_tables:
-            rows = self._rows.pop(table.name, None)
-            if rows:
-                insert_rows(self.conn, *self._batch(table, rows))
-                self._written[table.name] = self._next[table.name]
+            queued = rows.get(table.name)
+            if queued:
+                insert_rows(self.conn, *self._batch(table, queued))
                 if self.postgres:
                     self.conn.execute(text(
                         f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                        f"{self._next[table.name] - 1})"))
-        for table, row_id, changes in self._updates:
+                        f"{next_ids[table.name] - 1})"))
+        for name, row_id, changes in batch.updates:
+            table = SQLModel.metadata.tables[name]
             self.conn.execute(update(table).where(table.c.id == row_id).values(changes))
-        self._updates = []
-        self._at = audit.now()
 
     def _batch(self, table: Table, rows: list[Row]) -> tuple[str, list[str], list[Any]]:
         """The driver's values, converted as the column types would convert them

@@ -20,8 +20,10 @@ date_option = click.option("--date", "observed_on", default=None,
                            help="Date to record the licence claims as observed [today].")
 
 
-def _run(app: App, files: Iterable[Path], read: Callable[[Path], Any], dry_run: bool) -> None:
-    """Each file in its own transaction: a bad file changes nothing, earlier files stay."""
+def _run(app: App, files: Iterable[Path], read: Callable[[Path], Any], dry_run: bool,
+         parallel: bool = False) -> None:
+    """Each file in its own transaction: a bad file changes nothing, earlier files stay.
+    With `parallel`, records are read and checked in a second process (see `apply`)."""
     from tracker.interop.records import Changes, DryRun, apply
 
     for path in files:
@@ -30,7 +32,8 @@ def _run(app: App, files: Iterable[Path], read: Callable[[Path], Any], dry_run: 
             with app.registry.writing(app.actor) as w:
                 records = read(path)
                 changes = apply(w, records if isinstance(records, list) else
-                                [records] if not hasattr(records, "__next__") else records)
+                                [records] if not hasattr(records, "__next__") else records,
+                                parallel=parallel)
                 if dry_run:
                     raise DryRun()
         except DryRun:
@@ -117,7 +120,7 @@ def import_table(app: App, files: tuple[Path, ...], mapping: tuple[str, ...],
             return rows
         return _progress(rows, path.name)
 
-    _run(app, files, read, dry_run)
+    _run(app, files, read, dry_run, parallel=True)
 
 
 def _progress(rows: Any, label: str) -> Any:

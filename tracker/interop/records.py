@@ -10,17 +10,23 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import multiprocessing
+import os
 import re
+import sys
+import threading
+import traceback
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection as Pipe
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from tracker import catalog, claims, consent, ledger, licenses, lineage, parse, vocab
-from tracker.bulk import BulkWriter
+from tracker.bulk import Batch, BatchSink, BulkWriter
 from tracker.db.models import (
     Agreement,
     Consent,
@@ -170,16 +176,60 @@ def _fee_key(fee: dict[str, Any], counterparty: str, reference: str) -> FeeKey:
             fee["unit"], counterparty, reference)
 
 
+class Held(NamedTuple):
+    """What the registry holds for some datasets: rows, claims, fees and consent by id."""
+
+    rows: dict[int, dict[str, Any]]
+    claims: dict[int, list[ClaimFacts]]
+    fees: dict[int, set[FeeKey]]
+    consents: dict[int, list[ConsentHeld]]
+
+    @classmethod
+    def nothing(cls) -> Held:
+        return cls({}, defaultdict(list), defaultdict(set), defaultdict(list))
+
+
+def load_held(session: Session, ids: list[int]) -> Held:
+    """The stored rows, claims, fees and consent of these datasets."""
+    held = Held.nothing()
+    if not ids:
+        return held
+    table = Dataset.__table__  # type: ignore[attr-defined]
+    for row in session.connection().execute(select(table).where(table.c.id.in_(ids))).mappings():
+        held.rows[row["id"]] = dict(row)
+    for claim in session.exec(select(LicenseClaim).where(col(LicenseClaim.dataset_id).in_(ids))
+                              .order_by(LicenseClaim.observed_on, LicenseClaim.id)):
+        held.claims[claim.dataset_id].append(ClaimFacts(
+            claim.expression, claim.claimed_by, claim.evidence_url, claim.observed_on))
+    for fee, agreement in session.exec(
+            select(Fee, Agreement).join(Agreement, col(Agreement.id) == Fee.agreement_id)
+            .where(col(Fee.dataset_id).in_(ids))):
+        held.fees[fee.dataset_id].add(_fee_key(
+            {"kind": fee.kind, "amount": fee.amount, "currency": fee.currency,
+             "period": fee.period, "unit": fee.unit},
+            agreement.counterparty, agreement.reference))
+    for c in session.exec(select(Consent).where(col(Consent.dataset_id).in_(ids))
+                          .order_by(Consent.recorded_on, Consent.id)):
+        held.consents[c.dataset_id].append(  # type: ignore[index]
+            (c.recorded_on, c.status, c.legal_basis, c.compensation))
+    return held
+
+
+# The tables an import adds rows to.
+IMPORTED = (License, Dataset, Source, Agreement, LicenseClaim, Fee, Consent, DatasetSource,
+            Lineage)
+
+
 class _Import:
     """Applies records in chunks: what the registry holds is loaded once (names, edges, links)
     or once per chunk (the rows of datasets the chunk mentions), and changes are queued on a
     BulkWriter, so the database sees a handful of statements per chunk."""
 
-    def __init__(self, writer: Writer, changes: Changes) -> None:
-        session = writer.session
+    def __init__(self, session: Session, bulk: BulkWriter, changes: Changes) -> None:
         self.session = session
-        self.bulk = BulkWriter(writer)
+        self.bulk = bulk
         self.changes = changes
+        self.load: Callable[[list[int]], Held] = lambda ids: load_held(session, ids)
         self.known = licenses.all_licenses(session)
         self.dataset_ids = dict(session.exec(select(Dataset.slug, Dataset.id)).all())
         self.source_ids = dict(session.exec(select(Source.slug, Source.id)).all())
@@ -201,42 +251,28 @@ class _Import:
         self.fees: dict[int, set[FeeKey]] = defaultdict(set)
         self.consents: dict[int, list[ConsentHeld]] = defaultdict(list)
 
-    def chunk(self, records: list[DatasetIn]) -> None:
+    def run(self, records: Iterable[DatasetIn]) -> None:
+        batch: list[DatasetIn] = []
+        for rec in records:
+            batch.append(rec)
+            if len(batch) == CHUNK:
+                self.chunk(batch)
+                batch = []
+        self.chunk(batch)
         self.bulk.flush()
-        self._load([self.dataset_ids[r.slug] for r in records if r.slug in self.dataset_ids])
+
+    def chunk(self, records: list[DatasetIn]) -> None:
+        # Written first, so that what is loaded next includes this import's earlier rows.
+        self.bulk.flush()
+        ids = [self.dataset_ids[r.slug] for r in records if r.slug in self.dataset_ids]
+        # Asked only when needed: in a child process, asking waits for the writing.
+        self.rows, self.claims, self.fees, self.consents = \
+            self.load(ids) if ids else Held.nothing()
         for rec in records:
             try:
                 self.record(rec)
             except TrackerError as exc:
                 raise TrackerError(f"{rec.origin}: {exc}") from exc
-
-    def _load(self, ids: list[int]) -> None:
-        """The stored rows, claims, fees and consent of the datasets a chunk names."""
-        self.rows = {}
-        self.claims, self.fees, self.consents = defaultdict(list), defaultdict(set), \
-            defaultdict(list)
-        if not ids:
-            return
-        conn = self.bulk.conn
-        table = Dataset.__table__  # type: ignore[attr-defined]
-        for row in conn.execute(select(table).where(table.c.id.in_(ids))).mappings():
-            self.rows[row["id"]] = dict(row)
-        for claim in self.session.exec(select(LicenseClaim).where(
-                col(LicenseClaim.dataset_id).in_(ids))
-                .order_by(LicenseClaim.observed_on, LicenseClaim.id)):
-            self.claims[claim.dataset_id].append(ClaimFacts(
-                claim.expression, claim.claimed_by, claim.evidence_url, claim.observed_on))
-        for fee, agreement in self.session.exec(
-                select(Fee, Agreement).join(Agreement, col(Agreement.id) == Fee.agreement_id)
-                .where(col(Fee.dataset_id).in_(ids))):
-            self.fees[fee.dataset_id].add(_fee_key(
-                {"kind": fee.kind, "amount": fee.amount, "currency": fee.currency,
-                 "period": fee.period, "unit": fee.unit},
-                agreement.counterparty, agreement.reference))
-        for c in self.session.exec(select(Consent).where(col(Consent.dataset_id).in_(ids))
-                                   .order_by(Consent.recorded_on, Consent.id)):
-            self.consents[c.dataset_id].append(  # type: ignore[index]
-                (c.recorded_on, c.status, c.legal_basis, c.compensation))
 
     def _new_dataset(self, slug: str, values: dict[str, Any], kind: str, *,
                      own_event: bool = False) -> dict[str, Any]:
@@ -389,19 +425,90 @@ class _Import:
             self.changes.note("lineage", "{} <- {} ({})", rec.slug, parent.slug, relation)
 
 
-def apply(writer: Writer, records: Iterable[DatasetIn]) -> Changes:
+def apply(writer: Writer, records: Iterable[DatasetIn], *, parallel: bool = False) -> Changes:
     """Apply records in order; the first bad one stops everything (the caller's
-    transaction then rolls back), named by where it came from."""
+    transaction then rolls back), named by where it came from.
+
+    With `parallel` (records that add no licences, such as a table's), they are read,
+    checked and queued by a second process while this one writes what it queues."""
     changes = Changes()
     # A quarter of a large import's time went to collections that found nothing to free.
     with collector_paused():
-        work = _Import(writer, changes)
-        batch: list[DatasetIn] = []
-        for rec in records:
-            batch.append(rec)
-            if len(batch) == CHUNK:
-                work.chunk(batch)
-                batch = []
-        work.chunk(batch)
-        work.bulk.flush()
+        sink = BatchSink(writer)
+        work = _Import(writer.session, BulkWriter(sink.conn, sink), changes)
+        if parallel and sys.platform == "linux":
+            return _apply_forked(work, records, sink)
+        work.run(records)
     return changes
+
+
+def _apply_forked(work: _Import, records: Iterable[DatasetIn], sink: BatchSink) -> Changes:
+    """The child, forked with everything loaded so far, never touches the database (a
+    connection must not be used across a fork): it hands each batch, and each request for
+    what the registry holds, to this process, which answers in order, so every load sees
+    the batches before it, as in one process."""
+    work.bulk.reserve(IMPORTED)
+    context = multiprocessing.get_context("fork")
+    here, there = context.Pipe()
+    # The child holds copies of this process's descriptors, its database connection's among
+    # them: it must not outlive this process, even while waiting for input.
+    lifeline, held = os.pipe()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    child = context.Process(target=_queue, args=(work, records, there, (here, held), lifeline),
+                            daemon=True)
+    child.start()
+    there.close()
+    os.close(lifeline)
+    try:
+        while True:
+            try:
+                kind, payload = here.recv()
+            except EOFError:
+                raise TrackerError("import: the process reading the records stopped "
+                                   f"(exit code {child.exitcode})") from None
+            if kind == "batch":
+                sink(payload)
+            elif kind == "load":
+                here.send(load_held(work.session, payload))
+            elif kind == "done":
+                return payload  # type: ignore[no-any-return]
+            elif kind == "error":
+                raise TrackerError(payload)
+            else:
+                raise RuntimeError(f"import: the process reading the records failed:\n{payload}")
+    finally:
+        if child.is_alive():
+            child.kill()
+        child.join()
+        here.close()
+        os.close(held)
+
+
+def _queue(work: _Import, records: Iterable[DatasetIn], parent: Pipe,
+           parents_ends: tuple[Pipe, int], lifeline: int) -> None:
+    """In the child: read, check and queue every record, handing batches to the parent."""
+    parents_ends[0].close()
+    os.close(parents_ends[1])
+    threading.Thread(target=_exit_with_parent, args=(lifeline,), daemon=True).start()
+
+    def write(batch: Batch) -> None:
+        parent.send(("batch", batch))
+
+    def load(ids: list[int]) -> Held:
+        parent.send(("load", ids))
+        return parent.recv()  # type: ignore[no-any-return]
+
+    work.bulk.write, work.load = write, load
+    try:
+        work.run(records)
+        parent.send(("done", work.changes))
+    except TrackerError as exc:
+        parent.send(("error", str(exc)))
+    except BaseException:  # noqa: BLE001 - reported by the parent, which has the terminal
+        parent.send(("failed", traceback.format_exc()))
+
+
+def _exit_with_parent(lifeline: int) -> None:
+    os.read(lifeline, 1)  # returns when the parent's end closes, however it ends
+    os._exit(1)
