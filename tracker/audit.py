@@ -83,30 +83,12 @@ def new_event(
     entity: str,
     entity_id: int,
     label: str,
-    before: dict[str, Any] | None,
-    after: dict[str, Any] | None,
+    before: dict[str, Any] | str | None,
+    after: dict[str, Any] | str | None,
     at: str | None = None,
 ) -> dict[str, Any]:
-    """An event's columns, hashed onto `prev_hash`: one definition for single and bulk writes."""
-    return encoded_event(prev_hash=prev_hash, actor=actor, action=action, entity=entity,
-                         entity_id=entity_id, label=label,
-                         before=None if before is None else canonical_json(before),
-                         after=None if after is None else canonical_json(after), at=at)
-
-
-def encoded_event(
-    *,
-    prev_hash: str,
-    actor: str,
-    action: str,
-    entity: str,
-    entity_id: int,
-    label: str,
-    before: str | None,
-    after: str | None,
-    at: str | None = None,
-) -> dict[str, Any]:
-    """`new_event` with the states already in canonical JSON."""
+    """An event's columns, hashed onto `prev_hash`: one definition for single and bulk writes.
+    The states are rows, or rows already in canonical JSON."""
     values: dict[str, Any] = {
         "at": at or now(),
         "actor": actor,
@@ -114,12 +96,16 @@ def encoded_event(
         "entity": entity,
         "entity_id": entity_id,
         "label": label[:300],
-        "before": before,
-        "after": after,
+        "before": _encoded(before),
+        "after": _encoded(after),
     }
     values["prev_hash"] = prev_hash
     values["hash"] = event_hash(**values)
     return values
+
+
+def _encoded(state: dict[str, Any] | str | None) -> str | None:
+    return state if state is None or isinstance(state, str) else canonical_json(state)
 
 
 # What events are about: the audited tables, and a source's crawl domain list.

@@ -40,10 +40,6 @@ def _defaults(model: type[SQLModel]) -> Row:
             if info.default is not PydanticUndefined}
 
 
-def _encoded(state: Any) -> str | None:
-    return state if state is None or isinstance(state, str) else canonical_json(state)
-
-
 @dataclass
 class Batch:
     """What one flush hands over: new rows by table, the events to chain onto the log, changes
@@ -122,8 +118,9 @@ class BulkWriter:
     def _encode(self, index: int) -> None:
         action, entity, entity_id, label, before, after = self._events[index]
         if not isinstance(after, str):
-            self._events[index] = (action, entity, entity_id, label, _encoded(before),
-                                   _encoded(after))
+            self._events[index] = (action, entity, entity_id, label,
+                                   None if before is None else canonical_json(before),
+                                   canonical_json(after))
 
     def open_group(self) -> None:
         """Group the rows added or updated from here on (but those with their own event)."""
@@ -221,10 +218,9 @@ class BatchSink:
                 self._event_id = _first_id(self.conn, events.name)
             written = []
             for action, entity, entity_id, label, before, after in batch.events:
-                values = audit.encoded_event(
+                values = audit.new_event(
                     prev_hash=writer.head, actor=writer.actor, action=action, entity=entity,
-                    entity_id=entity_id, label=label, before=_encoded(before),
-                    after=_encoded(after), at=at)
+                    entity_id=entity_id, label=label, before=before, after=after, at=at)
                 writer.head = values["hash"]
                 # Explicit ids keep the log in chain order whatever the driver does.
                 values["id"] = self._event_id
