@@ -103,11 +103,12 @@ class BulkWriter:
         self._reserved = True
 
     def _new_id(self, name: str) -> int:
-        if name not in self._next:
+        new = self._next.get(name)
+        if new is None:
             assert not self._reserved, f"no ids reserved for {name}"
-            self._next[name] = self._written[name] = _first_id(self.conn, name)
-        self._next[name] += 1
-        return self._next[name] - 1
+            new = self._written[name] = _first_id(self.conn, name)
+        self._next[name] = new + 1
+        return new
 
     def event(self, action: str, entity: str, entity_id: int, label: str,
               before: Row | None, after: Row | None) -> int:
@@ -152,11 +153,15 @@ class BulkWriter:
         if label is not None:
             self._refs[id(row)] = self.event("create", name, row["id"], label, None, row)
         else:
-            assert self._group is not None, "a row without a label needs an open group"
+            group = self._group
+            assert group is not None, "a row without a label needs an open group"
             # The row itself: it changes only through `update`, which records a copy, and
-            # the group is encoded when it closes, before the next record's changes.
-            self._group.after.setdefault(name, {})[str(row["id"])] = row
-            self._group.created[name] += 1
+            # is encoded with the group's event before it changes.
+            rows = group.after.get(name)
+            if rows is None:
+                rows = group.after[name] = {}
+            rows[str(row["id"])] = row
+            group.created[name] += 1
         return row
 
     def update(self, model: type[SQLModel], row: Row, changes: Row) -> bool:

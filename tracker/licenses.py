@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from functools import cache, cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -121,15 +121,28 @@ class Known(list[License]):
     def signature(self) -> tuple[tuple[str, str], ...]:
         return tuple((lic.key, lic.aliases) for lic in self)
 
+    @cached_property
+    def parser(self) -> _Parser:
+        return _licensing_for(self.signature)
 
-def _licensing(licenses: Iterable[License]) -> tuple[Licensing, list[str]]:
+
+@dataclass(frozen=True, eq=False)
+class _Parser:
+    """A knowledge base's parser and names; hashed by identity, so that a cache keyed by it
+    does not hash every name on each look-up."""
+
+    licensing: Licensing
+    names: tuple[str, ...]
+
+
+def _licensing(licenses: Iterable[License]) -> _Parser:
     if isinstance(licenses, Known):
-        return _licensing_for(licenses.signature)
+        return licenses.parser
     return _licensing_for(tuple((lic.key, lic.aliases) for lic in licenses))
 
 
 @lru_cache(maxsize=8)
-def _licensing_for(known: tuple[tuple[str, str], ...]) -> tuple[Licensing, list[str]]:
+def _licensing_for(known: tuple[tuple[str, str], ...]) -> _Parser:
     # Building a Licensing is costly; the knowledge base rarely changes within a process.
     symbols: list[LicenseSymbol] = []
     names: list[str] = []
@@ -137,7 +150,7 @@ def _licensing_for(known: tuple[tuple[str, str], ...]) -> tuple[Licensing, list[
         aliases = tuple(a for a in alias_text.split(",") if a)
         symbols.append(LicenseSymbol(key, aliases=aliases))
         names.extend((key, *aliases))
-    return Licensing([*symbols, *_spdx_exceptions()]), names
+    return _Parser(Licensing([*symbols, *_spdx_exceptions()]), tuple(names))
 
 
 def normalize_expression(expression: object, licenses: Sequence[License],
@@ -146,14 +159,13 @@ def normalize_expression(expression: object, licenses: Sequence[License],
     raw = parse.text(expression, field, limit=1000)
     if not raw:
         raise InvalidValue(field, expression, "must not be empty")
-    licensing, names = _licensing(licenses)
-    return _normalized(raw, licensing, tuple(names), field)
+    return _normalized(raw, _licensing(licenses), field)
 
 
 @lru_cache(maxsize=4096)
-def _normalized(raw: str, licensing: Licensing, names: tuple[str, ...], field: str) -> str:
+def _normalized(raw: str, parser: _Parser, field: str) -> str:
     try:
-        parsed = licensing.parse(raw, validate=True, strict=True)
+        parsed = parser.licensing.parse(raw, validate=True, strict=True)
     except ExpressionParseError as exc:
         raise InvalidValue(field, raw, f"is not a valid SPDX expression: {exc}") from exc
     except ExpressionError as exc:
@@ -161,7 +173,7 @@ def _normalized(raw: str, licensing: Licensing, names: tuple[str, ...], field: s
         if message.startswith("Unknown license key(s):"):
             unknown = [k.strip() for k in message.split(":", 1)[1].split(",") if k.strip()]
             first = unknown[0] if unknown else raw
-            hint = parse.suggest(first, names) or (
+            hint = parse.suggest(first, parser.names) or (
                 " (add it with 'tracker license add LicenseRef-...')"
             )
             raise InvalidValue(field, first, f"unknown licence id{hint}") from exc

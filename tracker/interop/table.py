@@ -70,7 +70,8 @@ def _rows(handle: io.TextIOBase, name: str, jsonl: bool) -> Iterator[tuple[int, 
 
 def to_record(row: Mapping[str, Any], where: str) -> DatasetIn:
     # Every value as stripped text once; an absent column reads as "".
-    text = {k: "" if v is None else str(v).strip() for k, v in row.items()}
+    text = {k: v.strip() if v.__class__ is str else "" if v is None else str(v).strip()
+            for k, v in row.items()}
     get = text.get
     slug = get("slug", "")
     if not slug:
