@@ -166,7 +166,7 @@ class Changes:
         return [f"{kind}: {count:,}" for kind, count in sorted(self.counts.items())]
 
 
-CHUNK = 2000
+CHUNK = 500
 ConsentHeld = tuple[dt.date, str, str, str]  # recorded on, status, legal basis, compensation
 FeeKey = tuple[str, str, str, str | None, str | None, str, str]
 
