@@ -15,17 +15,19 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from operator import itemgetter
 from typing import Any
 
 from pydantic_core import PydanticUndefined
-from sqlalchemy import Connection, Table, text, update
+from sqlalchemy import Connection, Date, Table, text, update
 from sqlmodel import SQLModel
 
 from tracker import audit
 from tracker.db import insert_rows
 from tracker.db.models import AuditEvent
-from tracker.records import as_record, canonical_json
+from tracker.db.types import ExactDecimal
+from tracker.records import as_record, canonical_json, jsonable
 from tracker.registry import Writer
 
 Row = dict[str, Any]
@@ -49,6 +51,16 @@ class Batch:
     events: list[EventSpec]
     updates: list[tuple[str, int, Row]]
     next_ids: dict[str, int]
+
+
+# Columns whose values are handed over as text: the text the audit log holds is also what
+# SQLite stores and what PostgreSQL's COPY reads (dates, exact decimals).
+_AS_TEXT = (Date, ExactDecimal)
+
+
+@cache
+def _text_columns(table: Table) -> tuple[str, ...]:
+    return tuple(c.name for c in table.columns if isinstance(c.type, _AS_TEXT))
 
 
 def _first_id(conn: Connection, name: str) -> int:
@@ -190,9 +202,15 @@ class BulkWriter:
         """Hand over what is queued."""
         if not (self._rows or self._events or self._updates):
             return
-        batch = Batch(dict(self._rows), self._events, self._updates, dict(self._next))
-        for name in self._rows:
+        for name, rows in self._rows.items():
             self._written[name] = self._next[name]
+            # As text from here on: cheaper to hand over, and written as it is.
+            for column in _text_columns(SQLModel.metadata.tables[name]):
+                for row in rows:
+                    value = row[column]
+                    if value is not None:
+                        row[column] = jsonable(value)
+        batch = Batch(dict(self._rows), self._events, self._updates, dict(self._next))
         self._rows, self._events, self._updates = defaultdict(list), [], []
         self._refs = {}
         self.write(batch)
@@ -251,7 +269,8 @@ class BatchSink:
         dialect = self.conn.dialect
         names = [c.name for c in table.columns]
         processors = [(i, proc) for i, c in enumerate(table.columns)
-                      if (proc := c.type.dialect_impl(dialect).bind_processor(dialect))]
+                      if not isinstance(c.type, _AS_TEXT)
+                      and (proc := c.type.dialect_impl(dialect).bind_processor(dialect))]
         params: list[Any] = list(map(itemgetter(*names), rows))
         if processors:
             for n, values in enumerate(params):

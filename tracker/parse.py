@@ -11,6 +11,7 @@ import difflib
 import re
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from tracker.errors import InvalidValue
@@ -67,7 +68,15 @@ def choice(value: object, field: str, choices: Sequence[str]) -> str:
 def date(value: object, field: str) -> dt.date:
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
-    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+    if isinstance(value, str):
+        return _date_text(value, field)
+    raise InvalidValue(field, value, "must be a date as YYYY-MM-DD")
+
+
+@lru_cache(maxsize=1024)
+def _date_text(value: str, field: str) -> dt.date:
+    # Imports repeat a few dates many times over.
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
         try:
             return dt.date.fromisoformat(value.strip())
         except ValueError as exc:
