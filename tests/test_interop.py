@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import Tracker
+from tracker.interop import records
 
 
 def show(tracker: Tracker, slug: str) -> dict:
@@ -133,6 +134,30 @@ def test_a_bad_row_in_the_middle_imports_nothing(tracker: Tracker, tmp_path: Pat
     path.write_text("\n".join(rows) + "\n")
     tracker(["import", "table", str(path)])
     assert len(json.loads(tracker("dataset list --json").stdout)) == 50
+
+
+@pytest.mark.parametrize("bad, error", [
+    ("{not json", "malformed JSON (Expecting property name enclosed in double quotes)"),
+    ('{"slug": "d36", "name": "Dataset 36", "license": "Not-A-Licence"}',
+     "license: unknown licence id (did you mean Unlicense?) (got 'Not-A-Licence')"),
+])
+def test_an_error_chunks_into_a_large_import_undoes_the_written_chunks(
+        tracker: Tracker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bad: str,
+        error: str) -> None:
+    # Chunks of 10: the process writing has written three chunks when the one reading meets
+    # line 37, whether it cannot read the line or the line is wrong.
+    monkeypatch.setattr(records, "CHUNK", 10)
+    lines = [json.dumps({"slug": f"d{i}", "name": f"Dataset {i}", "license": "MIT"})
+             for i in range(50)]
+    lines[36] = bad
+    path = tmp_path / "bulk.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    before = tracker.digest()
+    result = tracker(["import", "table", str(path)], expect=1)
+    assert result.stderr.startswith(f"Error: {path} line 37: ")
+    assert error in result.stderr
+    assert tracker.digest() == before
+    assert tracker("verify").stdout.startswith("ok")
 
 
 def test_table_import_with_a_column_map_and_jsonl(tracker: Tracker, tmp_path: Path) -> None:
