@@ -105,19 +105,21 @@ class BulkWriter:
         # encoded first. By id() of the row: rows are dicts, and alive until handed over.
         self._refs: dict[int, int] = {}
 
-    def reserve(self, models: Iterable[type[SQLModel]]) -> None:
+    def reserve(self, models: Iterable[type[SQLModel]]) -> dict[str, int]:
         """Read where the ids of these tables start, so that queuing rows needs the database
-        no more (and may go on in a process without it)."""
+        no more (and may go on in a process without it); the first ids, by table."""
         for model in models:
             name = model.__table__.name  # type: ignore[attr-defined]
             if name not in self._next:
                 self._next[name] = self._written[name] = _first_id(self.conn, name)
         self._reserved = True
+        return dict(self._next)
 
     def _new_id(self, name: str) -> int:
         new = self._next.get(name)
         if new is None:
-            assert not self._reserved, f"no ids reserved for {name}"
+            if self._reserved:
+                raise RuntimeError(f"no ids reserved for {name}")
             new = self._written[name] = _first_id(self.conn, name)
         self._next[name] = new + 1
         return new
@@ -230,6 +232,15 @@ class BatchSink:
             # re-reads it from disk.
             self.conn.exec_driver_sql(f"PRAGMA cache_size = -{CACHE_KIB}")
         self._event_id: int | None = None
+        self._filled: set[str] = set()
+
+    def release_unused(self, first_ids: dict[str, int]) -> None:
+        """On PostgreSQL, give back the ids reserved for tables that got no rows."""
+        if self.postgres:
+            for name, first in first_ids.items():
+                if name not in self._filled:
+                    self.conn.execute(text(
+                        f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), {first}, false)"))
 
     def __call__(self, batch: Batch) -> None:
         events: Table = AuditEvent.__table__  # type: ignore[attr-defined]
@@ -254,6 +265,7 @@ class BatchSink:
         for table in SQLModel.metadata.sorted_tables:
             queued = rows.get(table.name)
             if queued:
+                self._filled.add(table.name)
                 insert_rows(self.conn, *self._batch(table, queued))
                 if self.postgres:
                     self.conn.execute(text(

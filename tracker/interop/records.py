@@ -447,7 +447,7 @@ def _apply_forked(work: _Import, records: Iterable[DatasetIn], sink: BatchSink) 
     connection must not be used across a fork): it hands each batch, and each request for
     what the registry holds, to this process, which answers in order, so every load sees
     the batches before it, as in one process."""
-    work.bulk.reserve(IMPORTED)
+    first_ids = work.bulk.reserve(IMPORTED)
     context = multiprocessing.get_context("fork")
     here, there = context.Pipe()
     # The child holds copies of this process's descriptors, its database connection's among
@@ -457,32 +457,44 @@ def _apply_forked(work: _Import, records: Iterable[DatasetIn], sink: BatchSink) 
     sys.stderr.flush()
     child = context.Process(target=_queue, args=(work, records, there, (here, held), lifeline),
                             daemon=True)
-    child.start()
-    there.close()
-    os.close(lifeline)
     try:
+        child.start()
+        there.close()
         while True:
             try:
                 kind, payload = here.recv()
-            except EOFError:
-                raise TrackerError("import: the process reading the records stopped "
-                                   f"(exit code {child.exitcode})") from None
+            except (EOFError, OSError):
+                raise _stopped(child) from None
             if kind == "batch":
                 sink(payload)
             elif kind == "load":
-                here.send(load_held(work.session, payload))
+                try:
+                    here.send(load_held(work.session, payload))
+                except OSError:
+                    raise _stopped(child) from None
             elif kind == "done":
+                sink.release_unused(first_ids)
                 return payload  # type: ignore[no-any-return]
             elif kind == "error":
                 raise TrackerError(payload)
             else:
-                raise RuntimeError(f"import: the process reading the records failed:\n{payload}")
+                summary, details = payload
+                raise RuntimeError(f"{summary} (in the process reading the records)\n{details}")
     finally:
         if child.is_alive():
             child.kill()
-        child.join()
-        here.close()
+        if child.pid is not None:
+            child.join()
+        for end in (here, there):
+            end.close()
+        os.close(lifeline)
         os.close(held)
+
+
+def _stopped(child: multiprocessing.process.BaseProcess) -> TrackerError:
+    child.join(timeout=1)
+    return TrackerError(f"import: the process reading the records stopped (exit code "
+                        f"{child.exitcode})")
 
 
 def _queue(work: _Import, records: Iterable[DatasetIn], parent: Pipe,
@@ -505,8 +517,9 @@ def _queue(work: _Import, records: Iterable[DatasetIn], parent: Pipe,
         parent.send(("done", work.changes))
     except TrackerError as exc:
         parent.send(("error", str(exc)))
-    except BaseException:  # noqa: BLE001 - reported by the parent, which has the terminal
-        parent.send(("failed", traceback.format_exc()))
+    except BaseException as exc:  # noqa: BLE001 - reported by the parent, which has the terminal
+        parent.send(("failed", (traceback.format_exception_only(exc)[-1].strip(),
+                                traceback.format_exc())))
 
 
 def _exit_with_parent(lifeline: int) -> None:
