@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import select
 
 from conftest import Tracker, _url, bench_generate
@@ -186,3 +187,28 @@ def test_a_value_too_long_for_its_column_is_refused_on_every_backend(
     assert "line 1: size-category" in result.stderr and "longer than 40" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert tracker.digest() == before
+
+
+def _ids(db: str, table_name: str) -> list[int]:
+    registry = Registry(_url(db))
+    try:
+        with registry.reading() as session:
+            return list(session.connection().execute(
+                text(f"SELECT id FROM {table_name} ORDER BY id")).scalars())
+    finally:
+        registry.close()
+
+
+def test_an_import_leaves_no_gap_in_the_ids_of_tables_it_did_not_fill(
+        tracker: Tracker, tmp_path: Path) -> None:
+    # The import reserves ids in every table it may fill before it hands the reading to a
+    # second process; on PostgreSQL, those of tables it did not fill are given back.
+    path = tmp_path / "one.jsonl"
+    path.write_text(json.dumps({"slug": "only", "name": "Only", "license": "MIT"}) + "\n")
+    tracker("dataset list")
+    licences = _ids(tracker.db, "license")
+    tracker(["import", "table", str(path)])
+    tracker("license add LicenseRef-After --name After")
+    assert _ids(tracker.db, "license") == [*licences, licences[-1] + 1]
+    tracker("source add after --name After")
+    assert _ids(tracker.db, "source") == [1]
