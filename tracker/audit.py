@@ -96,15 +96,16 @@ def new_event(
         "entity": entity,
         "entity_id": entity_id,
         "label": label[:300],
-        "before": _encoded(before),
-        "after": _encoded(after),
+        "before": encoded_state(before),
+        "after": encoded_state(after),
     }
     values["prev_hash"] = prev_hash
     values["hash"] = event_hash(**values)
     return values
 
 
-def _encoded(state: dict[str, Any] | str | None) -> str | None:
+def encoded_state(state: dict[str, Any] | str | None) -> str | None:
+    """An event's state in canonical JSON, whether given as a row or encoded already."""
     return state if state is None or isinstance(state, str) else canonical_json(state)
 
 

@@ -27,7 +27,7 @@ from tracker import audit
 from tracker.db import insert_rows
 from tracker.db.models import AuditEvent
 from tracker.db.types import ExactDecimal
-from tracker.records import as_record, canonical_json, jsonable
+from tracker.records import as_record, jsonable
 from tracker.registry import Writer
 
 Row = dict[str, Any]
@@ -132,10 +132,8 @@ class BulkWriter:
 
     def _encode(self, index: int) -> None:
         action, entity, entity_id, label, before, after = self._events[index]
-        if not isinstance(after, str):
-            self._events[index] = (action, entity, entity_id, label,
-                                   None if before is None else canonical_json(before),
-                                   canonical_json(after))
+        self._events[index] = (action, entity, entity_id, label, audit.encoded_state(before),
+                               audit.encoded_state(after))
 
     def open_group(self) -> None:
         """Group the rows added or updated from here on (but those with their own event)."""

@@ -136,9 +136,7 @@ class _Parser:
 
 
 def _licensing(licenses: Iterable[License]) -> _Parser:
-    if isinstance(licenses, Known):
-        return licenses.parser
-    return _licensing_for(tuple((lic.key, lic.aliases) for lic in licenses))
+    return (licenses if isinstance(licenses, Known) else Known(licenses)).parser
 
 
 @lru_cache(maxsize=8)
