@@ -65,7 +65,8 @@ class DatasetSource(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("dataset_id", "source_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    dataset_id: int = Field(foreign_key="dataset.id", index=True)
+    # Lookups by dataset use the unique constraint's index, which it leads.
+    dataset_id: int = Field(foreign_key="dataset.id")
     source_id: int = Field(foreign_key="source.id", index=True)
     content_bytes: int | None = Field(default=None, sa_type=BigInteger)
     notes: str = Field(default="", sa_type=Text)
@@ -141,7 +142,7 @@ class Lineage(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("child_id", "parent_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    child_id: int = Field(foreign_key="dataset.id", index=True)
+    child_id: int = Field(foreign_key="dataset.id")  # leads the unique constraint's index
     parent_id: int = Field(foreign_key="dataset.id", index=True)
     relation: str = Field(max_length=20)
     notes: str = Field(default="", sa_type=Text)
@@ -228,7 +229,7 @@ class RunDataset(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("run_id", "dataset_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    run_id: int = Field(foreign_key="training_run.id", index=True)
+    run_id: int = Field(foreign_key="training_run.id")  # leads the unique constraint's index
     dataset_id: int = Field(foreign_key="dataset.id", index=True)
     tokens: int | None = Field(default=None, sa_type=BigInteger)
     records: int | None = Field(default=None, sa_type=BigInteger)
@@ -285,7 +286,7 @@ class CrawlDomain(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("source_id", "domain"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    source_id: int = Field(foreign_key="source.id", index=True)
+    source_id: int = Field(foreign_key="source.id")  # leads the unique constraint's index
     domain: str = Field(max_length=253)
     content_bytes: int = Field(default=0, sa_type=BigInteger)
     robots: str = Field(default="unknown", max_length=20)

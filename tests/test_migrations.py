@@ -63,3 +63,23 @@ def test_a_registry_from_a_newer_tool_is_refused_untouched(tracker: Tracker) -> 
         "registry schema 9999 is newer than this tool's "
         f"({head_revision()}): upgrade tracker to open it")
     assert "Traceback" not in result.stderr
+
+
+def test_a_migrated_registry_has_the_schema_the_models_declare(tracker: Tracker) -> None:
+    """Migrations build the schema and the models describe it to the code: an index only one
+    of them has costs every insert, or leaves a lookup scanning, without anything failing."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlalchemy import create_engine
+    from sqlmodel import SQLModel
+
+    from conftest import _url
+    from tracker.db import models  # noqa: F401 - the tables, registered on the metadata
+
+    tracker("dataset list")  # creates the registry, migrated to head
+    engine = create_engine(_url(tracker.db))
+    try:
+        with engine.connect() as conn:
+            assert compare_metadata(MigrationContext.configure(conn), SQLModel.metadata) == []
+    finally:
+        engine.dispose()
