@@ -238,3 +238,26 @@ def test_any_table(registry: Tracker, rows: list[list[str]], header: list[str]) 
         result = registry(["import", "table", str(path)], expect=None)
         if result.exit_code != 0:
             refused_cleanly(registry, ["import", "table", str(path)], before)
+
+
+def test_text_that_is_not_utf8_is_refused(registry: Tracker, tmp_path: Path) -> None:
+    """Bytes that are not UTF-8 on a command line, and escapes such as \\udcff in JSON or
+    YAML, decode to lone surrogates, which no registry can store."""
+    for args, message in (
+            (["dataset", "add", "lone", "--name", "n\udcff"],
+             "Error: name: is not valid UTF-8 text (got 'n\\udcff')"),
+            (["dataset", "add", "lone", "--name=n\udcff"],
+             "Error: name: is not valid UTF-8 text (got 'n\\udcff')"),
+            (["dataset", "add", "lone\udcff", "--name", "N"],
+             "Error: argument: is not valid UTF-8 text (got 'lone\\udcff')")):
+        assert refused_cleanly(registry, args, state(registry)) == message
+    table = tmp_path / "lone.jsonl"
+    table.write_text('{"slug": "lone", "name": "L", "license": "MIT", '
+                     '"license_evidence": "https://example.org/\\udcff"}\n')
+    assert refused_cleanly(registry, ["import", "table", str(table)], state(registry)) == \
+        f"Error: {table} line 1: evidence: is not valid UTF-8 text " \
+        "(got 'https://example.org/\\udcff')"
+    card = tmp_path / "lone.md"
+    card.write_text('---\nlicense: mit\npretty_name: "L \\udcff"\n---\n')
+    assert "name: is not valid UTF-8 text" in refused_cleanly(
+        registry, ["import", "hf-card", str(card)], state(registry))

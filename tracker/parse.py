@@ -21,8 +21,13 @@ MAX_NAME = 300
 MAX_TEXT = 20_000
 _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
-# Control characters, and the bidirectional overrides that make a report read backwards.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+# Halves of UTF-16 pairs, alone: what bytes that are not UTF-8 on a command line, or a JSON
+# escape such as \udcff, decode to. No database or file can hold them as text.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# Those, control characters, and the bidirectional overrides that make a report read
+# backwards: one search for all in the common case of clean text.
+_REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069"
+                      "\ud800-\udfff]")
 
 
 def text(value: object, field: str, *, limit: int = MAX_TEXT) -> str:
@@ -31,9 +36,15 @@ def text(value: object, field: str, *, limit: int = MAX_TEXT) -> str:
     cleaned = value.strip()
     if len(cleaned) > limit:
         raise InvalidValue(field, cleaned[:20], f"is longer than {limit} characters")
-    if _CONTROL.search(cleaned):
+    if _REFUSED.search(cleaned):
+        check_utf8(cleaned, field)
         raise InvalidValue(field, cleaned, "contains control characters")
     return cleaned
+
+
+def check_utf8(value: str, field: str) -> None:
+    if _SURROGATE.search(value):
+        raise InvalidValue(field, value, "is not valid UTF-8 text")
 
 
 def name(value: object, field: str = "name", *, limit: int = MAX_NAME) -> str:

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import click
 
-from tracker.errors import TrackerError
+from tracker.errors import InvalidValue, TrackerError
 from tracker.fields import FieldSpec, missing_required
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -62,6 +62,25 @@ pass_app = click.make_pass_decorator(App)
 
 class TrackerGroup(click.Group):
     """Turns TrackerError into a one-line message and exit 1, everywhere below it."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # Bytes that are not UTF-8 reach a command as lone surrogates, which the registry
+        # cannot store: refused before any command runs, naming the option they were given to.
+        from tracker.parse import check_utf8
+
+        for i, arg in enumerate(args):
+            option, equals, value = arg.partition("=")
+            if arg.startswith("--") and equals:
+                field, given = option, value
+            else:
+                field = args[i - 1] if i and args[i - 1].startswith("-") else "argument"
+                given = arg
+            try:
+                check_utf8(arg, field.lstrip("-"))
+            except InvalidValue as exc:
+                raise click.ClickException(str(InvalidValue(exc.field, given, exc.reason))
+                                           ) from None
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
