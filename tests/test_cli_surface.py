@@ -83,6 +83,18 @@ def test_every_command_has_help(path: tuple[str, ...]) -> None:
     assert result.exit_code == 0 and "Usage: " in result.stdout
 
 
+@pytest.mark.parametrize(("args", "message"), [
+    (["dataset", "add"], "Error: Missing argument 'SLUG'. (see 'tracker dataset add --help')"),
+    (["dataset", "list", "--limit", "0"],
+     "Error: Invalid value for '--limit' / '-n': 0 is not in the range x>=1. "
+     "(see 'tracker dataset list --help')"),
+    (["datset", "list"], "Error: No such command 'datset'. (see 'tracker --help')"),
+    (["dataset", "add", "x", "--name"], "Error: Option '--name' requires an argument.")])
+def test_usage_errors_are_one_line(tmp_path: Path, args: list[str], message: str) -> None:
+    result = CliRunner().invoke(cli, ["--db", str(tmp_path / "r.db"), *args], prog_name="tracker")
+    assert (result.exit_code, result.stderr) == (2, message + "\n")
+
+
 def test_version_and_module_entry_point(tmp_path: Path) -> None:
     assert CliRunner().invoke(cli, ["--version"]).stdout.strip() == \
         f"tracker, version {tracker.__version__}"

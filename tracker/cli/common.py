@@ -89,6 +89,13 @@ class TrackerGroup(click.Group):
             # One line, whatever the message quotes (a parser's multi-line complaint).
             message = " ".join(part.strip() for part in str(exc).splitlines() if part.strip())
             raise click.ClickException(message) from None
+        except click.UsageError as exc:
+            # One line, as every other error: the usage click would print first is one
+            # --help away, named when click says for which command.
+            hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+            one_line = click.ClickException(exc.format_message() + hint)
+            one_line.exit_code = exc.exit_code
+            raise one_line from None
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except KeyboardInterrupt:
