@@ -12,7 +12,7 @@ be queued by one process while another writes them.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
@@ -77,8 +77,8 @@ class _Group:
 
     before: dict[str, dict[str, Row]] = field(default_factory=dict)
     after: dict[str, dict[str, Row]] = field(default_factory=dict)
-    created: Counter[str] = field(default_factory=Counter)
-    updated: Counter[str] = field(default_factory=Counter)
+    created: dict[str, int] = field(default_factory=dict)  # rows by table
+    updated: dict[str, int] = field(default_factory=dict)
 
     def label(self, name: str) -> str:
         parts = [f"{n} {table}" if n > 1 else table for table, n in self.created.items()]
@@ -173,7 +173,8 @@ class BulkWriter:
             if rows is None:
                 rows = group.after[name] = {}
             rows[str(row["id"])] = row
-            group.created[name] += 1
+            created = group.created
+            created[name] = created.get(name, 0) + 1
         return row
 
     def update(self, model: type[SQLModel], row: Row, changes: Row) -> bool:
@@ -194,7 +195,7 @@ class BulkWriter:
         group, key = self._group, str(row["id"])
         if key not in group.after.get(table.name, {}):
             group.before.setdefault(table.name, {})[key] = before
-            group.updated[table.name] += 1
+            group.updated[table.name] = group.updated.get(table.name, 0) + 1
         group.after.setdefault(table.name, {})[key] = after
         return True
 

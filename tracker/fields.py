@@ -102,10 +102,11 @@ SOURCE_FIELDS: tuple[FieldSpec, ...] = (
 def parse_fields(specs: Sequence[FieldSpec], values: Mapping[str, object]) -> dict[str, Any]:
     """Parse the values given (None means 'not given'); an empty string clears a field."""
     parsed: dict[str, Any] = {}
+    given = values.get
     for spec in specs:
-        if spec.name not in values or values[spec.name] is None:
+        raw = given(spec.name)
+        if raw is None:
             continue
-        raw = values[spec.name]
         if isinstance(raw, str) and raw.strip() == "":
             if spec.required:
                 raise InvalidValue(spec.label, raw, "must not be empty")

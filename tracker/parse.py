@@ -69,11 +69,18 @@ def slug(value: object, field: str = "slug") -> str:
 
 def choice(value: object, field: str, choices: Sequence[str]) -> str:
     if isinstance(value, str):
-        normalized = value.strip().lower().replace("-", "_")
+        normalized = _choice_text(value)
         if normalized in choices:
             return normalized
     hint = suggest(str(value), choices)
     raise InvalidValue(field, value, f"must be one of {', '.join(choices)}{hint}")
+
+
+@lru_cache(maxsize=4096)
+def _choice_text(value: str) -> str:
+    """A choice as written, in its canonical spelling: once per distinct text, as an import
+    repeats a few values over every line."""
+    return value.strip().lower().replace("-", "_")
 
 
 def date(value: object, field: str) -> dt.date:
