@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cached_property, partial
 from typing import Any
 
 from tracker import parse, vocab
@@ -28,17 +28,13 @@ class FieldSpec:
     # What an empty value clears the field to.
     empty: Any = ""
 
-    @property
+    @cached_property
     def label(self) -> str:
         return self.name.replace("_", "-")
 
 
 def _choice(choices: Sequence[str]) -> Parser:
-    return partial(_parse_choice, choices=tuple(choices))
-
-
-def _parse_choice(value: object, field_name: str, choices: tuple[str, ...]) -> str:
-    return parse.choice(value, field_name, choices)
+    return partial(parse.choice, choices=tuple(choices))
 
 
 def text_field(name: str, help: str, *, required: bool = False, single_line: bool = False,

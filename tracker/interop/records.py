@@ -403,6 +403,7 @@ class _Import:
                 self.changes.note("link", "{} <- {}", rec.slug, src.slug)
 
     def _parents(self, dataset: dict[str, Any], rec: DatasetIn) -> None:
+        child = dataset["id"]
         for parent in rec.parents:
             parent_id = self.dataset_ids.get(parent.slug)
             if parent_id is None:
@@ -412,15 +413,16 @@ class _Import:
                                    "not yet described.",
                     "source_category": "other", "status": "planned"},
                     "create placeholder dataset", own_event=True)["id"]
-            if (dataset["id"], parent_id) in self.edges:
+            edge = (child, parent_id)
+            if edge in self.edges:
                 continue
             relation = parse.choice(parent.relation, "relation", vocab.LINEAGE_RELATIONS)
-            lineage.check_edge(dataset["id"], parent_id, parent.slug, self._path_up,
+            lineage.check_edge(child, parent_id, parent.slug, self._path_up,
                                lambda: {i: s for s, i in self.dataset_ids.items()})
-            self.bulk.add(Lineage, {"child_id": dataset["id"], "parent_id": parent_id,
+            self.bulk.add(Lineage, {"child_id": child, "parent_id": parent_id,
                                     "relation": relation})
-            self.parents[dataset["id"]].append(parent_id)
-            self.edges.add((dataset["id"], parent_id))
+            self.parents[child].append(parent_id)
+            self.edges.add(edge)
             self.has_children.add(parent_id)
             self.changes.note("lineage", "{} <- {} ({})", rec.slug, parent.slug, relation)
 
