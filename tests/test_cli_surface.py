@@ -95,6 +95,15 @@ def test_usage_errors_are_one_line(tmp_path: Path, args: list[str], message: str
     assert (result.exit_code, result.stderr) == (2, message + "\n")
 
 
+def test_a_group_without_a_command_shows_its_help(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["--db", str(tmp_path / "r.db"), "dataset"],
+                                prog_name="tracker")
+    # Exit 0 up to click 8.1, 2 since (the help as a usage error): either way, the help.
+    assert result.exit_code in (0, 2)
+    assert result.output.startswith("Usage: tracker dataset") and "Error" not in result.output
+    assert "Commands:" in result.output
+
+
 def test_version_and_module_entry_point(tmp_path: Path) -> None:
     assert CliRunner().invoke(cli, ["--version"]).stdout.strip() == \
         f"tracker, version {tracker.__version__}"

@@ -60,6 +60,10 @@ class App:
 pass_app = click.make_pass_decorator(App)
 
 
+# A group called without a command shows its help (as an error since click 8.2).
+_HELP_FOR_NO_ARGS = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
 class TrackerGroup(click.Group):
     """Turns TrackerError into a one-line message and exit 1, everywhere below it."""
 
@@ -89,6 +93,8 @@ class TrackerGroup(click.Group):
             # One line, whatever the message quotes (a parser's multi-line complaint).
             message = " ".join(part.strip() for part in str(exc).splitlines() if part.strip())
             raise click.ClickException(message) from None
+        except _HELP_FOR_NO_ARGS:
+            raise
         except click.UsageError as exc:
             # One line, as every other error: the usage click would print first is one
             # --help away, named when click says for which command.
