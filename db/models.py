@@ -286,7 +286,8 @@ class CrawlDomain(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("source_id", "domain"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    source_id: int = Field(foreign_key="source.id")  # leads the unique constraint's index
+    # Its own index too: a domain list is read by source in id order (its digest).
+    source_id: int = Field(foreign_key="source.id", index=True)
     domain: str = Field(max_length=253)
     content_bytes: int = Field(default=0, sa_type=BigInteger)
     robots: str = Field(default="unknown", max_length=20)

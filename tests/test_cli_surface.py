@@ -89,6 +89,7 @@ def test_every_command_has_help(path: tuple[str, ...]) -> None:
      "Error: Invalid value for '--limit' / '-n': 0 is not in the range x>=1. "
      "(see 'tracker dataset list --help')"),
     (["datset", "list"], "Error: No such command 'datset'. (see 'tracker --help')"),
+    (["--bogus"], "Error: No such option '--bogus'. (see 'tracker --help')"),
     (["dataset", "add", "x", "--name"], "Error: Option '--name' requires an argument.")])
 def test_usage_errors_are_one_line(tmp_path: Path, args: list[str], message: str) -> None:
     result = CliRunner().invoke(cli, ["--db", str(tmp_path / "r.db"), *args], prog_name="tracker")

@@ -240,14 +240,17 @@ def test_any_table(registry: Tracker, rows: list[list[str]], header: list[str]) 
 
 def test_text_that_is_not_utf8_is_refused(registry: Tracker, tmp_path: Path) -> None:
     """Bytes that are not UTF-8 on a command line, and escapes such as \\udcff in JSON or
-    YAML, decode to lone surrogates, which no registry can store."""
+    YAML, decode to lone surrogates, which no registry can store or look up. A file's name
+    may hold any bytes."""
     for args, message in (
             (["dataset", "add", "lone", "--name", "n\udcff"],
              "Error: name: is not valid UTF-8 text (got 'n\\udcff')"),
             (["dataset", "add", "lone", "--name=n\udcff"],
              "Error: name: is not valid UTF-8 text (got 'n\\udcff')"),
-            (["dataset", "add", "lone\udcff", "--name", "N"],
-             "Error: argument: is not valid UTF-8 text (got 'lone\\udcff')")):
+            (["dataset", "show", "lone\udcff"],
+             "Error: slug: is not valid UTF-8 text (got 'lone\\udcff')"),
+            (["--as", "a\udcff", "dataset", "add", "lone", "--name", "N"],
+             "Error: as: is not valid UTF-8 text (got 'a\\udcff')")):
         assert refused_cleanly(registry, args, state(registry)) == message
     table = tmp_path / "lone.jsonl"
     table.write_text('{"slug": "lone", "name": "L", "license": "MIT", '
@@ -259,3 +262,18 @@ def test_text_that_is_not_utf8_is_refused(registry: Tracker, tmp_path: Path) -> 
     card.write_text('---\nlicense: mit\npretty_name: "L \\udcff"\n---\n')
     assert "name: is not valid UTF-8 text" in refused_cleanly(
         registry, ["import", "hf-card", str(card)], state(registry))
+    exported = tmp_path / "registry.json"
+    registry(["export", "json", "-o", str(exported)])
+    document = json.loads(exported.read_text())
+    document["tables"]["dataset"][0]["name"] = "L \udcff"
+    exported.write_text(json.dumps(document))
+    empty = Tracker(str(tmp_path / "empty.db"))
+    assert refused_cleanly(empty, ["import", "json", str(exported)], state(empty)) == \
+        f"Error: {exported}: $.tables.dataset[0].name: is not valid UTF-8 text " \
+        "(got 'L \\udcff')"
+    # A file whose name is not UTF-8 imports, and names itself in what it creates.
+    odd = tmp_path / "odd\udcff.csv"
+    odd.write_text("slug,name,parents\nodd-child,Odd,odd-parent\n")
+    empty(["import", "table", str(odd)])
+    shown = json.loads(empty(["dataset", "show", "odd-parent", "--json"]).stdout)
+    assert "odd\\udcff.csv line 2" in shown["description"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import getpass
 import json
 import os
@@ -12,7 +13,7 @@ from typing import Any, TypeVar
 
 import click
 
-from tracker.errors import InvalidValue, TrackerError
+from tracker.errors import TrackerError
 from tracker.fields import FieldSpec, missing_required
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -42,14 +43,19 @@ class App:
 
     @property
     def actor(self) -> str:
+        from tracker.parse import check_utf8
+
         if self.actor_option:
-            return self.actor_option
-        if os.environ.get("TRACKER_USER"):
-            return os.environ["TRACKER_USER"]
-        try:
-            return getpass.getuser()
-        except (KeyError, OSError):
-            return "unknown"
+            actor, field = self.actor_option, "as"
+        elif os.environ.get("TRACKER_USER"):
+            actor, field = os.environ["TRACKER_USER"], "TRACKER_USER"
+        else:
+            try:
+                actor, field = getpass.getuser(), "user name"
+            except (KeyError, OSError):
+                return "unknown"
+        check_utf8(actor, field)  # it is written into every event
+        return actor
 
     def close(self) -> None:
         if self._registry is not None:
@@ -57,7 +63,37 @@ class App:
             self._registry = None
 
 
-pass_app = click.make_pass_decorator(App)
+_pass_app = click.make_pass_decorator(App)
+
+
+def pass_app(command: F) -> F:
+    """Hands the command its App, once every text it was given is known to be storable."""
+    passing = _pass_app(command)
+
+    @functools.wraps(passing)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        _check_text_given(click.get_current_context())
+        return passing(*args, **kwargs)
+
+    return checked  # type: ignore[return-value]
+
+
+def _check_text_given(ctx: click.Context | None) -> None:
+    """Bytes that are not UTF-8 reach a command as lone surrogates, which the registry can
+    neither store nor look up: refused naming the option, before the command runs. Paths
+    are left alone (a file's name may be any bytes), and so is --db, a path or a URL."""
+    from tracker.parse import check_utf8
+
+    while ctx is not None:
+        for param in ctx.command.params:
+            if isinstance(param.type, (click.Path, click.File)) or param.name == "db":
+                continue
+            value = ctx.params.get(param.name or "")
+            for given in value if isinstance(value, (list, tuple)) else (value,):
+                if isinstance(given, str):
+                    check_utf8(given, (param.opts[0] if param.opts else param.name or "")
+                               .lstrip("-"))
+        ctx = ctx.parent
 
 
 # A group called without a command shows its help (as an error since click 8.2).
@@ -68,23 +104,12 @@ class TrackerGroup(click.Group):
     """Turns TrackerError into a one-line message and exit 1, everywhere below it."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        # Bytes that are not UTF-8 reach a command as lone surrogates, which the registry
-        # cannot store: refused before any command runs, naming the option they were given to.
-        from tracker.parse import check_utf8
-
-        for i, arg in enumerate(args):
-            option, equals, value = arg.partition("=")
-            if arg.startswith("--") and equals:
-                field, given = option, value
-            else:
-                field = args[i - 1] if i and args[i - 1].startswith("-") else "argument"
-                given = arg
-            try:
-                check_utf8(arg, field.lstrip("-"))
-            except InvalidValue as exc:
-                raise click.ClickException(str(InvalidValue(exc.field, given, exc.reason))
-                                           ) from None
-        return super().parse_args(ctx, args)
+        try:
+            return super().parse_args(ctx, args)
+        except _HELP_FOR_NO_ARGS:
+            raise
+        except click.UsageError as exc:  # of the options before the command
+            raise _one_line(exc) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -96,12 +121,7 @@ class TrackerGroup(click.Group):
         except _HELP_FOR_NO_ARGS:
             raise
         except click.UsageError as exc:
-            # One line, as every other error: the usage click would print first is one
-            # --help away, named when click says for which command.
-            hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
-            one_line = click.ClickException(exc.format_message() + hint)
-            one_line.exit_code = exc.exit_code
-            raise one_line from None
+            raise _one_line(exc) from None
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except KeyboardInterrupt:
@@ -119,6 +139,15 @@ class TrackerGroup(click.Group):
                 f"internal error: {type(exc).__name__}: {first_line}"
                 " (set TRACKER_DEBUG=1 for the trace)"
             ) from None
+
+
+def _one_line(exc: click.UsageError) -> click.ClickException:
+    """A usage error as one line, as every other error: the usage click would print first is
+    one --help away, named when click says for which command."""
+    hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+    one_line = click.ClickException(exc.format_message() + hint)
+    one_line.exit_code = exc.exit_code
+    return one_line
 
 
 def interactive() -> bool:

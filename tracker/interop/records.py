@@ -409,7 +409,9 @@ class _Import:
             if parent_id is None:
                 parent_id = self._new_dataset(parent.slug, {
                     "name": parent.name or parent.slug,
-                    "description": f"Named as a parent of {rec.slug} by {rec.origin}; "
+                    # The origin names a file, whose name may hold bytes that are not text.
+                    "description": f"Named as a parent of {rec.slug} by "
+                                   f"{rec.origin.encode('utf-8', 'backslashreplace').decode()}; "
                                    "not yet described.",
                     "source_category": "other", "status": "planned"},
                     "create placeholder dataset", own_event=True)["id"]

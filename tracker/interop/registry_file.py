@@ -18,6 +18,7 @@ from sqlalchemy import Date, func, insert, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, select
 
+from tracker import parse
 from tracker.db.models import AUDITED, CrawlDomain, Dataset, Source, TrainingRun
 from tracker.db.types import ExactDecimal
 from tracker.errors import TrackerError
@@ -89,6 +90,8 @@ def _convert(model: type[SQLModel], values: dict[str, Any], where: str) -> dict[
             except ValueError as exc:
                 raise TrackerError(f"{where}.{key}: not a date ({value!r})") from exc
         else:
+            if isinstance(value, str):
+                parse.check_utf8(value, f"{where}.{key}")
             out[key] = value
     return out
 

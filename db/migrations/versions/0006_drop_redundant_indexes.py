@@ -19,7 +19,7 @@ REDUNDANT = (
     ("ix_dataset_source_dataset_id", "dataset_source", "dataset_id"),
     ("ix_lineage_child_id", "lineage", "child_id"),
     ("ix_run_dataset_run_id", "run_dataset", "run_id"),
-    ("ix_crawl_domain_source_id", "crawl_domain", "source_id"),
+    ("ix_crawl_domain_source_id", "crawl_domain", "source_id"),  # restored by 0007
 )
 
 
