@@ -23,11 +23,11 @@ _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 # Halves of UTF-16 pairs, alone: what bytes that are not UTF-8 on a command line, or a JSON
 # escape such as \udcff, decode to. No database or file can hold them as text.
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATES = "\ud800-\udfff"
+_SURROGATE = re.compile(f"[{_SURROGATES}]")
 # Those, control characters, and the bidirectional overrides that make a report read
 # backwards: one search for all in the common case of clean text.
-_REFUSED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069"
-                      "\ud800-\udfff]")
+_REFUSED = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069{_SURROGATES}]")
 
 
 def text(value: object, field: str, *, limit: int = MAX_TEXT) -> str:

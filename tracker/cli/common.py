@@ -81,12 +81,12 @@ def pass_app(command: F) -> F:
 def _check_text_given(ctx: click.Context | None) -> None:
     """Bytes that are not UTF-8 reach a command as lone surrogates, which the registry can
     neither store nor look up: refused naming the option, before the command runs. Paths
-    are left alone (a file's name may be any bytes), and so is --db, a path or a URL."""
+    are left alone: a file's name may be any bytes."""
     from tracker.parse import check_utf8
 
     while ctx is not None:
         for param in ctx.command.params:
-            if isinstance(param.type, (click.Path, click.File)) or param.name == "db":
+            if isinstance(param.type, (click.Path, click.File)):
                 continue
             value = ctx.params.get(param.name or "")
             for given in value if isinstance(value, (list, tuple)) else (value,):

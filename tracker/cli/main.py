@@ -39,7 +39,8 @@ class LazyGroup(TrackerGroup):
 
 
 @click.group(cls=LazyGroup, context_settings=CONTEXT_SETTINGS)
-@click.option("--db", "db", metavar="PATH|URL", default=None,
+# A path as far as checks go: a file's name may hold any bytes.
+@click.option("--db", "db", type=click.Path(), metavar="PATH|URL", default=None,
               help="Registry: a SQLite path or postgresql:// URL "
                    "[default: $TRACKER_DB, else ./tracker.db].")
 @click.option("--as", "actor", metavar="NAME", default=None,
