@@ -30,7 +30,7 @@ from tracker.registry import Registry
 PG_ENV = "TRACKER_TEST_PG_URL"
 # One per test session, so two sessions can share a server.
 TEMPLATE = f"tracker_test_template_{os.getpid()}"
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+REAL = Path(__file__).resolve().parent / "fixtures" / "real"
 BENCH = Path(__file__).resolve().parents[1] / "bench"
 
 
@@ -174,11 +174,12 @@ def sqlite_tracker(sqlite_url: str) -> Tracker:
 
 
 @pytest.fixture
-def shared_fixture() -> Callable[[str], Path]:
+def real_fixture() -> Callable[[str], Path]:
+    """A real public metadata file kept in tests/fixtures/real (see its README)."""
     def find(relative: str) -> Path:
-        path = SHARED / "fixtures" / relative
+        path = REAL / relative
         if not path.exists():
-            pytest.fail(f"missing shared fixture {path}")
+            pytest.fail(f"missing fixture {path}")
         return path
 
     return find

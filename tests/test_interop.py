@@ -16,8 +16,8 @@ def show(tracker: Tracker, slug: str) -> dict:
     return json.loads(tracker(["dataset", "show", slug, "--json"]).stdout)
 
 
-def test_hugging_face_cards(tracker: Tracker, shared_fixture) -> None:
-    squad, imdb = shared_fixture("hf-cards/squad.README.md"), shared_fixture(
+def test_hugging_face_cards(tracker: Tracker, real_fixture) -> None:
+    squad, imdb = real_fixture("hf-cards/squad.README.md"), real_fixture(
         "hf-cards/imdb.README.md")
     dry = tracker(["import", "hf-card", str(squad), str(imdb), "--dry-run"])
     assert "create dataset squad" in dry.stdout
@@ -58,8 +58,8 @@ def test_card_licence_other_with_a_name_and_older_spelling(tracker: Tracker,
     assert [c["license"] for c in claims] == ["LicenseRef-acme-research", "CC-BY-NC-4.0"]
 
 
-def test_croissant_files(tracker: Tracker, shared_fixture) -> None:
-    files = [str(shared_fixture(f"croissant/{name}")) for name in (
+def test_croissant_files(tracker: Tracker, real_fixture) -> None:
+    files = [str(real_fixture(f"croissant/{name}")) for name in (
         "dices-350_croissant-1.0_rai.json", "bigcode-the-stack_croissant-1.0_rai.json",
         "data_provenance_initiative_croissant-1.1_prov.json")]
     tracker(["import", "croissant", *files])
@@ -97,8 +97,8 @@ def test_croissant_lineage_and_sizes(tracker: Tracker, tmp_path: Path) -> None:
     assert data["parents"] == [{"slug": "raw-web", "relation": "subset", "notes": ""}]
 
 
-def test_data_provenance_initiative_summary(tracker: Tracker, shared_fixture) -> None:
-    path = str(shared_fixture("dpi/flan2021_data_summary.json"))
+def test_data_provenance_initiative_summary(tracker: Tracker, real_fixture) -> None:
+    path = str(real_fixture("dpi/flan2021_data_summary.json"))
     tracker(["import", "dpi", path])
     slugs = {d["slug"] for d in json.loads(tracker("dataset list --json").stdout)}
     assert len([s for s in slugs if s.startswith("fc-flan-")]) == 70
