@@ -14,6 +14,7 @@ import json
 import random
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TextIO
 
 LICENCES = ["CC-BY-4.0", "CC-BY-SA-4.0", "CC-BY-NC-4.0", "MIT", "Apache-2.0", "CC0-1.0",
@@ -85,3 +86,78 @@ def write_domains(count: int, out: TextIO, seed: int = 11) -> None:
 if __name__ == "__main__":
     what, number = sys.argv[1], int(sys.argv[2])
     (write_datasets if what == "datasets" else write_domains)(number, sys.stdout)
+
+
+# Licence names as the Data Provenance Collection spells them, with the shapes that once
+# cost whole files: two URLs in one field, names the knowledge base knows under another
+# spelling, "Various", "Non Commercial", a link instead of a name.
+DPI_LICENCES = [
+    ("MIT License", "https://opensource.org/licenses/MIT"),
+    ("Apache License 2.0", "https://www.apache.org/licenses/LICENSE-2.0"),
+    ("Apache 2.0", ""),
+    ("CC BY-SA 4.0", "https://creativecommons.org/licenses/by-sa/4.0/"),
+    ("CC BY-NC 4.0", "https://creativecommons.org/licenses/by-nc/4.0/"),
+    ("CC BY 4.0", "https://creativecommons.org/licenses/by/4.0/, "
+                  "https://github.com/allenai/natural-instructions/blob/master/LICENSE"),
+    ("Unspecified", ""), ("Non Commercial", ""), ("Various", ""), ("No License", ""),
+    ("LGPL 2.1", ""), ("MPL 2.0", ""), ("ISC License", ""), ("EPL 1.0", ""),
+    ("Artistic License 2.0", ""), ("GNU General Public License v2.0", ""), ("LGPL 3.0", ""),
+    ("CDLA Sharing 1.0", ""), ("ODC BY 1.0", ""), ("Llama 2", ""), ("OpenAI", ""),
+    ("Meta Llama3 Community License", ""), ("BigScience OpenRAIL-M", ""), ("CC BY-SA", ""),
+    ("Academic Research Purposes Only", ""), ("Public Domain", ""), ("Custom", ""),
+]
+DPI_LANGUAGES = ["English", "French", "German", "Code", "Klingon", 7, None]
+
+
+def dpi_record(uid: str, name: str, rng: random.Random, collection: str
+               ) -> dict[str, object]:
+    """One record shaped as the Data Provenance Collection's summaries are."""
+    licences = rng.sample(DPI_LICENCES, rng.choice((1, 1, 1, 2)))
+    return {
+        "Unique Dataset Identifier": uid, "Dataset Name": name, "Collection": collection,
+        "Dataset URL": rng.choice(["https://example.org/" + uid, "", "unknown",
+                                   "javascript:alert(1)"]),
+        "GitHub URL": "", "Hugging Face URL": f"https://huggingface.co/datasets/{name}",
+        "Papers with Code URL": "", "Paper Title": f"The {name} corpus",
+        "Languages": rng.sample(DPI_LANGUAGES, 2),
+        "Task Categories": ["Question Answering"], "Creators": ["Example Lab"],
+        "Text Metrics": {"Num Dialogs": rng.randrange(100, 100_000)},
+        "Text Sources": rng.choice([["wikipedia.org"], ["undisclosed web"],
+                                    ["a source named at length " * 6]]),
+        "Model Generated": rng.choice([[], ["gpt-4"]]),
+        "Licenses": [{"License": n, "License URL": u} for n, u in licences],
+        "License Verified By": "annotator",
+        "Inferred Metadata": {
+            "HF Yaml License": rng.choice(["Unspecified", "Apache License 2.0", "MIT License"]),
+            "HF Config License": rng.choice(["", "", "Meta Llama3 Community License"]),
+            "GitHub License": rng.choice(
+                ["", "MIT License",
+                 "https://github.com/WangWenhao0716/VidProM?tab=readme-ov-file#license"]),
+            "PwC License Name": rng.choice(["Unspecified", "Non Commercial", "Various"]),
+        },
+        "Derived from Datasets": rng.choice([[], ["wikipedia"], [name]]),
+        "Human Annotation": rng.choice(["Yes", "No"]),
+    }
+
+
+def dpi_collection(folder: Path, files: int = 300, per_file: int = 8, seed: int = 3) -> None:
+    """A collection of `files` DPI summaries, every shape that once cost a whole file
+    seeded in it: identifiers that slugify alike (c, c#, c++), text sources of 150
+    characters, two licence URLs in one field, unmapped names, odd field values."""
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    for number in range(files):
+        collection = f"Collection {number:03d}"
+        prefix = f"col{number:03d}"
+        doc = {}
+        for i in range(per_file):
+            uid = f"{prefix}-task_{i}"
+            doc[uid] = dpi_record(uid, f"task_{i}", rng, collection)
+        if number % 10 == 1:  # two identifiers only their case tells apart
+            for uid in (f"{prefix}-Dup", f"{prefix}-dup"):
+                doc[uid] = dpi_record(uid, uid, rng, collection)
+        if number % 10 == 0:
+            for lang in ("c", "c#", "c++"):
+                uid = f"commitpackft-{lang}-{number}"
+                doc[uid] = dpi_record(uid, f"commitpackft {lang}", rng, collection)
+        (folder / f"{collection}.json").write_text(json.dumps(doc, indent=1), "utf-8")

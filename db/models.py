@@ -44,6 +44,9 @@ class Dataset(SQLModel, table=True):
     crawler: str = Field(default="", max_length=300)
     # A size range where only that is known, e.g. a hub card's "10K<n<100K".
     size_category: str = Field(default="", max_length=40)
+    # Where an importer found it: "dpi:<unique id>", "hf:<hub id>", "croissant:<url>"...
+    # Re-imports match on it, so two identifiers that slugify alike stay two datasets.
+    external_id: str | None = Field(default=None, max_length=600, unique=True, index=True)
 
 
 class Source(SQLModel, table=True):

@@ -56,6 +56,17 @@ def _check_dataset(values: Mapping[str, Any]) -> None:
     parse.date_range(values.get("acquired_from"), values.get("acquired_to"), "acquired-to")
 
 
+def _check_external_id(session: Session, values: Mapping[str, Any], own_id: int | None) -> None:
+    """An external id names one dataset: imports find a dataset again by it."""
+    external = values.get("external_id")
+    if external is None:
+        return
+    holder = session.exec(select(Dataset.slug).where(Dataset.external_id == external,
+                                                     Dataset.id != own_id)).first()
+    if holder is not None:
+        raise InvalidValue("external-id", external, f"dataset {holder!r} already has it")
+
+
 def new_record(model: type[Dataset] | type[Source], slug: str, values: Mapping[str, object]
                ) -> dict[str, Any]:
     """The checked columns of a new dataset or source (uniqueness is the caller's to check)."""
@@ -75,6 +86,8 @@ def _create(writer: Writer, model: type[Dataset] | type[Source], slug: str,
     taken = writer.session.exec(select(model.id).where(model.slug == fields["slug"])).first()
     if taken is not None:
         raise InvalidValue("slug", fields["slug"], f"a {what} with this slug already exists")
+    if model is Dataset:
+        _check_external_id(writer.session, fields, None)
     return writer.add(model(**fields), label=fields["slug"])
 
 
@@ -90,6 +103,7 @@ def _edit(writer: Writer, row: Dataset | Source, specs: tuple[FieldSpec, ...],
     if isinstance(row, Dataset):
         _check_dataset({"acquired_from": row.acquired_from, "acquired_to": row.acquired_to,
                         **fields})
+        _check_external_id(writer.session, fields, row.id)
     return writer.update(row, fields, label=fields.get("slug", row.slug))
 
 

@@ -22,7 +22,7 @@ def claim_values(dataset_id: int, expression: str, claimed_by: str, *,
         "dataset_id": dataset_id,
         "expression": licenses.normalize_expression(expression, known, "license"),
         "claimed_by": parse.choice(claimed_by, "by", vocab.CLAIMANTS),
-        "evidence_url": None if not evidence_url else parse.url(evidence_url, "evidence"),
+        "evidence_url": None if not evidence_url else parse.urls(evidence_url, "evidence"),
         "observed_on": dt.date.today() if observed_on in (None, "")
         else parse.date(observed_on, "date"),
         "notes": parse.text(notes, "notes"),

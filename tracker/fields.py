@@ -79,6 +79,8 @@ DATASET_FIELDS: tuple[FieldSpec, ...] = (
     text_field("steward", "Person or team accountable for it.", single_line=True),
     text_field("crawler", "Crawler that collected it, for crawled data (name, user agent).",
                single_line=True),
+    optional("external_id", "Its identifier in the metadata it came from (dpi:..., hf:..., "
+             "croissant:...); imports match on it.", partial(parse.name, limit=600)),
 )
 
 SOURCE_FIELDS: tuple[FieldSpec, ...] = (

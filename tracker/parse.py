@@ -118,6 +118,16 @@ def url(value: object, field: str) -> str:
     return cleaned
 
 
+def urls(value: object, field: str) -> str:
+    """One or more http(s) URLs separated by spaces (evidence may be in several places),
+    kept separated by one space."""
+    cleaned = text(value, field, limit=2048)
+    found = [url(part, field) for part in cleaned.split()]
+    if not found:
+        raise InvalidValue(field, value, "must be an http:// or https:// URL")
+    return " ".join(found)
+
+
 def count(value: object, field: str) -> int:
     if isinstance(value, bool):
         raise InvalidValue(field, value, "must be a whole number")

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 from tracker.errors import TrackerError
 from tracker.interop.records import (
-    ClaimIn,
+    DOCUMENT_LIMIT,
     DatasetIn,
     ParentIn,
+    licence_claim,
     read_json,
     slugify,
     url_or_none,
 )
 
-_SIZE = re.compile(r"^\s*([\d.]+)\s*([kmgtp]?i?b|bytes?)?\s*$", re.I)
+_SIZE = re.compile(r"^\s*([-+]?[\d.]+(?:e[-+]?\d+)?)\s*([kmgtp]?i?b|bytes?)?\s*$", re.I)
 _UNITS = {"": 1, "b": 1, "byte": 1, "bytes": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9,
           "tb": 10**12, "pb": 10**15, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
 RAI_TEXT = (("rai:dataUseCases", "Use cases"), ("rai:dataBiases", "Biases"),
@@ -42,40 +44,45 @@ def _names(value: Any) -> list[str]:
     return [_text(i) for i in items if _text(i)]
 
 
-def _licence(value: Any) -> list[str]:
-    out = []
-    for item in value if isinstance(value, list) else [value] if value else []:
-        text = _text(item)
-        match = re.search(r"creativecommons\.org/(licenses|publicdomain)/([a-z-]+)/(\d\.\d)",
-                          text)
-        if match:
-            kind, version = match.group(2), match.group(3)
-            out.append("CC0-1.0" if kind == "zero" else f"CC-{kind.upper()}-{version}")
-        elif text.startswith("http"):
-            out.append(text.rstrip("/").rsplit("/", 1)[-1])
-        elif text:
-            out.append(text)
-    return out
+def _licence_texts(value: Any) -> list[str]:
+    return [text for item in (value if isinstance(value, list) else [value] if value else [])
+            if (text := _text(item))]
 
 
-def _bytes(distribution: Any) -> int | None:
+def _bytes(distribution: Any, warnings: list[str]) -> int | None:
+    """The files' total size; a size that is no size is left out with a warning naming it."""
     total = 0
     found = False
-    for item in distribution if isinstance(distribution, list) else []:
+    for number, item in enumerate(distribution if isinstance(distribution, list) else []):
         size = item.get("contentSize") if isinstance(item, dict) else None
         if not size:
             continue
         match = _SIZE.match(str(size))
-        if match:
-            unit = (match.group(2) or "").lower()
-            total += int(float(match.group(1)) * _UNITS.get(unit, 1))
-            found = True
+        amount = _amount(match.group(1)) if match else None
+        if amount is None or amount < 0:
+            warnings.append(f"distribution[{number}].contentSize: not a size in bytes "
+                            f"(got {str(size)[:80]!r}; left out)")
+            continue
+        total += int(amount * _UNITS.get((match.group(2) or "").lower(), 1))  # type: ignore[union-attr]
+        found = True
+    if total >= 2**63:
+        warnings.append("distribution: the sizes add up to more than 2^63 bytes (left out)")
+        return None
     return total if found else None
 
 
-def read(path: Path, *, slug: str | None = None) -> DatasetIn:
+def _amount(text: str) -> Decimal | None:
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        return None
+    return amount if amount.is_finite() and amount < Decimal(2**63) else None
+
+
+def read(path: Path, *, slug: str | None = None, limit: int = DOCUMENT_LIMIT) -> DatasetIn:
     name = str(path)
-    doc = read_json(path)
+    doc = read_json(path, limit)
+    warnings: list[str] = []
     if not isinstance(doc, dict) or not doc.get("name"):
         raise TrackerError(f"{name}: $.name: a Croissant dataset needs a name")
     key = slug or slugify(_text(doc["name"]))
@@ -97,18 +104,18 @@ def read(path: Path, *, slug: str | None = None) -> DatasetIn:
         fields["homepage"] = url  # a javascript: or data: URL is refused, not dropped
     if _text(doc.get("version")):
         fields["version"] = _text(doc["version"])[:100]
-    size = _bytes(doc.get("distribution"))
+    size = _bytes(doc.get("distribution"), warnings)
     if size is not None:
         fields["size_bytes"] = size
     creators = _names(doc.get("creator"))
     if creators:
         fields["steward"] = ", ".join(creators)[:300]
     published = _text(doc.get("datePublished"))[:10] or None
-    claims = []
-    licences = _licence(doc.get("license"))
-    if licences:
-        claims.append(ClaimIn(" AND ".join(licences), "authors", url or None, published,
-                              notes="From the Croissant metadata."))
-    parents = [ParentIn(slugify(p.rstrip("/").rsplit("/", 1)[-1]), "subset", p)
+    claim = licence_claim(_licence_texts(doc.get("license")), "authors", [url] if url else [],
+                          "From the Croissant metadata.", published)
+    parents = [ParentIn(slugify(p.rstrip("/").rsplit("/", 1)[-1]), "subset", p[:300])
                for p in _names(doc.get("prov:wasDerivedFrom"))]
-    return DatasetIn(key, fields, f"{name} ($)", claims, [], parents)
+    identifier = url or _text(doc.get("@id")) or _text(doc["name"])
+    fields["external_id"] = f"croissant:{identifier}"[:600]
+    return DatasetIn(key, fields, f"{name} ($)", [claim] if claim else [], [], parents,
+                     warnings=warnings, lenient=True)

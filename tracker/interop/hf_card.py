@@ -11,17 +11,23 @@ from typing import Any
 
 import yaml
 
-from tracker.errors import TrackerError
+from tracker import parse
+from tracker.errors import InvalidValue, TrackerError
+from tracker.interop.limits import CARD_LIMIT
+from tracker.interop.reading import load_yaml, read_text
 from tracker.interop.records import (
     ClaimIn,
     DatasetIn,
     LicenceIn,
     ParentIn,
     slugify,
+    strings,
     url_or_none,
 )
+from tracker.licenses import id_for_text
 
 HUB = "https://huggingface.co/datasets/"
+
 MODALITY_BY_TASK = {
     "image": "image", "audio": "audio", "automatic-speech-recognition": "audio",
     "video": "video", "text-to-image": "multimodal", "image-to-text": "multimodal",
@@ -38,76 +44,104 @@ def front_matter(text: str, name: str) -> dict[str, Any]:
     except StopIteration as exc:
         raise TrackerError(f"{name}: the YAML front matter is not closed by '---'") from exc
     try:
-        data = yaml.safe_load("\n".join(lines[1:end]))
+        data = load_yaml("\n".join(lines[1:end]), first_line=2)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 2}" if mark is not None else ""
         raise TrackerError(f"{name}{where}: malformed YAML front matter "
                            f"({getattr(exc, 'problem', None) or exc})") from exc
+    except TrackerError as exc:
+        raise TrackerError(f"{name} {exc}") from None
     if not isinstance(data, dict):
         raise TrackerError(f"{name}: the front matter is not a mapping of fields")
     return data
 
 
-def _list(value: Any) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, (list, tuple)):
-        return [str(v) for v in value if v is not None]
-    return [str(value)]
+# The hub's size ranges, smallest first: a card with one per configuration keeps the largest.
+SIZE_RANGES = ("n<1K", "1K<n<10K", "10K<n<100K", "100K<n<1M", "1M<n<10M", "10M<n<100M",
+               "100M<n<1B", "1B<n<10B", "10B<n<100B", "100B<n<1T", "n>1T")
+
+
+def _size_category(sizes: list[str]) -> str:
+    ranked = [s for s in SIZE_RANGES if s in sizes]
+    if ranked:
+        return ranked[-1]
+    return next((s for s in sizes if len(s) <= 40), "")
+
+
+def _languages(given: list[str], warnings: list[str]) -> tuple[str, bool]:
+    """(language codes, whether the card marks the data as code). `code` names programming
+    languages, `unknown` states none; anything else that is no language code is left out."""
+    codes, is_code = [], False
+    for item in given:
+        if item.lower() == "code":
+            is_code = True
+        elif item.lower() not in ("unknown", "multilingual", "other"):
+            try:
+                codes.append(parse.languages(item))
+            except InvalidValue as exc:
+                warnings.append(f"{exc} (left out)")
+    return ",".join(dict.fromkeys(codes)), is_code
 
 
 def card_slug(path: Path) -> str:
+    return slugify(hub_id(path))
+
+
+def hub_id(path: Path) -> str:
     """`squad.README.md` -> squad; `datasets/squad/README.md` -> squad."""
-    if path.name.lower() == "readme.md":
-        return slugify(path.parent.name)
-    return slugify(path.name.split(".")[0])
+    return path.parent.name if path.name.lower() == "readme.md" else path.name.split(".")[0]
 
 
-def read(path: Path, *, slug: str | None = None, observed_on: str | None = None) -> DatasetIn:
+def read(path: Path, *, slug: str | None = None, observed_on: str | None = None,
+         limit: int = CARD_LIMIT) -> DatasetIn:
     name = str(path)
-    try:
-        text = path.read_text("utf-8")
-    except UnicodeDecodeError as exc:
-        raise TrackerError(f"{name}: not UTF-8 text") from exc
-    card = front_matter(text, name)
+    card = front_matter(read_text(path, limit), name)
     key = slug or card_slug(path)
+    warnings: list[str] = []
     licences: list[LicenceIn] = []
-    ids = _list(card.get("license", card.get("licenses")))
     expressions = []
-    for raw in ids:
+    for raw in strings(card.get("license", card.get("licenses"))):
         if raw.lower() == "other" and card.get("license_name"):
             custom = "LicenseRef-" + slugify(str(card["license_name"])).replace("/", "-")
-            licences.append(LicenceIn(custom, str(card.get("license_name")),
+            licences.append(LicenceIn(custom[:128], str(card.get("license_name"))[:300],
                                       url_or_none(card.get("license_link")),
                                       notes=f"Named by the {key} dataset card."))
-            expressions.append(custom)
+            expressions.append(custom[:128])
         else:
-            expressions.append(raw)
-    claims = [ClaimIn(" AND ".join(expressions), "hub", HUB + key, observed_on,
+            expressions.append(id_for_text(raw) or raw)
+    claims = [ClaimIn(" AND ".join(dict.fromkeys(expressions)), "hub", HUB + key, observed_on,
                       notes="From the dataset card's front matter.")] if expressions else []
-    tasks = _list(card.get("task_categories"))
-    modality = next((MODALITY_BY_TASK[t] for t in tasks if t in MODALITY_BY_TASK), "text")
+    tasks = strings(card.get("task_categories"))
+    languages, is_code = _languages(strings(card.get("language", card.get("languages"))),
+                                    warnings)
+    modality = next((MODALITY_BY_TASK[t] for t in tasks if t in MODALITY_BY_TASK),
+                    "code" if is_code else "text")
     creators = []
     if card.get("annotations_creators"):
-        creators.append("annotations " + ", ".join(_list(card["annotations_creators"])))
+        creators.append("annotations " + ", ".join(strings(card["annotations_creators"])))
     if card.get("language_creators"):
-        creators.append("language " + ", ".join(_list(card["language_creators"])))
-    sizes = _list(card.get("size_categories"))
+        creators.append("language " + ", ".join(strings(card["language_creators"])))
     fields: dict[str, Any] = {
-        "name": str(card.get("pretty_name") or key),
+        "name": str(card.get("pretty_name") or key)[:300],
         "modality": modality,
         "source_category": "public_dataset",
         "homepage": HUB + key,
-        "languages": ",".join(_list(card.get("language", card.get("languages")))),
+        "languages": languages,
         "collection_method": "; ".join(creators),
-        "size_category": sizes[0] if len(sizes) == 1 else ", ".join(sizes),
+        "size_category": _size_category(strings(card.get("size_categories"))),
+        "external_id": "hf:" + hub_id(path),
     }
     if tasks:
         fields["description"] = f"Tasks: {', '.join(tasks)}."
     parents = []
-    for source in _list(card.get("source_datasets")):
+    for source in strings(card.get("source_datasets")):
         if source.startswith("extended|"):
             parent = source.split("|", 1)[1]
-            parents.append(ParentIn(slugify(parent), "augmented", parent))
-    return DatasetIn(key, fields, f"{name} (front matter)", claims, [], parents, licences)
+            if slugify(parent) == key or parent == hub_id(path):
+                warnings.append(f"source_datasets: {source!r} names the dataset itself "
+                                "(left out)")
+                continue
+            parents.append(ParentIn(slugify(parent), "augmented", parent[:300]))
+    return DatasetIn(key, fields, f"{name} (front matter)", claims, [], parents, licences,
+                     warnings=warnings, lenient=True)

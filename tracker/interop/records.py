@@ -9,7 +9,7 @@ already there is added again.
 from __future__ import annotations
 
 import datetime as dt
-import json
+import hashlib
 import multiprocessing
 import os
 import re
@@ -18,7 +18,7 @@ import threading
 import traceback
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection as Pipe
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -38,8 +38,11 @@ from tracker.db.models import (
     Lineage,
     Source,
 )
-from tracker.errors import TrackerError
+from tracker.errors import InvalidValue, TrackerError
 from tracker.fields import DATASET_FIELDS, parse_fields
+from tracker.interop.limits import DOCUMENT_LIMIT
+from tracker.interop.reading import load_json, read_text
+from tracker.licenses import id_for_text
 from tracker.money import decimal_text
 from tracker.registry import Writer
 from tracker.snapshot import ClaimFacts, collector_paused
@@ -108,20 +111,25 @@ class DatasetIn:
     licences: list[LicenceIn] = field(default_factory=list)
     fees: list[FeeIn] = field(default_factory=list)
     consents: list[ConsentIn] = field(default_factory=list)
+    # Oddities that cost nothing but a value (a skipped self-reference, an unread code).
+    warnings: list[str] = field(default_factory=list)
+    # Metadata written by others: a value the registry cannot take is dropped with a
+    # warning (a licence it cannot read becomes an unmapped claim), never the file. A
+    # user's own table stays strict: a bad value there is a typo to fix.
+    lenient: bool = False
+
+    @property
+    def external_id(self) -> str | None:
+        return self.fields.get("external_id") or None
 
 
 class DryRun(Exception):
     """Raised inside the transaction to undo it after listing what would change."""
 
 
-def read_json(path: Path) -> Any:
-    """A JSON file, or an error naming the file and line."""
-    try:
-        return json.loads(path.read_text("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise TrackerError(f"{path}: not UTF-8 text") from exc
-    except json.JSONDecodeError as exc:
-        raise TrackerError(f"{path} line {exc.lineno}: malformed JSON ({exc.msg})") from exc
+def read_json(path: Path, limit: int = DOCUMENT_LIMIT) -> Any:
+    """A JSON file, or an error naming the file and line (or where it nests too deeply)."""
+    return load_json(read_text(path, limit), str(path))
 
 
 def url_or_none(value: object) -> str | None:
@@ -133,10 +141,75 @@ def url_or_none(value: object) -> str | None:
     return text if re.match(r"^[a-z][a-z0-9+.-]*:", text, re.I) else None
 
 
-def slugify(text: str) -> str:
-    slug = re.sub(r"[^a-z0-9._/-]+", "-", text.strip().lower()).strip("-./")
-    slug = re.sub(r"-{2,}", "-", slug)
-    return (slug or "unnamed")[:128]
+def strings(value: object) -> list[str]:
+    """A field that should hold a list of names, as non-empty texts whatever it holds."""
+    items = value if isinstance(value, (list, tuple)) else [] if value is None else [value]
+    return [text for v in items if v is not None and not isinstance(v, (dict, list))
+            and (text := " ".join(str(v).split()))]
+
+
+def urls_in(value: object) -> list[str]:
+    """Every URL in a field that may hold several ("https://a, https://b")."""
+    return [u for part in re.split(r"[\s,]+", str(value or "")) if (u := url_or_none(part))]
+
+
+def evidence_text(urls: Iterable[str]) -> str:
+    """Evidence URLs as one claim holds them: distinct, space-separated, as many as fit."""
+    kept: list[str] = []
+    for url in dict.fromkeys(urls):
+        if len(" ".join([*kept, url])) > 2048:
+            break
+        kept.append(url)
+    return " ".join(kept)
+
+
+# Symbols that carry meaning in names: without them, c, c# and c++ would be one slug.
+_SPOKEN = {"#": "-sharp", "+": "-plus"}
+_SLUG_LIMIT = 128
+
+
+def slugify(text: str, prefix: str = "") -> str:
+    """A slug for a name found in a file: `prefix` + the name in lower case, '#' and '+'
+    spelled out, other runs of symbols as '-'; one that would pass the slug limit is cut
+    and given a short hash of the whole name, so it stays distinct and stable."""
+    spelled = re.sub(r"[#+]", lambda m: _SPOKEN[m.group()], text.strip().lower())
+    slug = re.sub(r"[^a-z0-9._/-]+", "-", spelled).strip("-./")
+    slug = prefix + (re.sub(r"-{2,}", "-", slug) or "unnamed")
+    if len(slug) <= _SLUG_LIMIT:
+        return slug
+    return with_suffix(slug, prefix + text)
+
+
+def with_suffix(slug: str, key: str) -> str:
+    """`slug` cut to leave room for '-' and 8 hex digits of `key`'s hash, which it ends in."""
+    digest = hashlib.sha256(key.encode("utf-8", "backslashreplace")).hexdigest()[:8]
+    return f"{slug[:_SLUG_LIMIT - 9].rstrip('-./')}-{digest}"
+
+
+# The claim recorded for licence text no knowledge-base entry matches: terms unknown.
+UNMAPPED = "LicenseRef-Unmapped"
+
+
+def unmapped_note(text: str) -> str:
+    return f"Licence text not mapped: {text!r}."
+
+
+def licence_claim(names: list[str], by: str, evidence: list[str], notes: str,
+                  observed_on: str | None = None) -> ClaimIn | None:
+    """One claim for the licences named (all apply: AND); a name the knowledge base does
+    not know is kept as an unmapped licence with the name in the notes, never dropped."""
+    ids, unmapped = [], []
+    for name in names:
+        found = id_for_text(name)
+        if found is None:
+            unmapped.append(name)
+        ids.append(found or UNMAPPED)
+    if not ids:
+        return None
+    # An unmapped name that is a link is where the terms are: evidence.
+    evidence = [*evidence, *(u for name in unmapped if (u := url_or_none(name)))]
+    return ClaimIn(" AND ".join(dict.fromkeys(ids)), by, evidence_text(evidence) or None,
+                   observed_on, " ".join([notes, *map(unmapped_note, unmapped)]))
 
 
 class Changes:
@@ -147,6 +220,11 @@ class Changes:
     def __init__(self) -> None:
         self.lines: list[str] = []
         self.counts: Counter[str] = Counter()
+        self.warnings: list[str] = []
+
+    def warn(self, origin: str, message: str) -> None:
+        if len(self.warnings) < self.KEEP:
+            self.warnings.append(f"{origin}: {message}")
 
     def note(self, kind: str, detail: str, *args: object) -> None:
         """Count a change; keep its line for the first KEEP changes (with `args`, `detail`
@@ -232,6 +310,10 @@ class _Import:
         self.load: Callable[[list[int]], Held] = lambda ids: load_held(session, ids)
         self.known = licenses.all_licenses(session)
         self.dataset_ids = dict(session.exec(select(Dataset.slug, Dataset.id)).all())
+        self.external_ids: dict[str, int] = dict(session.exec(  # type: ignore[arg-type]
+            select(Dataset.external_id, Dataset.id).where(col(Dataset.external_id).is_not(None))
+        ).all())
+        self.has_external = set(self.external_ids.values())
         self.source_ids = dict(session.exec(select(Source.slug, Source.id)).all())
         self.agreements: dict[tuple[str, str], tuple[int, dt.date | None, dt.date | None]] = {
             (a.counterparty, a.reference): (a.id, a.term_start, a.term_end)
@@ -264,7 +346,7 @@ class _Import:
     def chunk(self, records: list[DatasetIn]) -> None:
         # Written first, so that what is loaded next includes this import's earlier rows.
         self.bulk.flush()
-        ids = [self.dataset_ids[r.slug] for r in records if r.slug in self.dataset_ids]
+        ids = [i for r in records if (i := self.match(r)) is not None]
         # Asked only when needed: in a child process, asking waits for the writing.
         self.rows, self.claims, self.fees, self.consents = \
             self.load(ids) if ids else Held.nothing()
@@ -279,6 +361,9 @@ class _Import:
         row = self.bulk.add(Dataset, catalog.new_record(Dataset, slug, values),
                             label=slug if own_event else None)
         self.dataset_ids[row["slug"]] = row["id"]
+        if row.get("external_id"):
+            self.external_ids[row["external_id"]] = row["id"]
+            self.has_external.add(row["id"])
         self.rows[row["id"]] = row
         self.changes.note(kind, row["slug"])
         return row
@@ -287,6 +372,22 @@ class _Import:
         if goal not in self.has_children:
             return None
         return lineage.path_up(self.parents, start, goal)
+
+    def match(self, rec: DatasetIn) -> int | None:
+        """The dataset a record describes: the one with its external id; else the one with
+        its slug, unless that one came from another identifier, in which case the record
+        takes a slug of its own (its slug with a hash of its identifier), so two identifiers
+        that slugify alike never become one dataset."""
+        external = rec.external_id
+        if external is None:
+            return self.dataset_ids.get(rec.slug)
+        found = self.external_ids.get(external)
+        if found is None:
+            found = self.dataset_ids.get(rec.slug)
+            if found is not None and found in self.has_external:
+                rec.slug = with_suffix(rec.slug, external)
+                found = self.dataset_ids.get(rec.slug)
+        return found
 
     def record(self, rec: DatasetIn) -> None:
         """One record's changes: one import event for what belongs to its dataset, and one
@@ -301,11 +402,17 @@ class _Import:
                 self.bulk.add(License, values, label=lic.key)
                 self.known = licenses.Known([*self.known, License(**values)])
                 self.changes.note("add licence", lic.key)
-        dataset_id = self.dataset_ids.get(rec.slug)
+        for warning in rec.warnings:
+            self.changes.warn(rec.origin, warning)
+        if rec.lenient:
+            self._drop_unusable_fields(rec)
+        dataset_id = self.match(rec)
         if dataset_id is None:
             dataset = self._new_dataset(rec.slug, rec.fields, "create dataset")
         else:
             dataset = self.rows[dataset_id]
+            # Found by its identifier, it keeps the slug it has (a user may have renamed it).
+            rec.slug = dataset["slug"]
             self._update(dataset, rec)
         self._claims(dataset, rec)
         self._fees(dataset, rec)
@@ -314,6 +421,21 @@ class _Import:
         self._parents(dataset, rec)
         self.bulk.close_group("dataset", dataset["id"], rec.slug)
 
+    def _drop_unusable_fields(self, rec: DatasetIn) -> None:
+        """Each value the registry cannot take is dropped, with a warning naming it; the
+        name and the external id the record is known by are needed, so their errors stand."""
+        labels = {spec.label: spec.name for spec in DATASET_FIELDS}
+        while True:
+            try:
+                parse_fields(DATASET_FIELDS, rec.fields)
+                return
+            except InvalidValue as exc:
+                name = labels.get(exc.field)
+                if name is None or name in ("name", "external_id"):
+                    raise
+                del rec.fields[name]
+                self.changes.warn(rec.origin, f"{exc} (left out)")
+
     def _update(self, dataset: dict[str, Any], rec: DatasetIn) -> None:
         parsed = parse_fields(DATASET_FIELDS, rec.fields)
         different = {k: v for k, v in parsed.items() if dataset[k] != v}
@@ -321,16 +443,16 @@ class _Import:
             return
         parse.date_range(different.get("acquired_from", dataset["acquired_from"]),
                          different.get("acquired_to", dataset["acquired_to"]), "acquired-to")
+        if different.get("external_id") is not None:  # adopted: imported before ids were kept
+            self.external_ids[different["external_id"]] = dataset["id"]
+            self.has_external.add(dataset["id"])
         self.bulk.update(Dataset, dataset, different)
         self.changes.note("update dataset", "{}: {}", rec.slug, ", ".join(sorted(different)))
 
     def _claims(self, dataset: dict[str, Any], rec: DatasetIn) -> None:
         held = self.claims[dataset["id"]]
         for claim in rec.claims:
-            values = claims.claim_values(dataset["id"], claim.expression, claim.by,
-                                         evidence_url=claim.evidence_url,
-                                         observed_on=claim.observed_on, notes=claim.notes,
-                                         known=self.known)
+            values = self._claim_values(dataset["id"], claim, rec)
             current = {c.claimed_by: c.expression for c in current_claims(held)}
             if current.get(values["claimed_by"]) == values["expression"]:
                 continue
@@ -345,6 +467,26 @@ class _Import:
                                    values["evidence_url"], values["observed_on"]))
             self.changes.note("claim", "{}: {} by {}", rec.slug, values["expression"],
                               values["claimed_by"])
+
+    def _claim_values(self, dataset_id: int, claim: ClaimIn, rec: DatasetIn) -> dict[str, Any]:
+        def values(expression: str, evidence: str | None, notes: str) -> dict[str, Any]:
+            return claims.claim_values(dataset_id, expression, claim.by, evidence_url=evidence,
+                                       observed_on=claim.observed_on, notes=notes,
+                                       known=self.known)
+
+        try:
+            return values(claim.expression, claim.evidence_url, claim.notes)
+        except InvalidValue as exc:
+            if not rec.lenient:
+                raise
+            if exc.field == "evidence":
+                self.changes.warn(rec.origin, f"{exc} (evidence left out)")
+                return self._claim_values(dataset_id, replace(claim, evidence_url=None), rec)
+            if exc.field != "license":
+                raise
+            self.changes.warn(rec.origin, f"{exc} (recorded as {UNMAPPED})")
+            return values(UNMAPPED, claim.evidence_url,
+                          " ".join(filter(None, [claim.notes, unmapped_note(claim.expression)])))
 
     def _fees(self, dataset: dict[str, Any], rec: DatasetIn) -> None:
         held = self.fees[dataset["id"]]
@@ -419,8 +561,14 @@ class _Import:
             if edge in self.edges:
                 continue
             relation = parse.choice(parent.relation, "relation", vocab.LINEAGE_RELATIONS)
-            lineage.check_edge(child, parent_id, parent.slug, self._path_up,
-                               lambda: {i: s for s, i in self.dataset_ids.items()})
+            try:
+                lineage.check_edge(child, parent_id, parent.slug, self._path_up,
+                                   lambda: {i: s for s, i in self.dataset_ids.items()})
+            except InvalidValue as exc:
+                if not rec.lenient:
+                    raise
+                self.changes.warn(rec.origin, f"{exc} (lineage left out)")
+                continue
             self.bulk.add(Lineage, {"child_id": child, "parent_id": parent_id,
                                     "relation": relation})
             self.parents[child].append(parent_id)

@@ -15,14 +15,14 @@ column names map with --map THEIRS=OURS.
 from __future__ import annotations
 
 import csv
-import io
-import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from tracker.errors import TrackerError
 from tracker.fields import DATASET_FIELDS
+from tracker.interop.limits import TABLE_LIMIT
+from tracker.interop.reading import load_json, text_lines
 from tracker.interop.records import ClaimIn, ConsentIn, DatasetIn, FeeIn, ParentIn, SourceIn
 
 DATASET_COLUMNS = {spec.name for spec in DATASET_FIELDS}
@@ -46,20 +46,18 @@ def parse_map(pairs: tuple[str, ...]) -> dict[str, str]:
     return mapping
 
 
-def _rows(handle: io.TextIOBase, name: str, jsonl: bool) -> Iterator[tuple[int, dict[str, Any]]]:
+def _rows(lines: Iterator[str], name: str, jsonl: bool
+          ) -> Iterator[tuple[int, dict[str, Any]]]:
     if jsonl:
-        for number, line in enumerate(handle, 1):
+        for number, line in enumerate(lines, 1):
             if not line.strip():
                 continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise TrackerError(f"{name} line {number}: malformed JSON ({exc.msg})") from exc
+            row = load_json(line, name, number)
             if not isinstance(row, dict):
                 raise TrackerError(f"{name} line {number}: expected a JSON object per line")
             yield number, row
         return
-    reader = csv.DictReader(handle)
+    reader = csv.DictReader(lines)
     if not reader.fieldnames:
         raise TrackerError(f"{name}: empty file or no header row")
     for row in reader:
@@ -104,7 +102,8 @@ def to_record(row: Mapping[str, Any], where: str) -> DatasetIn:
                      consents=consents)
 
 
-def read(path: Path, mapping: Mapping[str, str] | None = None) -> Iterator[DatasetIn]:
+def read(path: Path, mapping: Mapping[str, str] | None = None, limit: int = TABLE_LIMIT
+         ) -> Iterator[DatasetIn]:
     """Records one at a time, so a file of any length streams through."""
     name = str(path)
     jsonl = path.suffix.lower() in (".jsonl", ".ndjson")
@@ -113,8 +112,9 @@ def read(path: Path, mapping: Mapping[str, str] | None = None) -> Iterator[Datas
     mapping = mapping or {}
     seen: dict[str, int] = {}
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            for number, raw in _rows(handle, name, jsonl):
+        lines = text_lines(path, limit)
+        try:
+            for number, raw in _rows(lines, name, jsonl):
                 row = {mapping.get(k, k): v for k, v in raw.items()} if mapping else raw
                 unknown = sorted(k for k in row.keys() - COLUMNS if row[k] not in ("", None))
                 if unknown:
@@ -126,6 +126,8 @@ def read(path: Path, mapping: Mapping[str, str] | None = None) -> Iterator[Datas
                                        f"appears on line {seen[record.slug]}")
                 seen[record.slug] = number
                 yield record
+        finally:
+            lines.close()  # type: ignore[attr-defined]
     except UnicodeDecodeError as exc:
         raise TrackerError(f"{name}: not UTF-8 text ({exc.reason})") from exc
     except csv.Error as exc:
