@@ -192,7 +192,7 @@ CLAIMS = [
     ("video-transcripts", "LicenseRef-All-Rights-Reserved", "reviewer",
      "https://video.example.com/terms", "2023-03-01"),
     ("pile-like-corpus", "MIT", "hub", "https://huggingface.co/datasets", "2023-01-10"),
-    ("pile-like-corpus", "LicenseRef-Other", "authors", None, "2023-01-10"),
+    ("pile-like-corpus", "LicenseRef-Various", "authors", None, "2023-01-10"),
     ("hub-qa-dataset", "CC-BY-4.0", "hub", "https://huggingface.co/datasets", "2024-01-20"),
     ("hub-qa-dataset", "CC-BY-NC-4.0", "authors", "https://github.com", "2024-01-20"),
     ("hub-reviews", "LicenseRef-Other", "hub", "https://huggingface.co/datasets", "2024-01-20"),
@@ -297,6 +297,13 @@ DRAWS = [
     ("code-corpus", {"tokens": "200000000000"}),
 ]
 
+# (dataset, code, reason, granted): a blocker accepted for the run, on the record.
+WAIVERS = [
+    ("web-crawl", "commercial_use_unknown",
+     "Counsel relies on the text-and-data-mining exception, with AI-crawler opt-outs "
+     "honoured from March 2024; to be reviewed before release.", "2024-09-15"),
+]
+
 FX = [("EUR", "USD", "1.0850", "2024-01-01"), ("GBP", "USD", "1.2700", "2024-01-01"),
       ("EUR", "USD", "1.0820", "2024-07-01"), ("GBP", "USD", "1.2650", "2024-07-01")]
 
@@ -334,6 +341,9 @@ def _steps(w: Writer) -> list[Callable[[], object]]:
     steps.append(lambda: ledger.add_cost(
         w, None, category="legal", amount="350000", currency="USD", run_slug=RUN["slug"],
         vendor="Outside counsel", description=f"Pre-training data review. {NOTE}"))
+    steps += [lambda v=v: runs.waive(w, v[0], v[1], reason=f"{v[2]} {NOTE}",
+                                     run_slug=RUN["slug"], on=v[3])
+              for v in WAIVERS]
     return steps
 
 

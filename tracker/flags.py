@@ -14,7 +14,14 @@ from functools import lru_cache
 
 from tracker.policy import SEVERITIES, Policy
 from tracker.provenance import Resolution, effective, effective_all, resolve
-from tracker.snapshot import DatasetFacts, ManualFlagFacts, RunFacts, Snapshot, WaiverFacts
+from tracker.snapshot import (
+    ClaimFacts,
+    DatasetFacts,
+    ManualFlagFacts,
+    RunFacts,
+    Snapshot,
+    WaiverFacts,
+)
 from tracker.terms import Terms
 
 CODES = (
@@ -24,8 +31,12 @@ CODES = (
     "transcribed_platform_content", "synthetic_restricted_model", "broker_no_chain_of_title",
     "ai_training_prohibited", "license_drift", "review_missing", "review_stale", "review_rejected",
     "personal_data_unreviewed", "run_review_stale", "run_review_rejected",
-    "agreement_starts_late",
+    "agreement_starts_late", "license_unmapped", "license_various", "commercial_use_unknown",
 )
+# Placeholder ids an importer records when licence text says "various" or cannot be mapped:
+# each gets a finding of its own rather than the generic license_unknown.
+_SPECIFIC_UNKNOWN = {"LicenseRef-Unmapped": "license_unmapped",
+                     "LicenseRef-Various": "license_various"}
 
 
 @dataclass(frozen=True)
@@ -100,10 +111,7 @@ def _claims(d: DatasetFacts, ctx: Context) -> Iterator[Raw]:
                   "`tracker license claim`.")
         return
     if terms.unknown:
-        yield Raw("license_unknown",
-                  f"The licence rests on {_naming(d, ctx, lambda t: t.unknown)}: terms "
-                  "unknown, or a custom licence with no text or URL on record.",
-                  "Obtain the licence text, add it with `tracker license add` and re-claim.")
+        yield from _unknown_terms(d, ctx)
     commercial_run = ctx.run is not None and ctx.run.commercial
     if commercial_run and terms.commercial_use == "no":
         culprits = _naming(d, ctx, lambda t: t.commercial_use == "no")
@@ -111,6 +119,13 @@ def _claims(d: DatasetFacts, ctx: Context) -> Iterator[Raw]:
                   f"{culprits} forbids commercial use and the run is commercial.",
                   "Drop the dataset from the run, license it commercially, or mark the run "
                   "non-commercial.")
+    if commercial_run and terms.commercial_use == "unknown":
+        culprits = _naming(d, ctx, lambda t: t.commercial_use == "unknown")
+        yield Raw("commercial_use_unknown",
+                  f"Commercial use is unknown under {culprits}, and the run is commercial: "
+                  "unknown is not permission.",
+                  "Find and record the licence terms, license the data commercially, drop the "
+                  "dataset from the run, or waive the finding with a reason.")
     if terms.ai_training == "prohibited":
         yield Raw("ai_training_prohibited",
                   f"{_naming(d, ctx, lambda t: t.ai_training == 'prohibited')} does not permit "
@@ -126,6 +141,45 @@ def _claims(d: DatasetFacts, ctx: Context) -> Iterator[Raw]:
         yield Raw("share_alike", f"{_naming(d, ctx, lambda t: t.share_alike)} requires "
                   "adaptations to carry the same licence.",
                   "Record how the obligation is met for derived datasets and releases.")
+
+
+def _unknown_terms(d: DatasetFacts, ctx: Context) -> Iterator[Raw]:
+    """license_unknown, except that an unmapped or "various" licence says so instead."""
+    generic: list[str] = []
+    specific: dict[str, list[ClaimFacts]] = defaultdict(list)
+    for c in ctx.resolution(d).claims:
+        if not (c.current and c.terms.unknown):
+            continue
+        codes = {_SPECIFIC_UNKNOWN[key] for key in c.terms.keys if key in _SPECIFIC_UNKNOWN}
+        for code in codes:
+            specific[code].append(c.claim)
+        if not codes:
+            generic.append(f"{c.claim.expression} ({c.claim.claimed_by})")
+    if generic:
+        yield Raw("license_unknown",
+                  f"The licence rests on {', '.join(generic)}: terms unknown, or a custom "
+                  "licence with no text or URL on record.",
+                  "Obtain the licence text, add it with `tracker license add` and re-claim.")
+    unmapped = specific.get("license_unmapped")
+    if unmapped:
+        yield Raw("license_unmapped",
+                  f"Licence text from {_claimants(unmapped)} could not be mapped to a known "
+                  "licence, so its terms are unknown; the text is kept in the claim's notes.",
+                  "Read the licence, add it with `tracker license add` if the knowledge base "
+                  "lacks it, and re-claim with its id.")
+    various = specific.get("license_various")
+    if various:
+        yield Raw("license_various",
+                  f"The licence is given as 'various' by {_claimants(various)}: the dataset's "
+                  "components carry different licences and none is on record.",
+                  "Check each component's licence and record them (an AND expression, or "
+                  "the components as lineage parents with claims of their own).")
+
+
+def _claimants(claims: list[ClaimFacts]) -> str:
+    """'the hub (https://...)' for each claim, naming its evidence where there is some."""
+    return ", ".join(f"the {c.claimed_by}" + (f" ({c.evidence_url})" if c.evidence_url else "")
+                     for c in claims)
 
 
 def _conflicts(d: DatasetFacts, ctx: Context) -> Iterator[Raw]:
@@ -147,34 +201,54 @@ def _conflicts(d: DatasetFacts, ctx: Context) -> Iterator[Raw]:
 
 
 @lru_cache(maxsize=1024)
-def _sorted_restrictions(restrictions: tuple[str, ...], commercial_run: bool,
-                         non_commercial_run: bool) -> tuple[bool, bool, tuple[str, ...]]:
-    """(forbids commercial use in a commercial run, prohibits AI training, the rest): the
-    same few restriction lists recur across thousands of datasets."""
+def _sorted_restrictions(restrictions: tuple[str, ...], unlicensed: bool, commercial_run: bool,
+                         non_commercial_run: bool) -> tuple[str | None, bool, tuple[str, ...]]:
+    """(the commercial-use term when a commercial run must hear of it: "no" or "unknown",
+    prohibits AI training, the rest): the same few restriction lists recur across thousands
+    of datasets. An unlicensed ancestor's commercial use is unknown like any other's."""
     rest = list(restrictions)
-    non_commercial = commercial_run and any(r.startswith("commercial use no") for r in rest)
-    if non_commercial or non_commercial_run:
+    commercial = None
+    if commercial_run:
+        if any(r.startswith("commercial use no") for r in rest):
+            commercial = "no"
+        elif unlicensed or any(r.startswith("commercial use unknown") for r in rest):
+            commercial = "unknown"
+    if commercial is not None or non_commercial_run:
         rest = [r for r in rest if not r.startswith("commercial use")]
+    if commercial == "unknown" and unlicensed:
+        rest = []  # all it says is that no claim is recorded, which the blocker names
     prohibited = any(r.startswith("AI training prohibited") for r in rest)
     if prohibited:
         rest = [r for r in rest if not r.startswith("AI training")]
-    return non_commercial, prohibited, tuple(rest)
+    return commercial, prohibited, tuple(rest)
 
 
 def _inherited(d: DatasetFacts, ctx: Context) -> Iterator[Raw]:
     commercial_run = ctx.run is not None and ctx.run.commercial
     non_commercial_run = ctx.run is not None and not ctx.run.commercial
-    for item in effective(d, ctx.snapshot, ctx.or_branch).inherited:
+    found = effective(d, ctx.snapshot, ctx.or_branch)
+    # An unlicensed ancestor leaves commercial use unknown, unless d's own licence already
+    # forbids it (which non_commercial reports).
+    own_forbids = found.own is not None and found.own.commercial_use == "no"
+    for item in found.inherited:
         path = item.path
         via = " <- ".join(path)
-        non_commercial, prohibited, restrictions = _sorted_restrictions(
-            item.restrictions, commercial_run, non_commercial_run)
-        if non_commercial:
+        commercial, prohibited, restrictions = _sorted_restrictions(
+            item.restrictions, item.licence is None and not own_forbids, commercial_run,
+            non_commercial_run)
+        if commercial == "no":
             yield Raw("non_commercial",
                       f"Derived from {item.ancestor} ({item.licence}), which forbids commercial "
                       f"use, and the run is commercial: {via}.",
                       f"Drop {d.slug} from the run, or license {item.ancestor} commercially.",
                       path)
+        elif commercial == "unknown":
+            yield Raw("commercial_use_unknown",
+                      f"Derived from {item.ancestor} "
+                      f"({item.licence or 'no licence claim recorded'}), under which commercial "
+                      f"use is unknown, and the run is commercial: {via}.",
+                      f"Record {item.ancestor}'s licence terms, license it commercially, or "
+                      f"drop {d.slug} from the run.", path)
         if prohibited:
             yield Raw("ai_training_prohibited",
                       f"Derived from {item.ancestor} ({item.licence}), which does not permit "

@@ -24,7 +24,8 @@ from tracker.snapshot import ClaimFacts, LicenseFacts
 # Strictness order, most permissive first.
 COMMERCIAL = ("yes", "unknown", "no")
 AI_TRAINING = ("allowed", "conditional", "unknown", "prohibited")
-UNKNOWN_KEYS = frozenset({"LicenseRef-Unknown", "LicenseRef-Other"})
+UNKNOWN_KEYS = frozenset({"LicenseRef-Unknown", "LicenseRef-Other", "LicenseRef-Unmapped",
+                          "LicenseRef-Various", "LicenseRef-Request-Form"})
 
 
 @dataclass(frozen=True)
