@@ -8,7 +8,6 @@ knows, so a typo is refused with the nearest known id.
 
 from __future__ import annotations
 
-import re
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -102,37 +101,6 @@ def sync_knowledge_base(registry: Registry) -> int:
         meta.value = digest
         session.add(meta)
     return changed
-
-
-@cache
-def _names_to_ids() -> dict[str, str]:
-    names: dict[str, str] = {}
-    for terms in builtin_terms():
-        for name in (terms.key, terms.name, *terms.aliases.split(",")):
-            if name:
-                names.setdefault(_plain(name), terms.key)
-    return names
-
-
-def _plain(text: str) -> str:
-    return re.sub(r"[^a-z0-9.+]+", " ", text.lower()).strip()
-
-
-def id_for_text(text: str) -> str | None:
-    """The knowledge-base id a licence name, id or URL found in metadata stands for."""
-    plain = _plain(text)
-    found = _names_to_ids().get(plain)
-    if found:
-        return found
-    match = re.search(r"creativecommons\.org/(?:licenses|publicdomain)/([a-z-]+)/(\d\.\d)",
-                      text.lower())
-    if match:
-        kind, version = match.groups()
-        return "CC0-1.0" if kind == "zero" else _names_to_ids().get(f"cc {kind} {version}")
-    match = re.match(r"^cc (by(?: nc)?(?: nd| sa)?) (\d\.\d)$", plain)
-    if match:
-        return _names_to_ids().get(f"cc {match.group(1).replace(' ', '-')} {match.group(2)}")
-    return None
 
 
 @cache

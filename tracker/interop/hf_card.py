@@ -24,7 +24,7 @@ from tracker.interop.records import (
     strings,
     url_or_none,
 )
-from tracker.licenses import id_for_text
+from tracker.licence_names import id_for_text
 
 HUB = "https://huggingface.co/datasets/"
 
@@ -88,6 +88,17 @@ def card_slug(path: Path) -> str:
     return slugify(hub_id(path))
 
 
+def _link(value: object, warnings: list[str]) -> str | None:
+    link = url_or_none(value)
+    if link is None:
+        return None
+    try:
+        return parse.url(link, "license_link")
+    except InvalidValue as exc:
+        warnings.append(f"{exc} (left out)")
+        return None
+
+
 def hub_id(path: Path) -> str:
     """`squad.README.md` -> squad; `datasets/squad/README.md` -> squad."""
     return path.parent.name if path.name.lower() == "readme.md" else path.name.split(".")[0]
@@ -105,7 +116,7 @@ def read(path: Path, *, slug: str | None = None, observed_on: str | None = None,
         if raw.lower() == "other" and card.get("license_name"):
             custom = "LicenseRef-" + slugify(str(card["license_name"])).replace("/", "-")
             licences.append(LicenceIn(custom[:128], str(card.get("license_name"))[:300],
-                                      url_or_none(card.get("license_link")),
+                                      _link(card.get("license_link"), warnings),
                                       notes=f"Named by the {key} dataset card."))
             expressions.append(custom[:128])
         else:

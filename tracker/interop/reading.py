@@ -118,26 +118,26 @@ _SHOWN_LEVELS = 8
 
 def deep_path(text: str, depth: int = 200) -> str:
     """The JSON path at which `text` first nests `depth` levels, shortened for a message."""
-    path: list[str] = []
+    path: list[list[Any]] = []  # per level: [bracket, index or key]
     for token in _TOKEN.finditer(text):
         value = token.group()
         if value in "[{":
-            path.append("[0]" if value == "[" else "")
+            path.append([value, 0 if value == "[" else "?"])
             if len(path) >= depth:
                 break
         elif value in "]}":
             if path:
                 path.pop()
         elif value == ",":
-            if path and path[-1].startswith("["):
-                path[-1] = f"[{int(path[-1][1:-1]) + 1}]"
+            if path and path[-1][0] == "[":
+                path[-1][1] += 1
         elif value.endswith(":") and path:
-            key = value.rstrip(": \t\r\n")
             try:
-                path[-1] = f"[{json.dumps(json.loads(key))}]"
+                path[-1][1] = json.loads(value.rstrip(": \t\r\n"))
             except ValueError:
-                path[-1] = "[?]"
-    shown = "".join(path[:_SHOWN_LEVELS])
+                path[-1][1] = "?"
+    shown = "".join(f"[{step!r}]" if isinstance(step, str) else f"[{step}]"
+                    for _, step in path[:_SHOWN_LEVELS])
     more = len(path) - _SHOWN_LEVELS
     return f"${shown}... ({depth}+ levels)" if more > 0 else f"${shown}"
 

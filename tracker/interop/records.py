@@ -42,7 +42,7 @@ from tracker.errors import InvalidValue, TrackerError
 from tracker.fields import DATASET_FIELDS, parse_fields
 from tracker.interop.limits import DOCUMENT_LIMIT
 from tracker.interop.reading import load_json, read_text
-from tracker.licenses import id_for_text
+from tracker.licence_names import UNMAPPED, id_for_text
 from tracker.money import decimal_text
 from tracker.registry import Writer
 from tracker.snapshot import ClaimFacts, collector_paused
@@ -184,10 +184,6 @@ def with_suffix(slug: str, key: str) -> str:
     """`slug` cut to leave room for '-' and 8 hex digits of `key`'s hash, which it ends in."""
     digest = hashlib.sha256(key.encode("utf-8", "backslashreplace")).hexdigest()[:8]
     return f"{slug[:_SLUG_LIMIT - 9].rstrip('-./')}-{digest}"
-
-
-# The claim recorded for licence text no knowledge-base entry matches: terms unknown.
-UNMAPPED = "LicenseRef-Unmapped"
 
 
 def unmapped_note(text: str) -> str:
