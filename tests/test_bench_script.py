@@ -21,7 +21,8 @@ def test_the_benchmark_script_runs_at_a_tiny_size(backend: str, tmp_path: Path,
     extra = ["--postgres", request.getfixturevalue("pg_template")] if backend == "postgresql" \
         else []
     subprocess.run([sys.executable, str(BENCH / "run.py"), "--datasets", "60", "--domains",
-                    "500", "--repeat", "1", "--import-repeat", "2", "--out", str(out),
+                    "500", "--repeat", "1", "--import-repeat", "2", "--dpi-files", "3",
+                    "--out", str(out),
                     *extra], check=True, capture_output=True, cwd=tmp_path)
     text = out.read_text()
     assert text.startswith("# Benchmarks\n\nWritten by hand, kept.\n")
@@ -32,4 +33,5 @@ def test_the_benchmark_script_runs_at_a_tiny_size(backend: str, tmp_path: Path,
         "| import 500 crawl domains", "| `dataset list --limit 50` on 60 datasets",
         "| `dataset show` on 60 datasets", "| effective terms for all 60 datasets",
         "| `budget` of a run drawing 6 datasets", "| `report audit` of that run",
+        "| import a DPI-shaped collection of 3 files (29 records) in one command",
         "| start-up: `tracker --version`"]

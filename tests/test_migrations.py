@@ -32,9 +32,10 @@ def test_first_schema_registry_upgrades_intact(tmp_path: Path) -> None:
     assert tracker("verify").stdout.startswith("ok: ")  # opening upgrades, then verifies
     status = json.loads(tracker("db status --json").stdout)
     assert status["schema"] == head_revision() != "0001"
-    # Columns added later come after the old ones, holding their defaults.
+    # Columns added later come after the old ones, holding their defaults (crawler, size
+    # category, external id).
     assert [row[:len(old_datasets[0])] for row in _rows(path, "dataset")] == old_datasets
-    assert all(row[len(old_datasets[0]):] == ("", "") for row in _rows(path, "dataset"))
+    assert all(row[len(old_datasets[0]):] == ("", "", None) for row in _rows(path, "dataset"))
     assert [row[:-1] for row in _rows(path, "fee")] == old_fees  # plus split_runs
     assert all(row[-1] == 1 for row in _rows(path, "fee"))
     # Old events stay as they were; licences the knowledge base gained since are appended.
