@@ -305,12 +305,14 @@ class _Import:
         self.changes = changes
         self.load: Callable[[list[int]], Held] = lambda ids: load_held(session, ids)
         self.known = licenses.all_licenses(session)
-        self.dataset_ids = dict(session.exec(select(Dataset.slug, Dataset.id)).all())
-        self.external_ids: dict[str, int] = dict(session.exec(  # type: ignore[arg-type]
+        # Plain rows, not ORM results: a many-file import loads these once per file.
+        rows = session.connection().execute
+        self.dataset_ids = dict(rows(select(Dataset.slug, Dataset.id)).all())
+        self.external_ids: dict[str, int] = dict(rows(  # type: ignore[arg-type]
             select(Dataset.external_id, Dataset.id).where(col(Dataset.external_id).is_not(None))
         ).all())
         self.has_external = set(self.external_ids.values())
-        self.source_ids = dict(session.exec(select(Source.slug, Source.id)).all())
+        self.source_ids = dict(rows(select(Source.slug, Source.id)).all())
         self.agreements: dict[tuple[str, str], tuple[int, dt.date | None, dt.date | None]] = {
             (a.counterparty, a.reference): (a.id, a.term_start, a.term_end)
             for a in session.exec(select(Agreement))}
@@ -318,11 +320,11 @@ class _Import:
         self.edges: set[tuple[int, int]] = set()
         # Only a dataset that is already someone's parent can be closed into a cycle.
         self.has_children: set[int] = set()
-        for child, parent in session.exec(select(Lineage.child_id, Lineage.parent_id)):
+        for child, parent in rows(select(Lineage.child_id, Lineage.parent_id)):
             self.parents[child].append(parent)
             self.edges.add((child, parent))
             self.has_children.add(parent)
-        self.links: set[tuple[int, int]] = {(d, s) for d, s in session.exec(
+        self.links: set[tuple[int, int]] = {(d, s) for d, s in rows(
             select(DatasetSource.dataset_id, DatasetSource.source_id))}
         self.rows: dict[int, dict[str, Any]] = {}
         self.claims: dict[int, list[ClaimFacts]] = defaultdict(list)
