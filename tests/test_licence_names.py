@@ -11,7 +11,13 @@ import pytest
 
 from conftest import Tracker
 from tracker import licenses
-from tracker.licence_names import clashes, id_for_text, normal_form
+from tracker.licence_names import (
+    clashes,
+    id_for_text,
+    normal_form,
+    spellings,
+    unmapped_claim,
+)
 from tracker.snapshot import LicenseFacts
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -134,6 +140,18 @@ def test_unmappable_text_gives_none(text: str) -> None:
 def test_no_two_entries_claim_the_same_spelling() -> None:
     assert clashes() == {}
     assert normal_form("GPL-2.0+") != normal_form("GPL-2.0")
+    # Every id, name, alias and other name in the knowledge base leads back to its entry.
+    assert [(s, k) for s, k in spellings() if id_for_text(s) != k] == []
+
+
+def test_the_claim_recorded_for_unmappable_text_keeps_the_text() -> None:
+    assert unmapped_claim("Public") == (
+        "LicenseRef-Unmapped", "Licence text not mapped: 'Public'", None)
+    url = "https://commoncrawl.org/terms-of-use"
+    assert unmapped_claim(f" {url}\n") == (
+        "LicenseRef-Unmapped", f"Licence text not mapped: '{url}'", url)
+    expression, notes, evidence = unmapped_claim("x" * 5000)
+    assert expression in KB and len(notes) < 400 and evidence is None
 
 
 def test_the_new_entries_say_what_they_permit() -> None:

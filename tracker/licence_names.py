@@ -188,3 +188,16 @@ def id_for_text(text: object) -> str | None:
     if _URL.match(stripped):
         return _url_id(stripped)
     return _name_id(stripped)
+
+
+_NOTE_LIMIT = 300
+
+
+def unmapped_claim(text: str) -> tuple[str, str, str | None]:
+    """The claim an importer records for licence text it cannot map: (expression, notes,
+    evidence URL). The text is kept in the notes, and as the evidence when it is a web
+    address, so that a reviewer finds what the source said."""
+    raw = " ".join(text.split())
+    shown = raw if len(raw) <= _NOTE_LIMIT else f"{raw[:_NOTE_LIMIT - 1]}…"
+    web = re.match(r"https?://\S+$", raw, re.IGNORECASE) and len(raw) <= 2048
+    return UNMAPPED, f"Licence text not mapped: {shown!r}", raw if web else None
