@@ -78,6 +78,23 @@ def test_names_the_importer_used_to_lose(name: str, key: str) -> None:
     assert id_for_text(name) == key
 
 
+@pytest.mark.parametrize(("name", "key"), [
+    # Creative Commons' own titles: the deed's, and the legal code's.
+    ("Attribution-NonCommercial-ShareAlike 4.0 International", "CC-BY-NC-SA-4.0"),
+    ("Attribution-ShareAlike 3.0 Unported", "CC-BY-SA-3.0"),
+    ("Creative Commons Attribution-NonCommercial 4.0 International Public License",
+     "CC-BY-NC-4.0"),
+    # A name with its id, or its source, in parentheses.
+    ("The MIT License (MIT)", "MIT"),
+    ("Creative Commons Attribution-ShareAlike 4.0 International (CC BY-SA 4.0)",
+     "CC-BY-SA-4.0"),
+    ("MIT License (https://github.com/uclanlp/corefBias/blob/master/LICENSE)", "MIT"),
+    ("Custom (research-only)", "LicenseRef-Academic-Research-Only"),
+])
+def test_names_as_licensors_and_cards_write_them(name: str, key: str) -> None:
+    assert id_for_text(name) == key
+
+
 @pytest.mark.parametrize(("key", "spellings"), [
     ("Apache-2.0", ("Apache 2.0", "Apache-2.0", "apache-2.0", "Apache License 2.0",
                     "Apache License, Version 2.0",
@@ -132,6 +149,8 @@ def test_licence_urls_map_to_their_id(url: str, key: str) -> None:
     # A ported CC licence the knowledge base does not hold is not its unported sibling.
     "https://creativecommons.org/licenses/by/2.5/au/",
     "MIT OR Apache-2.0",
+    # Two licences in one name, or a word that could be any of several.
+    "MIT (CC-BY-4.0)", "Attribution",
 ])
 def test_unmappable_text_gives_none(text: str) -> None:
     assert id_for_text(text) is None

@@ -25,7 +25,7 @@ VARIOUS = "LicenseRef-Various"
 
 # Words a free-text name often adds around a licence's id ("ISC License", "Apache License,
 # Version 2.0"); tried without them only when the text as written matches nothing.
-_FILLER = frozenset({"license", "licence", "licensed", "the", "version"})
+_FILLER = frozenset({"license", "licence", "licensed", "the", "version", "public"})
 _WORD = re.compile(r"[^\W_]+")
 _VERSION = re.compile(r"v(\d+)")
 _URL = re.compile(r"^(?:https?://|www\.)", re.IGNORECASE)
@@ -87,11 +87,35 @@ def _by_name() -> dict[str, str]:
 
 def _name_id(text: str) -> str | None:
     table = _by_name()
-    found = table.get(normal_form(text))
-    if found is None:
-        stripped = _without_filler(text)
-        found = table.get(stripped) if stripped else None
-    return found
+    for form in _forms(text):
+        found = table.get(form)
+        if found is not None:
+            return found
+    return _parenthesised(text)
+
+
+def _forms(text: str) -> Iterator[str]:
+    """The text's normal form, then without filler words; each also with "Creative Commons"
+    before it when it reads as a CC deed's title does ("Attribution 4.0 International")."""
+    for form in (normal_form(text), _without_filler(text)):
+        if form:
+            yield form
+            if form.startswith("attribution") and any(ch.isdigit() for ch in form):
+                yield f"creativecommons{form}"
+
+
+_PARENTHESIS = re.compile(r"(.*?)\s*\(([^()]*)\)\s*")
+
+
+def _parenthesised(text: str) -> str | None:
+    """'The MIT License (MIT)', 'CC BY 4.0 (https://...)': the name and the note in
+    parentheses, when they do not name two different licences."""
+    match = _PARENTHESIS.fullmatch(text)
+    if match is None:
+        return None
+    found = {key for part in match.groups() if part.strip()
+             if (key := id_for_text(part)) is not None}
+    return found.pop() if len(found) == 1 else None
 
 
 def _url_key(url: str) -> str:
