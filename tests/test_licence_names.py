@@ -277,3 +277,8 @@ def test_various_and_unmapped_licences_raise_findings_that_say_so(tracker: Track
     assert "license_various" in text and "license_unmapped" in text
     shown = json.loads(tracker("license show LicenseRef-Unmapped --json").stdout)
     assert shown["url"] and shown["commercial_use"] == "unknown"
+    # A licence can be looked up by the name metadata gives it; an expression stays strict.
+    shown = json.loads(tracker("license show 'Non Commercial' --json").stdout)
+    assert (shown["id"], shown["commercial_use"]) == ("LicenseRef-Non-Commercial", "no")
+    refused = tracker("license claim mix 'Non Commercial' --by authors", expect=1)
+    assert refused.stderr.startswith("Error: license:") and len(refused.stderr.splitlines()) == 1
