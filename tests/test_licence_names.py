@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -154,6 +155,16 @@ def test_licence_urls_map_to_their_id(url: str, key: str) -> None:
 ])
 def test_unmappable_text_gives_none(text: str) -> None:
     assert id_for_text(text) is None
+
+
+@pytest.mark.parametrize("text", [
+    "(a) " * 500, "x(a)" * 500, " " * 100_000 + "(x", "a (" * 700, "MIT " * 1000,
+    "https://[broken", "http://example.org:99999999/", "http://", "www.",
+])
+def test_hostile_text_is_unmapped_quickly(text: str) -> None:
+    start = time.perf_counter()
+    assert id_for_text(text) is None
+    assert time.perf_counter() - start < 0.5
 
 
 def test_no_two_entries_claim_the_same_spelling() -> None:
