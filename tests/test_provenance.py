@@ -165,13 +165,23 @@ def test_check_gate_on_the_demo_run(tracker: Tracker) -> None:
     assert as_json["passed"] is False and len(as_json["failing"]) == len(blockers)
 
     tracker("run remove-dataset frontier-run-1 video-transcripts --yes")
+    tracker("run remove-dataset frontier-run-1 hub-reviews --yes")
     for dataset in ("hub-qa-dataset", "synthetic-instructions", "preference-labels"):
         tracker(f"--as counsel flag waive {dataset} non_commercial --run frontier-run-1 "
                 "--reason 'authors granted a commercial licence, letter on file'")
+    # Unknown is not permission: the 'various' corpus blocks until someone vouches for it.
+    assert tracker("check frontier-run-1", expect=3).stdout.startswith(
+        "BLOCKER  pile-like-corpus: commercial_use_unknown:")
+    tracker("--as counsel flag waive pile-like-corpus commercial_use_unknown --run "
+            "frontier-run-1 --reason 'every component checked: all permit commercial use'")
     assert "check passed" in tracker("check frontier-run-1").stderr
     assert tracker("check frontier-run-1 --fail-on critical", expect=3).exit_code == 3
     waived = json.loads(tracker("check frontier-run-1 --json").stdout)["waived"]
-    assert {w["waived"]["reviewer"] for w in waived} == {"counsel"}
+    # The demo itself waives the crawl's unknown commercial use, as whoever built it.
+    assert {(w["dataset"], w["waived"]["reviewer"]) for w in waived
+            if w["code"] == "commercial_use_unknown"} == {
+        ("web-crawl", "tester"), ("pile-like-corpus", "counsel")}
+    assert {w["waived"]["reviewer"] for w in waived} == {"counsel", "tester"}
 
 
 def test_waiving_an_unknown_code_is_refused(tracker: Tracker) -> None:

@@ -119,7 +119,7 @@ def _claims(d: DatasetFacts, ctx: Context) -> Iterator[Raw]:
                   f"{culprits} forbids commercial use and the run is commercial.",
                   "Drop the dataset from the run, license it commercially, or mark the run "
                   "non-commercial.")
-    if commercial_run and terms.commercial_use == "unknown":
+    if commercial_run and terms.commercial_use == "unknown" and not _forbidden(d, ctx):
         culprits = _naming(d, ctx, lambda t: t.commercial_use == "unknown")
         yield Raw("commercial_use_unknown",
                   f"Commercial use is unknown under {culprits}, and the run is commercial: "
@@ -141,6 +141,13 @@ def _claims(d: DatasetFacts, ctx: Context) -> Iterator[Raw]:
         yield Raw("share_alike", f"{_naming(d, ctx, lambda t: t.share_alike)} requires "
                   "adaptations to carry the same licence.",
                   "Record how the obligation is met for derived datasets and releases.")
+
+
+def _forbidden(d: DatasetFacts, ctx: Context) -> bool:
+    """Whether d's effective terms forbid commercial use: then non_commercial speaks, and an
+    unknown term on the way adds nothing."""
+    terms = effective(d, ctx.snapshot, ctx.or_branch).terms
+    return terms is not None and terms.commercial_use == "no"
 
 
 def _unknown_terms(d: DatasetFacts, ctx: Context) -> Iterator[Raw]:
@@ -202,16 +209,19 @@ def _conflicts(d: DatasetFacts, ctx: Context) -> Iterator[Raw]:
 
 @lru_cache(maxsize=1024)
 def _sorted_restrictions(restrictions: tuple[str, ...], unlicensed: bool, commercial_run: bool,
-                         non_commercial_run: bool) -> tuple[str | None, bool, tuple[str, ...]]:
+                         non_commercial_run: bool, forbidden: bool
+                         ) -> tuple[str | None, bool, tuple[str, ...]]:
     """(the commercial-use term when a commercial run must hear of it: "no" or "unknown",
     prohibits AI training, the rest): the same few restriction lists recur across thousands
-    of datasets. An unlicensed ancestor's commercial use is unknown like any other's."""
+    of datasets. An unlicensed ancestor's commercial use is unknown like any other's; an
+    unknown one is moot when the dataset's effective terms already forbid commercial use."""
     rest = list(restrictions)
     commercial = None
     if commercial_run:
         if any(r.startswith("commercial use no") for r in rest):
             commercial = "no"
-        elif unlicensed or any(r.startswith("commercial use unknown") for r in rest):
+        elif not forbidden and (unlicensed or any(r.startswith("commercial use unknown")
+                                                  for r in rest)):
             commercial = "unknown"
     if commercial is not None or non_commercial_run:
         rest = [r for r in rest if not r.startswith("commercial use")]
@@ -227,15 +237,13 @@ def _inherited(d: DatasetFacts, ctx: Context) -> Iterator[Raw]:
     commercial_run = ctx.run is not None and ctx.run.commercial
     non_commercial_run = ctx.run is not None and not ctx.run.commercial
     found = effective(d, ctx.snapshot, ctx.or_branch)
-    # An unlicensed ancestor leaves commercial use unknown, unless d's own licence already
-    # forbids it (which non_commercial reports).
-    own_forbids = found.own is not None and found.own.commercial_use == "no"
+    forbidden = found.terms is not None and found.terms.commercial_use == "no"
     for item in found.inherited:
         path = item.path
         via = " <- ".join(path)
         commercial, prohibited, restrictions = _sorted_restrictions(
-            item.restrictions, item.licence is None and not own_forbids, commercial_run,
-            non_commercial_run)
+            item.restrictions, item.licence is None, commercial_run, non_commercial_run,
+            forbidden)
         if commercial == "no":
             yield Raw("non_commercial",
                       f"Derived from {item.ancestor} ({item.licence}), which forbids commercial "

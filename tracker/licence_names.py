@@ -21,14 +21,15 @@ from tracker.kb import kb_text
 from tracker.licenses import builtin_terms
 
 UNMAPPED = "LicenseRef-Unmapped"
-VARIOUS = "LicenseRef-Various"
 
 # Words a free-text name often adds around a licence's id ("ISC License", "Apache License,
 # Version 2.0"); tried without them only when the text as written matches nothing.
-_FILLER = frozenset({"license", "licence", "licensed", "the", "version"})
+_FILLER = frozenset({"license", "licence", "licensed", "the", "version", "public"})
 _WORD = re.compile(r"[^\W_]+")
 _VERSION = re.compile(r"v(\d+)")
 _URL = re.compile(r"^(?:https?://|www\.)", re.IGNORECASE)
+# Longer text is a licence's full text or a note, not its name or address.
+_LONGEST = 2048
 
 
 def _words(text: str) -> list[str]:
@@ -86,12 +87,45 @@ def _by_name() -> dict[str, str]:
 
 
 def _name_id(text: str) -> str | None:
+    return _plain_name_id(text) or _parenthesised(text)
+
+
+def _plain_name_id(text: str) -> str | None:
     table = _by_name()
-    found = table.get(normal_form(text))
-    if found is None:
-        stripped = _without_filler(text)
-        found = table.get(stripped) if stripped else None
-    return found
+    for form in _forms(text):
+        found = table.get(form)
+        if found is not None:
+            return found
+    return None
+
+
+def _forms(text: str) -> Iterator[str]:
+    """The text's normal form, then without filler words; each also with "Creative Commons"
+    before it when it reads as a CC deed's title does ("Attribution 4.0 International")."""
+    for form in (normal_form(text), _without_filler(text)):
+        if form:
+            yield form
+            if form.startswith("attribution") and any(ch.isdigit() for ch in form):
+                yield f"creativecommons{form}"
+
+
+_PARENTHESIS = re.compile(r"(.*?)\s*\(([^()]*)\)\s*")
+
+
+def _parenthesised(text: str) -> str | None:
+    """'The MIT License (MIT)', 'CC BY 4.0 (https://...)': the name and the note in
+    parentheses, when they do not name two different licences."""
+    match = _PARENTHESIS.fullmatch(text)
+    if match is None:
+        return None
+    found = set()
+    for part in match.groups():
+        part = part.strip()
+        # Each part is read as it stands, never split again: one parenthesis deep.
+        key = _url_or_none(part) if _URL.match(part) else _plain_name_id(part) if part else None
+        if key is not None:
+            found.add(key)
+    return found.pop() if len(found) == 1 else None
 
 
 def _url_key(url: str) -> str:
@@ -170,7 +204,7 @@ def _url_id(url: str) -> str | None:
     path = [unquote(p) for p in parts.path.split("/") if p]
     reader = _HOSTS.get(host)
     for candidate in reader(path) if reader else ():
-        found = _name_id(candidate)
+        found = _plain_name_id(candidate)
         if found is not None:
             return found
     return _by_url().get(_url_key(url))
@@ -182,9 +216,29 @@ def id_for_text(text: object) -> str | None:
     when it cannot be mapped (the caller keeps the text; this never guesses)."""
     if not isinstance(text, str):
         return None
-    stripped = text.strip()
-    if not stripped:
+    stripped = " ".join(text.split())
+    if not stripped or len(stripped) > _LONGEST:
         return None
     if _URL.match(stripped):
-        return _url_id(stripped)
+        return _url_or_none(stripped)
     return _name_id(stripped)
+
+
+def _url_or_none(url: str) -> str | None:
+    try:
+        return _url_id(url)
+    except ValueError:  # not a URL after all (an unclosed IPv6 bracket, a bad port)
+        return None
+
+
+_NOTE_LIMIT = 300
+
+
+def unmapped_claim(text: str) -> tuple[str, str, str | None]:
+    """The claim an importer records for licence text it cannot map: (expression, notes,
+    evidence URL). The text is kept in the notes, and as the evidence when it is a web
+    address, so that a reviewer finds what the source said."""
+    raw = " ".join(text.split())
+    shown = raw if len(raw) <= _NOTE_LIMIT else f"{raw[:_NOTE_LIMIT - 1]}…"
+    web = re.match(r"https?://\S+$", raw, re.IGNORECASE) and len(raw) <= 2048
+    return UNMAPPED, f"Licence text not mapped: {shown!r}", raw if web else None

@@ -186,10 +186,17 @@ def all_licenses(session: Session) -> Known:
 
 
 def get_license(session: Session, key: str) -> License:
+    """A licence by id or alias, or by a name or URL the built-in knowledge base knows it by."""
+    from tracker.licence_names import id_for_text  # it reads this module's knowledge base
+
     licenses = all_licenses(session)
     lowered = key.strip().lower()
     for lic in licenses:
         if lic.key.lower() == lowered or lowered in lic.aliases.lower().split(","):
+            return lic
+    named = id_for_text(key)
+    for lic in licenses:
+        if lic.key == named:
             return lic
     names = [lic.key for lic in licenses]
     raise NotFound(f"licence: no licence {key!r}{parse.suggest(key, names)}")
