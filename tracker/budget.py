@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
 
-from tracker.compute import ComputeEstimate, with_overrides
+from tracker.compute import ComputeEstimate, ComputePlan, with_overrides
 from tracker.compute import estimate as estimate_compute
 from tracker.errors import TrackerError
 from tracker.flags import Finding, counts, evaluate
@@ -329,11 +329,10 @@ def _reserve_lines(ledger: _Ledger, findings: list[Finding], policy: Policy,
         ledger.add("reserve", f.code, f.dataset, basis, amount, currency)
 
 
-def _compute_plan(snapshot: Snapshot, run: RunFacts) -> object:
+def _compute_plan(snapshot: Snapshot, run: RunFacts) -> ComputePlan:
     """Training tokens default to the tokens every drawn dataset gives, times its epochs."""
     plan = run.plan
-    if plan.parameters is not None and plan.training_tokens is None \
-            and plan.training_flops is None:
+    if plan.counts_drawn_tokens:
         tokens = Decimal(0)
         for dataset_id, draw in run.draws.items():
             units = units_drawn(snapshot.datasets[dataset_id], draw, "token")
@@ -342,6 +341,23 @@ def _compute_plan(snapshot: Snapshot, run: RunFacts) -> object:
         if tokens:
             plan = with_overrides(plan, training_tokens=tokens)
     return plan
+
+
+def compute_estimate(snapshot: Snapshot) -> ComputeEstimate | None:
+    """The compute cost of the snapshot's run as its budget prices it, or an error naming
+    the run. `tracker run set-compute` checks a plan with this very function, so a plan it
+    accepts always prices, and one stored otherwise fails here with the same message."""
+    run = snapshot.run
+    if run is None:
+        raise TrackerError("budget: needs a training run")
+    try:
+        return estimate_compute(_compute_plan(snapshot, run))
+    except TrackerError as exc:
+        raise TrackerError(f"run {run.slug}: {exc}") from None
+    except ArithmeticError as exc:  # figures stored around the tool's checks
+        raise TrackerError(f"run {run.slug}: compute: its figures cannot be computed "
+                           f"({type(exc).__name__}): set them again with "
+                           f"`tracker run set-compute`") from None
 
 
 def build(snapshot: Snapshot, policy: Policy, *, today: dt.date | None = None) -> Budget:
@@ -354,7 +370,7 @@ def _build(snapshot: Snapshot, policy: Policy, today: dt.date | None) -> Budget:
     if run is None:
         raise TrackerError("budget: needs a training run")
     ledger = _Ledger(snapshot, run)
-    compute = estimate_compute(_compute_plan(snapshot, run))  # type: ignore[arg-type]
+    compute = compute_estimate(snapshot)
     if compute is not None:
         for item in compute.lines:
             ledger.add("compute", item.component, None, item.formula, item.amount,

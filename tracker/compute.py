@@ -21,6 +21,70 @@ SECONDS_PER_HOUR = Decimal(3600)
 PRICINGS = ("rental", "ownership")
 USD_FIGURES = frozenset({"price_usd", "rental_usd_per_hour"})
 
+# The `tracker run set-compute` option of each plan field: messages name what to change.
+OPTIONS = {
+    "pricing": "--pricing", "accelerator": "--accelerator", "accelerator_count": "--count",
+    "duration_hours": "--hours", "accelerator_hours": "--accelerator-hours",
+    "training_flops": "--flops", "parameters": "--parameters", "training_tokens": "--tokens",
+    "mfu": "--mfu", "peak_flops": "--peak-flops", "currency": "--compute-currency",
+    "price_per_hour": "--price-per-hour", "hardware_value": "--hardware-value",
+    "amortization_years": "--amortization-years", "interconnect_share": "--interconnect-share",
+    "tdp_kw": "--tdp-kw", "server_power_ratio": "--server-power-ratio",
+    "average_load": "--average-load", "pue": "--pue", "electricity_price": "--electricity-price",
+}
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """The range a plan figure can take; the upper bounds lie far past any real training run
+    (the largest so far: ~5e26 FLOPs, ~1e5 accelerators), so only absurd figures meet them."""
+
+    low: Decimal
+    high: Decimal
+    low_included: bool = False
+    high_included: bool = True
+
+    def holds(self, value: Decimal) -> bool:
+        above = value > self.low or (self.low_included and value == self.low)
+        below = value < self.high or (self.high_included and value == self.high)
+        return above and below
+
+    def describe(self) -> str:
+        if self.low == 0:
+            low = "zero or more" if self.low_included else "greater than zero"
+        else:
+            low = f"at least {self.low}" if self.low_included else f"greater than {self.low}"
+        high = f"at most {self.high}" if self.high_included else f"less than {self.high}"
+        return f"{low} and {high}"
+
+
+def _bounds(low: str, high: str, *, low_included: bool = False,
+            high_included: bool = True) -> Bounds:
+    return Bounds(Decimal(low), Decimal(high), low_included, high_included)
+
+
+MAX_AMOUNT = "1E+20"  # amounts take at most 20 integer digits everywhere in the registry
+BOUNDS: dict[str, Bounds] = {
+    "accelerator_count": _bounds("1", "1E+9", low_included=True),
+    "duration_hours": _bounds("0", "1E+6"),
+    "accelerator_hours": _bounds("0", "1E+15"),
+    "training_flops": _bounds("0", "1E+35"),
+    "parameters": _bounds("0", "1E+18"),
+    "training_tokens": _bounds("0", "1E+18"),
+    "mfu": _bounds("0", "1"),
+    "peak_flops": _bounds("0", "1E+18"),
+    "price_per_hour": _bounds("0", MAX_AMOUNT),
+    "hardware_value": _bounds("0", MAX_AMOUNT),
+    "amortization_years": _bounds("0", "100"),
+    "interconnect_share": _bounds("0", "1", low_included=True, high_included=False),
+    # Zero power or a zero price leaves energy out, for hosts that bill it elsewhere.
+    "tdp_kw": _bounds("0", "100", low_included=True),
+    "server_power_ratio": _bounds("0", "10"),
+    "average_load": _bounds("0", "1", low_included=True),
+    "pue": _bounds("1", "10", low_included=True),  # facility power / IT power: never below 1
+    "electricity_price": _bounds("0", MAX_AMOUNT, low_included=True),
+}
+
 
 @dataclass(frozen=True)
 class Figure:
@@ -45,13 +109,36 @@ class Catalogue:
     defaults: dict[str, Figure]
 
     def get(self, key: str) -> Accelerator:
+        """The entry named exactly by `key` (case and punctuation aside); a name that is only
+        part of some entries' names is refused, offering every one of them."""
+        wanted = _squeezed(key)
         for name, acc in self.accelerators.items():
-            if name.lower() == key.lower():
+            if _squeezed(name) == wanted:
                 return acc
-        from tracker.parse import suggest
+        partial = [name for name, acc in self.accelerators.items()
+                   if wanted and (wanted in _squeezed(name) or wanted in _squeezed(acc.name))]
+        if partial:
+            hint = f" (did you mean {' or '.join(partial)}?)"
+        else:
+            from tracker.parse import suggest
 
-        raise TrackerError(f"accelerator: unknown {key!r}{suggest(key, self.accelerators)} "
+            hint = suggest(key, self.accelerators)
+        raise TrackerError(f"accelerator: unknown {key!r}{hint} "
                            f"(known: {', '.join(self.accelerators)})")
+
+    def effective(self, acc: Accelerator, name: str) -> tuple[Figure, str] | None:
+        """The figure an estimate would use for `acc` with no override, and where it comes
+        from: 'catalogue' (the entry's own) or 'default' (every accelerator's)."""
+        if (fig := acc.figure(name)) is not None:
+            return fig, "catalogue"
+        if (fig := self.defaults.get(name)) is not None:
+            return fig, "default"
+        return None
+
+
+def _squeezed(name: str) -> str:
+    """'A100 80GB', 'a100-80gb' and 'A100_80GB' are one name."""
+    return "".join(ch for ch in name.lower() if ch.isalnum())
 
 
 def _figures(table: dict[str, object]) -> dict[str, Figure]:
@@ -93,6 +180,42 @@ class ComputePlan:
     average_load: Decimal | None = None
     pue: Decimal | None = None
     electricity_price: Decimal | None = None
+
+    def check(self) -> None:
+        """Refuse figures no run could have (not finite, out of range, or contradicting each
+        other), naming the option that sets them; whatever stored them."""
+        for name, bounds in BOUNDS.items():
+            value = getattr(self, name)
+            if value is None:
+                continue
+            number = Decimal(value)
+            if not number.is_finite() or not bounds.holds(number):
+                what = "a finite number " if not number.is_finite() else ""
+                raise TrackerError(f"compute: {OPTIONS[name]}: must be {what}"
+                                   f"{bounds.describe()} (got {_shown(number)})")
+        if self.pricing not in PRICINGS:
+            raise TrackerError(f"compute: --pricing: must be rental or ownership "
+                               f"(got {self.pricing!r})")
+        from tracker.money import CURRENCIES
+
+        if self.currency not in CURRENCIES:
+            raise TrackerError(f"compute: --compute-currency: must be an ISO 4217 currency "
+                               f"code (got {self.currency!r})")
+        if self.accelerator_hours is not None:
+            other = "--count" if self.accelerator_count is not None else "--hours/--days"
+            if self.accelerator_count is not None or self.duration_hours is not None:
+                raise TrackerError(
+                    f"compute: --accelerator-hours and {other} both set the accelerator-hours: "
+                    f"give one of them (clear the other with '')")
+
+    @property
+    def counts_drawn_tokens(self) -> bool:
+        """FLOPs come from the parameters and the tokens the run draws: the plan depends on
+        the datasets drawn."""
+        hours_given = self.accelerator_hours is not None or (
+            self.accelerator_count is not None and self.duration_hours is not None)
+        return (self.parameters is not None and self.training_tokens is None
+                and self.training_flops is None and not hours_given)
 
     @property
     def is_empty(self) -> bool:
@@ -167,7 +290,9 @@ def _hours(plan: ComputePlan, r: _Resolver) -> tuple[Decimal, str, Decimal | Non
         basis = "6 x parameters x tokens"
     if flops is None:
         raise TrackerError("compute: give --accelerator-hours, --count with --hours/--days, "
-                           "or --flops (or --parameters with --tokens)")
+                           "or --flops (or --parameters with --tokens, or with datasets "
+                           "drawn whose tokens are known)")
+    _within("training_flops", flops, basis)
     peak = r.value("peak_flops", use_default=False)
     if plan.mfu is None:
         raise TrackerError("compute: --mfu (model FLOP utilization, e.g. 0.4) is needed to "
@@ -178,12 +303,12 @@ def _hours(plan: ComputePlan, r: _Resolver) -> tuple[Decimal, str, Decimal | Non
 
 def estimate(plan: ComputePlan, cat: Catalogue | None = None) -> ComputeEstimate | None:
     """The compute cost of a plan, or None when the plan says nothing about compute."""
+    plan.check()
     if plan.is_empty:
         return None
-    if plan.pricing not in PRICINGS:
-        raise TrackerError(f"compute: pricing must be rental or ownership (got {plan.pricing!r})")
     r = _Resolver(plan, cat or catalogue())
     hours, basis, flops = _hours(plan, r)
+    _within("accelerator_hours", hours, basis)
     lines: list[ComputeLine]
     if plan.pricing == "rental":
         price = r.value("price_per_hour", catalogue_name="rental_usd_per_hour", use_default=False)
@@ -213,8 +338,30 @@ def estimate(plan: ComputePlan, cat: Catalogue | None = None) -> ComputeEstimate
                         f"{_fmt(hours)} h x {tdp} kW x {ratio} x {load} x PUE {pue} x "
                         f"{price} per kWh"),
         ]
+    for line in lines:
+        _within_amount(line, plan.currency)
     return ComputeEstimate(plan.pricing, basis, hours, flops, plan.currency, tuple(lines),
                            tuple(r.assumptions))
+
+
+def _shown(value: Decimal) -> str:
+    """A figure in a message: 1E+400 rather than its 401 digits."""
+    return str(value) if len(str(value)) <= 40 else f"{value:.6E}"
+
+
+def _within(name: str, value: Decimal, basis: str) -> None:
+    """A figure the plan derives must stay as plausible as one it could give."""
+    bounds = BOUNDS[name]
+    if not bounds.holds(value):
+        raise TrackerError(f"compute: {basis} comes to {_shown(value)} "
+                           f"{name.replace('_', '-')}, which must be {bounds.describe()}")
+
+
+def _within_amount(line: ComputeLine, currency: str) -> None:
+    if abs(line.amount) >= Decimal(MAX_AMOUNT):
+        raise TrackerError(f"compute: the {line.component} cost comes to "
+                           f"{_shown(line.amount)} {currency}, more than any amount the "
+                           f"registry holds (less than {MAX_AMOUNT}): {line.formula}")
 
 
 def _fmt(value: Decimal) -> str:
