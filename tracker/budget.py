@@ -24,7 +24,14 @@ from tracker.compute import ComputeEstimate, ComputePlan, with_overrides
 from tracker.compute import estimate as estimate_compute
 from tracker.errors import TrackerError
 from tracker.flags import Finding, counts, evaluate
-from tracker.money import Money, decimal_text, to_minor_unit
+from tracker.money import (
+    Money,
+    decimal_text,
+    money_text,
+    quantity_display,
+    quantity_text,
+    to_minor_unit,
+)
 from tracker.policy import Policy, Reserve
 from tracker.snapshot import DatasetFacts, Draw, RunFacts, Snapshot, collector_paused
 
@@ -49,7 +56,7 @@ class Line:
         return {
             "section": self.section, "kind": self.kind, "dataset": self.dataset,
             "description": self.description,
-            "original": {"amount": decimal_text(self.original_amount),
+            "original": {"amount": money_text(self.original_amount, self.original_currency),
                          "currency": self.original_currency},
             "fx_rate": None if self.fx_rate is None else decimal_text(self.fx_rate),
             "fx_as_of": None if self.fx_as_of is None else self.fx_as_of.isoformat(),
@@ -59,9 +66,7 @@ class Line:
 
 def quantity(value: Decimal) -> str:
     """Units for people: 4,500,000,000,000 rather than 4500000000000.0."""
-    if value == value.to_integral_value():
-        return f"{int(value):,}"
-    return f"{value.normalize():,f}"
+    return quantity_display(value)
 
 
 def _sum(amounts: Iterable[Decimal]) -> Decimal:
@@ -143,15 +148,22 @@ class Budget:
         return not self._blockers
 
     def csv_rows(self) -> list[dict[str, object]]:
-        """One row per line, then the totals, all in the reporting currency."""
+        """One row per line, one per assumption the compute estimate made, then the totals,
+        all in the reporting currency."""
         rows: list[dict[str, object]] = [
             {"section": line.section, "kind": line.kind, "dataset": line.dataset or "",
              "description": line.description,
-             "original_amount": decimal_text(line.original_amount),
+             "original_amount": money_text(line.original_amount, line.original_currency),
              "original_currency": line.original_currency,
              "fx_rate": "" if line.fx_rate is None else decimal_text(line.fx_rate),
              "amount": decimal_text(line.amount), "currency": self.currency}
             for line in self.lines]
+        # What the run did not give, as JSON's compute.assumptions: one row per figure.
+        for assumption in () if self.compute is None else self.compute.assumptions:
+            rows.append({"section": "assumption", "kind": assumption.partition(" = ")[0],
+                         "dataset": "", "description": assumption, "original_amount": "",
+                         "original_currency": "", "fx_rate": "", "amount": "",
+                         "currency": ""})
         for name, value in (("compute", self.compute_total), ("data", self.data_total),
                             ("contingency", self.contingency), ("estimate", self.estimate),
                             ("reserves", self.reserve_total),
@@ -181,9 +193,9 @@ class Budget:
             "compute": None if self.compute is None else {
                 "pricing": self.compute.pricing,
                 "hours_basis": self.compute.hours_basis,
-                "accelerator_hours": decimal_text(self.compute.accelerator_hours),
+                "accelerator_hours": quantity_text(self.compute.accelerator_hours),
                 "training_flops": None if self.compute.training_flops is None
-                else decimal_text(self.compute.training_flops),
+                else quantity_text(self.compute.training_flops),
                 "assumptions": list(self.compute.assumptions),
             },
             "lines": [line.as_dict() for line in self.lines],

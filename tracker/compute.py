@@ -19,7 +19,8 @@ from tracker.errors import TrackerError
 HOURS_PER_YEAR = Decimal("8766")  # 365.25 days, as Epoch AI amortizes
 SECONDS_PER_HOUR = Decimal(3600)
 PRICINGS = ("rental", "ownership")
-USD_FIGURES = frozenset({"price_usd", "rental_usd_per_hour"})
+# Catalogue figures and defaults priced in USD: a plan in another currency must give its own.
+USD_FIGURES = frozenset({"price_usd", "rental_usd_per_hour", "electricity_price"})
 
 # The `tracker run set-compute` option of each plan field: messages name what to change.
 OPTIONS = {
@@ -244,6 +245,11 @@ class ComputeEstimate:
     def total(self) -> Decimal:
         return sum((line.amount for line in self.lines), Decimal(0))
 
+    @property
+    def hours_display(self) -> str:
+        """Accelerator-hours for people, rounded as `budget --json` rounds them."""
+        return number_text(self.accelerator_hours)
+
 
 class _Resolver:
     """Plan value, else the accelerator's catalogue figure, else the catalogue default."""
@@ -261,20 +267,24 @@ class _Resolver:
             return given
         key = catalogue_name or name
         if self.acc is not None and (fig := self.acc.figure(key)) is not None:
-            if key in USD_FIGURES and self.plan.currency != "USD":
-                raise TrackerError(
-                    f"compute: the catalogue's {key} is in USD but the run's compute currency "
-                    f"is {self.plan.currency}: give --{name.replace('_', '-')} in "
-                    f"{self.plan.currency}, or use --compute-currency USD")
-            self.assumptions.append(f"{name} = {fig.value * scale} from the {self.acc.key} "
-                                    f"catalogue entry ({fig.source})")
+            self._in_plan_currency(name, key)
+            self.assumptions.append(f"{name} = {number_text(fig.value * scale)} from the "
+                                    f"{self.acc.key} catalogue entry ({fig.source})")
             return fig.value * scale
         if use_default and (fig := self.cat.defaults.get(name)) is not None:
-            self.assumptions.append(f"{name} = {fig.value} by default ({fig.source})")
+            self._in_plan_currency(name, name)
+            self.assumptions.append(f"{name} = {number_text(fig.value)} by default "
+                                    f"({fig.source})")
             return fig.value
-        flag = "--" + name.replace("_", "-")
         where = f" and the {self.acc.key} catalogue entry has none" if self.acc else ""
-        raise TrackerError(f"compute: {flag} is needed for this estimate{where}")
+        raise TrackerError(f"compute: {OPTIONS[name]} is needed for this estimate{where}")
+
+    def _in_plan_currency(self, name: str, key: str) -> None:
+        if key in USD_FIGURES and self.plan.currency != "USD":
+            raise TrackerError(
+                f"compute: the catalogue's {key} is in USD but the run's compute currency "
+                f"is {self.plan.currency}: give {OPTIONS[name]} in {self.plan.currency}, "
+                f"or use --compute-currency USD")
 
 
 def _hours(plan: ComputePlan, r: _Resolver) -> tuple[Decimal, str, Decimal | None]:
@@ -298,7 +308,8 @@ def _hours(plan: ComputePlan, r: _Resolver) -> tuple[Decimal, str, Decimal | Non
         raise TrackerError("compute: --mfu (model FLOP utilization, e.g. 0.4) is needed to "
                            "turn FLOPs into accelerator-hours")
     hours = flops / (peak * plan.mfu) / SECONDS_PER_HOUR
-    return hours, f"{basis} / (peak {peak} FLOP/s x MFU {plan.mfu})", flops
+    return hours, (f"{basis} / (peak {number_text(peak)} FLOP/s x MFU "
+                   f"{number_text(plan.mfu)})"), flops
 
 
 def estimate(plan: ComputePlan, cat: Catalogue | None = None) -> ComputeEstimate | None:
@@ -362,6 +373,13 @@ def _within_amount(line: ComputeLine, currency: str) -> None:
         raise TrackerError(f"compute: the {line.component} cost comes to "
                            f"{_shown(line.amount)} {currency}, more than any amount the "
                            f"registry holds (less than {MAX_AMOUNT}): {line.formula}")
+
+
+def number_text(value: Decimal) -> str:
+    """A figure in a formula or an assumption: 312,000,000,000,000, not 3.12E+14."""
+    from tracker.money import quantity_display
+
+    return quantity_display(value)
 
 
 def _fmt(value: Decimal) -> str:
