@@ -159,6 +159,32 @@ def catalogue() -> Catalogue:
     return Catalogue(accelerators, _figures(data["defaults"]))
 
 
+# What `tracker run accelerators` lists for each entry: every figure an estimate may take from
+# the catalogue, with its unit; the entry's own figure, else the default for all.
+LISTED_FIGURES = {
+    "peak_flops": "FLOP/s", "tdp_w": "W", "price_usd": "USD", "rental_usd_per_hour": "USD/h",
+    "server_power_ratio": "x TDP", "average_load": "of TDP", "amortization_years": "years",
+    "interconnect_share": "of cluster cost", "pue": "", "electricity_price": "USD/kWh",
+}
+
+
+def listing(cat: Catalogue | None = None) -> list[dict[str, object]]:
+    """The catalogue as a reader checks it: per entry, every figure with its source; a figure
+    taken from the defaults says so ('default: ...'), one the entry lacks is None."""
+    cat = cat or catalogue()
+    rows: list[dict[str, object]] = []
+    for acc in cat.accelerators.values():
+        row: dict[str, object] = {"key": acc.key, "name": acc.name}
+        for name in LISTED_FIGURES:
+            found = cat.effective(acc, name)
+            row[name] = None if found is None else number_plain(found[0].value)
+            row[f"{name}_source"] = None if found is None else (
+                found[0].source if found[1] == "catalogue" else f"default: {found[0].source}")
+        row["notes"] = acc.notes
+        rows.append(row)
+    return rows
+
+
 @dataclass(frozen=True)
 class ComputePlan:
     pricing: str = "rental"
@@ -373,6 +399,13 @@ def _within_amount(line: ComputeLine, currency: str) -> None:
         raise TrackerError(f"compute: the {line.component} cost comes to "
                            f"{_shown(line.amount)} {currency}, more than any amount the "
                            f"registry holds (less than {MAX_AMOUNT}): {line.formula}")
+
+
+def number_plain(value: Decimal) -> str:
+    """A figure for JSON and CSV: 989000000000000, not 9.89E+14."""
+    from tracker.money import quantity_text
+
+    return quantity_text(value)
 
 
 def number_text(value: Decimal) -> str:

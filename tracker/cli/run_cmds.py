@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from tracker.cli.common import (
     print_record,
     yes_option,
 )
-from tracker.compute import PRICINGS, catalogue
+from tracker.compute import PRICINGS
 from tracker.policy import SEVERITIES
 
 USES = "|".join(runs.INTENDED_USES)
@@ -190,18 +191,26 @@ def run_set_compute(app: App, run: str, **values: Any) -> None:
 @run_group.command("accelerators")
 @output_options()
 def run_accelerators(as_json: bool, as_csv: bool) -> None:
-    """The accelerator catalogue: peak FLOP/s, TDP, prices, with the source of each figure."""
-    cat = catalogue()
-    rows = []
-    for acc in cat.accelerators.values():
-        row: dict[str, Any] = {"key": acc.key, "name": acc.name}
-        for name in ("peak_flops", "tdp_w", "price_usd", "rental_usd_per_hour"):
-            fig = acc.figure(name)
-            row[name] = None if fig is None else format(fig.value, "f")
-            row[f"{name}_source"] = None if fig is None else fig.source
-        rows.append(row)
-    emit_rows(rows, ("key", "name", "peak_flops", "tdp_w", "price_usd", "rental_usd_per_hour"),
-              as_json=as_json, as_csv=as_csv)
+    """The accelerator catalogue: every figure an estimate may use (peak FLOP/s, TDP, prices,
+    server-to-chip power ratio, average load, and the defaults), each with its source."""
+    from tracker.compute import LISTED_FIGURES, listing
+    from tracker.money import quantity_display
+
+    rows = listing()
+    if as_json or as_csv:
+        emit_rows(rows, ("key", "name"), as_json=as_json, as_csv=as_csv)
+        return
+    width = max(len(name) for name in LISTED_FIGURES)
+    for row in rows:
+        click.echo(f"{row['key']}  {row['name']}")
+        for name, unit in LISTED_FIGURES.items():
+            value = "-" if row[name] is None else \
+                f"{quantity_display(Decimal(str(row[name])))} {unit}".strip()
+            source = row[f"{name}_source"] or "not in the catalogue: give it per run"
+            click.echo(f"  {name.ljust(width)}  {value:<28}  {source}")
+        if row["notes"]:
+            click.echo(f"  note: {row['notes']}")
+        click.echo("")
 
 
 # ---- budget, flags --------------------------------------------------------------------------
