@@ -274,7 +274,9 @@ class ComputeEstimate:
     @property
     def hours_display(self) -> str:
         """Accelerator-hours for people, rounded as `budget --json` rounds them."""
-        return number_text(self.accelerator_hours)
+        from tracker.money import quantity_display
+
+        return quantity_display(self.accelerator_hours)
 
 
 class _Resolver:
@@ -383,7 +385,10 @@ def estimate(plan: ComputePlan, cat: Catalogue | None = None) -> ComputeEstimate
 
 def _shown(value: Decimal) -> str:
     """A figure in a message: 1E+400 rather than its 401 digits."""
-    return str(value) if len(str(value)) <= 40 else f"{value:.6E}"
+    for text in (str(value), str(value.normalize())):
+        if len(text) <= 40:
+            return text
+    return f"{value:.6E}"
 
 
 def _within(name: str, value: Decimal, basis: str) -> None:
@@ -409,10 +414,9 @@ def number_plain(value: Decimal) -> str:
 
 
 def number_text(value: Decimal) -> str:
-    """A figure in a formula or an assumption: 312,000,000,000,000, not 3.12E+14."""
-    from tracker.money import quantity_display
-
-    return quantity_display(value)
+    """A figure in a formula or an assumption, exact as given: 312,000,000,000,000, not
+    3.12E+14; 0.000001, not 1E-6."""
+    return f"{value.normalize():,f}" if value.is_finite() else str(value)
 
 
 def _fmt(value: Decimal) -> str:

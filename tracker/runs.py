@@ -83,10 +83,14 @@ def _fraction(value: object, field: str) -> Decimal:
 def _scientific(value: object, field: str) -> Decimal:
     """Large FLOP and token counts: plain digits or 3.8e25."""
     text = str(value).strip().lower()
-    mantissa, _, exponent = text.partition("e")
-    if exponent and (not exponent.lstrip("+").isdigit() or len(exponent) > 3):
+    mantissa, e, exponent = text.partition("e")
+    if e and (not exponent.lstrip("+").isdigit() or len(exponent) > 3):
         raise InvalidValue(field, value, "must be a number such as 3.8e25")
-    return parse_amount(mantissa, field).scaleb(int(exponent or 0))
+    try:
+        number = parse_amount(mantissa, field)
+    except InvalidValue as exc:  # said of the whole text given, not of its mantissa
+        raise InvalidValue(field, value, exc.reason) from None
+    return number.scaleb(int(exponent or 0))
 
 
 # How each compute option's text is read; the range each figure may take is the plan's own
