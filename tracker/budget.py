@@ -357,17 +357,23 @@ def _compute_plan(snapshot: Snapshot, run: RunFacts) -> ComputePlan:
 
 def compute_estimate(snapshot: Snapshot) -> ComputeEstimate | None:
     """The compute cost of the snapshot's run as its budget prices it, or an error naming
-    the run. `tracker run set-compute` checks a plan with this very function, so a plan it
-    accepts always prices, and one stored otherwise fails here with the same message."""
+    the run. `tracker run set-compute` checks a plan with this very function (or, for a plan
+    that does not count the tokens drawn, with `plan_estimate`), so a plan it accepts always
+    prices, and one stored otherwise fails here with the same message."""
     run = snapshot.run
     if run is None:
         raise TrackerError("budget: needs a training run")
+    return plan_estimate(run.slug, _compute_plan(snapshot, run))
+
+
+def plan_estimate(run_slug: str, plan: ComputePlan) -> ComputeEstimate | None:
+    """The cost of a complete plan (training tokens already counted), errors naming the run."""
     try:
-        return estimate_compute(_compute_plan(snapshot, run))
+        return estimate_compute(plan)
     except TrackerError as exc:
-        raise TrackerError(f"run {run.slug}: {exc}") from None
+        raise TrackerError(f"run {run_slug}: {exc}") from None
     except ArithmeticError as exc:  # figures stored around the tool's checks
-        raise TrackerError(f"run {run.slug}: compute: its figures cannot be computed "
+        raise TrackerError(f"run {run_slug}: compute: its figures cannot be computed "
                            f"({type(exc).__name__}): set them again with "
                            f"`tracker run set-compute`") from None
 

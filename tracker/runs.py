@@ -144,12 +144,14 @@ def check_compute(writer: Writer, run: TrainingRun, *, draws_changed: bool = Fal
     """Refuse a change that leaves the run's compute plan unpriceable, with the message the
     budget would give: the check is the budget's own computation. A change to what the run
     draws matters only to a plan whose FLOPs count the tokens drawn."""
-    from tracker.budget import compute_estimate
+    from tracker.budget import compute_estimate, plan_estimate
     from tracker.db.load import load_run, plan_of
 
-    if draws_changed and not plan_of(run).counts_drawn_tokens:
-        return
-    compute_estimate(load_run(writer.session, run))
+    plan = plan_of(run)
+    if plan.counts_drawn_tokens:
+        compute_estimate(load_run(writer.session, run))
+    elif not draws_changed:
+        plan_estimate(run.slug, plan)  # the draws do not matter: no need to read them
 
 
 def edit_run(writer: Writer, slug: str, values: Mapping[str, object]) -> bool:
