@@ -146,15 +146,17 @@ def run_remove_dataset(app: App, run: str, dataset: str, yes: bool) -> None:
 
 COMPUTE_OPTIONS = [
     ("--pricing", "pricing", f"How compute is paid for [{'|'.join(PRICINGS)}]."),
-    ("--accelerator", "accelerator", "Catalogue entry (`tracker run accelerators`)."),
+    ("--accelerator", "accelerator", "Catalogue entry (`tracker run accelerators`); case and "
+                                     "punctuation aside, the name must be whole."),
     ("--count", "accelerator_count", "Number of accelerators."),
     ("--hours", "duration_hours", "Wall-clock training hours (with --count)."),
     ("--days", "duration_days", "Wall-clock training days (with --count)."),
-    ("--accelerator-hours", "accelerator_hours", "Accelerator-hours, if known directly."),
+    ("--accelerator-hours", "accelerator_hours", "Accelerator-hours, if known directly "
+                                                 "(not with --count and --hours/--days)."),
     ("--flops", "training_flops", "Training FLOPs, e.g. 3.8e25."),
     ("--parameters", "parameters", "Parameters, for FLOPs = 6 x parameters x tokens."),
     ("--tokens", "training_tokens", "Training tokens [tokens drawn x epochs]."),
-    ("--mfu", "mfu", "Model FLOP utilization, 0-1."),
+    ("--mfu", "mfu", "Model FLOP utilization, above 0 and at most 1."),
     ("--peak-flops", "peak_flops", "Peak FLOP/s per accelerator [catalogue]."),
     ("--price-per-hour", "price_per_hour", "Rental price per accelerator-hour [catalogue]."),
     ("--compute-currency", "compute_currency", "Currency of compute prices [USD]."),
@@ -162,11 +164,11 @@ COMPUTE_OPTIONS = [
                                            "[catalogue price]."),
     ("--amortization-years", "amortization_years", "Ownership: amortization period [3.1021]."),
     ("--interconnect-share", "interconnect_share", "Ownership: interconnect share of cluster "
-                                                   "cost, 0-1 [0.19]."),
+                                                   "cost, 0 to below 1 [0.19]."),
     ("--tdp-kw", "tdp_kw", "Ownership: accelerator TDP in kW [catalogue]."),
     ("--server-power-ratio", "server_power_ratio", "Ownership: server-to-chip power ratio."),
     ("--average-load", "average_load", "Ownership: average power as a share of TDP [0.75]."),
-    ("--pue", "pue", "Ownership: data-centre PUE [1.1]."),
+    ("--pue", "pue", "Ownership: data-centre PUE, 1-10 [1.1]."),
     ("--electricity-price", "electricity_price", "Ownership: price per kWh [0.0806]."),
 ]
 
@@ -182,7 +184,12 @@ def _compute_options(func: Any) -> Any:
 @_compute_options
 @pass_app
 def run_set_compute(app: App, run: str, **values: Any) -> None:
-    """Set RUN's compute plan; any catalogue figure or default can be overridden ('' clears)."""
+    """Set RUN's compute plan; any catalogue figure or default can be overridden ('' clears).
+
+    The plan must price as `tracker budget` prices it: a figure out of range, the
+    accelerator-hours given twice, or a figure the estimate needs and the catalogue lacks
+    is refused with the budget's own message, and nothing changes.
+    """
     with app.registry.writing(app.actor) as w:
         changed = runs.set_compute(w, run, values)
     done(f"updated compute plan of {run}" if changed else "nothing changed")
