@@ -169,6 +169,11 @@ def test_accelerator_hours_or_count_and_duration_not_both(run: Tracker) -> None:
     assert data["compute"]["hours_basis"].startswith("training FLOPs given")
     run(["run", "set-compute", "r1", "--count", "", "--accelerator-hours", "10"])
     assert json.loads(run("budget r1 --json").stdout)["compute"]["accelerator_hours"] == "10"
+    # Days given and hours cleared in one command: the days stand.
+    run(["run", "set-compute", "r1", "--accelerator-hours", "", "--count", "4", "--days", "3",
+         "--hours", ""])
+    assert json.loads(run("budget r1 --json").stdout)["compute"]["hours_basis"] == \
+        "4 accelerators x 72 h"
 
 
 def test_a_draw_the_flops_count_on_cannot_be_dropped_silently(run: Tracker) -> None:

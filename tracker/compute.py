@@ -15,6 +15,7 @@ from functools import cache
 from importlib import resources
 
 from tracker.errors import TrackerError
+from tracker.money import CURRENCIES, quantity_display, quantity_text
 
 HOURS_PER_YEAR = Decimal("8766")  # 365.25 days, as Epoch AI amortizes
 SECONDS_PER_HOUR = Decimal(3600)
@@ -177,7 +178,7 @@ def listing(cat: Catalogue | None = None) -> list[dict[str, object]]:
         row: dict[str, object] = {"key": acc.key, "name": acc.name}
         for name in LISTED_FIGURES:
             found = cat.effective(acc, name)
-            row[name] = None if found is None else number_plain(found[0].value)
+            row[name] = None if found is None else quantity_text(found[0].value)
             row[f"{name}_source"] = None if found is None else (
                 found[0].source if found[1] == "catalogue" else f"default: {found[0].source}")
         row["notes"] = acc.notes
@@ -223,8 +224,6 @@ class ComputePlan:
         if self.pricing not in PRICINGS:
             raise TrackerError(f"compute: --pricing: must be rental or ownership "
                                f"(got {self.pricing!r})")
-        from tracker.money import CURRENCIES
-
         if self.currency not in CURRENCIES:
             raise TrackerError(f"compute: --compute-currency: must be an ISO 4217 currency "
                                f"code (got {self.currency!r})")
@@ -274,8 +273,6 @@ class ComputeEstimate:
     @property
     def hours_display(self) -> str:
         """Accelerator-hours for people, rounded as `budget --json` rounds them."""
-        from tracker.money import quantity_display
-
         return quantity_display(self.accelerator_hours)
 
 
@@ -404,13 +401,6 @@ def _within_amount(line: ComputeLine, currency: str) -> None:
         raise TrackerError(f"compute: the {line.component} cost comes to "
                            f"{_shown(line.amount)} {currency}, more than any amount the "
                            f"registry holds (less than {MAX_AMOUNT}): {line.formula}")
-
-
-def number_plain(value: Decimal) -> str:
-    """A figure for JSON and CSV: 989000000000000, not 9.89E+14."""
-    from tracker.money import quantity_text
-
-    return quantity_text(value)
 
 
 def number_text(value: Decimal) -> str:

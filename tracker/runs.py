@@ -113,12 +113,14 @@ def _compute_changes(values: Mapping[str, object]) -> dict[str, Any]:
     days = values.get("duration_days")
     if days not in (None, "") and values.get("duration_hours") not in (None, ""):
         raise InvalidValue("days", days, "give --days or --hours, not both")
-    if days is not None:
-        changes["duration_hours"] = None if days == "" else parse_amount(days, "days") * 24
     for field in BOUNDS:
         raw = values.get(field)
         if raw is not None:
             changes[field] = None if raw == "" else _compute_value(field, raw)
+    if days not in (None, ""):
+        changes["duration_hours"] = parse_amount(days, "days") * 24
+    elif days == "" and "duration_hours" not in changes:  # clears as --hours '' does
+        changes["duration_hours"] = None
     if values.get("pricing"):
         changes["pricing"] = parse.choice(values["pricing"], "pricing", PRICINGS)
     if values.get("accelerator"):
