@@ -37,4 +37,11 @@ class ExactDecimal(TypeDecorator[Decimal]):
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         if value is None:
             return None
-        return value if isinstance(value, Decimal) else Decimal(str(value))
+        if isinstance(value, Decimal):
+            return value
+        try:
+            return Decimal(str(value))
+        except ArithmeticError:
+            # Text written around the tool reads as NaN, as PostgreSQL can store it: the
+            # checks of the values refuse it naming the field, and `verify` names the row.
+            return Decimal("NaN")

@@ -21,11 +21,11 @@ def codes(tracker: Tracker, run: str | None = None) -> set[str]:
 
 def test_catalogue_prices_are_usd(tracker: Tracker) -> None:
     tracker("run create r --model m --start 2025-01-01 --end 2025-12-31 --currency EUR")
-    tracker("run set-compute r --accelerator H100 --count 1 --hours 1000 "
-            "--compute-currency EUR")
-    result = tracker("budget r", expect=1)
+    result = tracker("run set-compute r --accelerator H100 --count 1 --hours 1000 "
+                     "--compute-currency EUR", expect=1)
     assert "catalogue's rental_usd_per_hour is in USD" in result.stderr
-    tracker("run set-compute r --price-per-hour 2.75")
+    tracker("run set-compute r --accelerator H100 --count 1 --hours 1000 "
+            "--compute-currency EUR --price-per-hour 2.75")
     assert budget(tracker)["totals"]["compute"] == "2750.00"
 
 

@@ -20,11 +20,18 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
 
-from tracker.compute import ComputeEstimate, with_overrides
+from tracker.compute import ComputeEstimate, ComputePlan, with_overrides
 from tracker.compute import estimate as estimate_compute
 from tracker.errors import TrackerError
 from tracker.flags import Finding, counts, evaluate
-from tracker.money import Money, decimal_text, to_minor_unit
+from tracker.money import (
+    Money,
+    decimal_text,
+    money_text,
+    quantity_display,
+    quantity_text,
+    to_minor_unit,
+)
 from tracker.policy import Policy, Reserve
 from tracker.snapshot import DatasetFacts, Draw, RunFacts, Snapshot, collector_paused
 
@@ -49,7 +56,7 @@ class Line:
         return {
             "section": self.section, "kind": self.kind, "dataset": self.dataset,
             "description": self.description,
-            "original": {"amount": decimal_text(self.original_amount),
+            "original": {"amount": money_text(self.original_amount, self.original_currency),
                          "currency": self.original_currency},
             "fx_rate": None if self.fx_rate is None else decimal_text(self.fx_rate),
             "fx_as_of": None if self.fx_as_of is None else self.fx_as_of.isoformat(),
@@ -59,9 +66,7 @@ class Line:
 
 def quantity(value: Decimal) -> str:
     """Units for people: 4,500,000,000,000 rather than 4500000000000.0."""
-    if value == value.to_integral_value():
-        return f"{int(value):,}"
-    return f"{value.normalize():,f}"
+    return quantity_display(value)
 
 
 def _sum(amounts: Iterable[Decimal]) -> Decimal:
@@ -143,15 +148,22 @@ class Budget:
         return not self._blockers
 
     def csv_rows(self) -> list[dict[str, object]]:
-        """One row per line, then the totals, all in the reporting currency."""
+        """One row per line, one per assumption the compute estimate made, then the totals,
+        all in the reporting currency."""
         rows: list[dict[str, object]] = [
             {"section": line.section, "kind": line.kind, "dataset": line.dataset or "",
              "description": line.description,
-             "original_amount": decimal_text(line.original_amount),
+             "original_amount": money_text(line.original_amount, line.original_currency),
              "original_currency": line.original_currency,
              "fx_rate": "" if line.fx_rate is None else decimal_text(line.fx_rate),
              "amount": decimal_text(line.amount), "currency": self.currency}
             for line in self.lines]
+        # What the run did not give, as JSON's compute.assumptions: one row per figure.
+        for assumption in () if self.compute is None else self.compute.assumptions:
+            rows.append({"section": "assumption", "kind": assumption.partition(" = ")[0],
+                         "dataset": "", "description": assumption, "original_amount": "",
+                         "original_currency": "", "fx_rate": "", "amount": "",
+                         "currency": ""})
         for name, value in (("compute", self.compute_total), ("data", self.data_total),
                             ("contingency", self.contingency), ("estimate", self.estimate),
                             ("reserves", self.reserve_total),
@@ -181,9 +193,9 @@ class Budget:
             "compute": None if self.compute is None else {
                 "pricing": self.compute.pricing,
                 "hours_basis": self.compute.hours_basis,
-                "accelerator_hours": decimal_text(self.compute.accelerator_hours),
+                "accelerator_hours": quantity_text(self.compute.accelerator_hours),
                 "training_flops": None if self.compute.training_flops is None
-                else decimal_text(self.compute.training_flops),
+                else quantity_text(self.compute.training_flops),
                 "assumptions": list(self.compute.assumptions),
             },
             "lines": [line.as_dict() for line in self.lines],
@@ -329,11 +341,10 @@ def _reserve_lines(ledger: _Ledger, findings: list[Finding], policy: Policy,
         ledger.add("reserve", f.code, f.dataset, basis, amount, currency)
 
 
-def _compute_plan(snapshot: Snapshot, run: RunFacts) -> object:
+def _compute_plan(snapshot: Snapshot, run: RunFacts) -> ComputePlan:
     """Training tokens default to the tokens every drawn dataset gives, times its epochs."""
     plan = run.plan
-    if plan.parameters is not None and plan.training_tokens is None \
-            and plan.training_flops is None:
+    if plan.counts_drawn_tokens:
         tokens = Decimal(0)
         for dataset_id, draw in run.draws.items():
             units = units_drawn(snapshot.datasets[dataset_id], draw, "token")
@@ -342,6 +353,29 @@ def _compute_plan(snapshot: Snapshot, run: RunFacts) -> object:
         if tokens:
             plan = with_overrides(plan, training_tokens=tokens)
     return plan
+
+
+def compute_estimate(snapshot: Snapshot) -> ComputeEstimate | None:
+    """The compute cost of the snapshot's run as its budget prices it, or an error naming
+    the run. `tracker run set-compute` checks a plan with this very function (or, for a plan
+    that does not count the tokens drawn, with `plan_estimate`), so a plan it accepts always
+    prices, and one stored otherwise fails here with the same message."""
+    run = snapshot.run
+    if run is None:
+        raise TrackerError("budget: needs a training run")
+    return plan_estimate(run.slug, _compute_plan(snapshot, run))
+
+
+def plan_estimate(run_slug: str, plan: ComputePlan) -> ComputeEstimate | None:
+    """The cost of a complete plan (training tokens already counted), errors naming the run."""
+    try:
+        return estimate_compute(plan)
+    except TrackerError as exc:
+        raise TrackerError(f"run {run_slug}: {exc}") from None
+    except ArithmeticError as exc:  # figures stored around the tool's checks
+        raise TrackerError(f"run {run_slug}: compute: its figures cannot be computed "
+                           f"({type(exc).__name__}): set them again with "
+                           f"`tracker run set-compute`") from None
 
 
 def build(snapshot: Snapshot, policy: Policy, *, today: dt.date | None = None) -> Budget:
@@ -354,7 +388,7 @@ def _build(snapshot: Snapshot, policy: Policy, today: dt.date | None) -> Budget:
     if run is None:
         raise TrackerError("budget: needs a training run")
     ledger = _Ledger(snapshot, run)
-    compute = estimate_compute(_compute_plan(snapshot, run))  # type: ignore[arg-type]
+    compute = compute_estimate(snapshot)
     if compute is not None:
         for item in compute.lines:
             ledger.add("compute", item.component, None, item.formula, item.amount,

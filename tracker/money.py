@@ -90,6 +90,37 @@ def decimal_text(amount: Decimal) -> str:
     return format(amount, "f")
 
 
+QUANTITY_PLACES = 6
+
+
+def _rounded(value: Decimal, places: int) -> Decimal:
+    """`value` to `places` decimals, where the context's precision allows (always, for the
+    figures the tool accepts)."""
+    if not value.is_finite() or value.adjusted() + places + 1 > decimal.getcontext().prec:
+        return value
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
+
+
+def quantity_text(value: Decimal, places: int = QUANTITY_PLACES) -> str:
+    """A quantity for JSON and CSV: at most six decimals, no exponent, no trailing zeros
+    ('812544', '74786.324786'). Sums inside stay exact; only their output is rounded."""
+    text = format(_rounded(value, places), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def quantity_display(value: Decimal, places: int = QUANTITY_PLACES) -> str:
+    """The same quantity for people, with thousands separators: 4,500,000,000,000."""
+    whole, _, fraction = quantity_text(value, places).partition(".")
+    grouped = f"{int(whole):,}" if whole.lstrip("-").isdigit() else whole
+    return f"{grouped}.{fraction}" if fraction else grouped
+
+
+def money_text(amount: Decimal, currency: str) -> str:
+    """An amount for JSON and CSV, rounded to the currency's minor unit: '60493.15'."""
+    return decimal_text(to_minor_unit(amount, currency)) if amount.is_finite() \
+        else str(amount)
+
+
 @dataclass(frozen=True, slots=True)
 class Money:
     amount: Decimal

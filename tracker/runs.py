@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from tracker import parse
 from tracker.catalog import find_dataset, public
-from tracker.compute import PRICINGS, catalogue
+from tracker.compute import BOUNDS, OPTIONS, PRICINGS, catalogue
 from tracker.db.models import (
     CostItem,
     Dataset,
@@ -69,14 +69,6 @@ def create_run(writer: Writer, slug: str, *, model_name: str, start: object, end
     return writer.add(run, label=slug)
 
 
-def _at_least_one(value: object, field: str) -> int:
-    number = parse.count(value, field)
-    if number < 1:
-        raise InvalidValue(field, value, "must be at least 1")
-    return number
-
-
-# Compute options: (field, parser) — values are decimals unless noted.
 def _positive(value: object, field: str) -> Decimal:
     return parse_amount(value, field, allow_zero=False)
 
@@ -88,59 +80,47 @@ def _fraction(value: object, field: str) -> Decimal:
     return number
 
 
-def _positive_fraction(value: object, field: str) -> Decimal:
-    number = _fraction(value, field)
-    if number == 0:
-        raise InvalidValue(field, value, "must be greater than zero")
-    return number
-
-
 def _scientific(value: object, field: str) -> Decimal:
     """Large FLOP and token counts: plain digits or 3.8e25."""
     text = str(value).strip().lower()
-    mantissa, _, exponent = text.partition("e")
-    if exponent and (not exponent.lstrip("+").isdigit() or len(exponent) > 3):
+    mantissa, e, exponent = text.partition("e")
+    if e and (not exponent.lstrip("+").isdigit() or len(exponent) > 3):
         raise InvalidValue(field, value, "must be a number such as 3.8e25")
-    number = parse_amount(mantissa, field, allow_zero=False)
+    try:
+        number = parse_amount(mantissa, field)
+    except InvalidValue as exc:  # said of the whole text given, not of its mantissa
+        raise InvalidValue(field, value, exc.reason) from None
     return number.scaleb(int(exponent or 0))
 
 
-COMPUTE_FIELDS: dict[str, Any] = {
-    "accelerator_count": lambda value, field: _at_least_one(value, "count"),
-    "duration_hours": _positive,
-    "accelerator_hours": _positive,
-    "training_flops": _scientific,
-    "parameters": _scientific,
-    "training_tokens": _scientific,
-    "mfu": lambda value, field: _positive_fraction(value, field),
-    "peak_flops": _scientific,
-    "price_per_hour": _positive,
-    "hardware_value": _positive,
-    "amortization_years": _positive,
-    "interconnect_share": _fraction,
-    "tdp_kw": _positive,
-    "server_power_ratio": _positive,
-    "average_load": _fraction,
-    "pue": _positive,
-    "electricity_price": _positive,
-}
+# How each compute option's text is read; the range each figure may take is the plan's own
+# check (ComputePlan.check), which the budget applies to whatever is stored.
+_SCIENTIFIC = ("training_flops", "parameters", "training_tokens", "peak_flops")
 
 
-def set_compute(writer: Writer, slug: str, values: Mapping[str, object]) -> bool:
-    """Set compute-plan fields; '' clears one. Days are turned into hours."""
-    run = find_run(writer.session, slug)
+def _compute_value(field: str, raw: object) -> Decimal | int:
+    label = OPTIONS[field].lstrip("-")
+    if field == "accelerator_count":
+        return parse.count(raw, label)
+    if field in _SCIENTIFIC:
+        return _scientific(raw, label)
+    return parse_amount(raw, label)
+
+
+def _compute_changes(values: Mapping[str, object]) -> dict[str, Any]:
+    """The plan fields the options set ('' clears one); days become hours."""
     changes: dict[str, Any] = {}
     days = values.get("duration_days")
     if days not in (None, "") and values.get("duration_hours") not in (None, ""):
         raise InvalidValue("days", days, "give --days or --hours, not both")
-    if days not in (None, ""):
-        changes["duration_hours"] = _positive(days, "days") * 24
-    for field, parser in COMPUTE_FIELDS.items():
+    for field in BOUNDS:
         raw = values.get(field)
-        if raw is None:
-            continue
-        label = field.replace("_", "-")
-        changes[field] = None if raw == "" else parser(raw, label)
+        if raw is not None:
+            changes[field] = None if raw == "" else _compute_value(field, raw)
+    if days not in (None, ""):
+        changes["duration_hours"] = parse_amount(days, "days") * 24
+    elif days == "" and "duration_hours" not in changes:  # clears as --hours '' does
+        changes["duration_hours"] = None
     if values.get("pricing"):
         changes["pricing"] = parse.choice(values["pricing"], "pricing", PRICINGS)
     if values.get("accelerator"):
@@ -150,7 +130,30 @@ def set_compute(writer: Writer, slug: str, values: Mapping[str, object]) -> bool
     if values.get("compute_currency"):
         changes["compute_currency"] = parse_currency(str(values["compute_currency"]),
                                                      "compute-currency")
-    return writer.update(run, changes, label=slug)
+    return changes
+
+
+def set_compute(writer: Writer, slug: str, values: Mapping[str, object]) -> bool:
+    """Set compute-plan fields; '' clears one. The plan must then price as the budget
+    prices it, or nothing is changed."""
+    run = find_run(writer.session, slug)
+    changed = writer.update(run, _compute_changes(values), label=slug)
+    check_compute(writer, run)
+    return changed
+
+
+def check_compute(writer: Writer, run: TrainingRun, *, draws_changed: bool = False) -> None:
+    """Refuse a change that leaves the run's compute plan unpriceable, with the message the
+    budget would give: the check is the budget's own computation. A change to what the run
+    draws matters only to a plan whose FLOPs count the tokens drawn."""
+    from tracker.budget import compute_estimate, plan_estimate
+    from tracker.db.load import load_run, plan_of
+
+    plan = plan_of(run)
+    if plan.counts_drawn_tokens:
+        compute_estimate(load_run(writer.session, run))
+    elif not draws_changed:
+        plan_estimate(run.slug, plan)  # the draws do not matter: no need to read them
 
 
 def edit_run(writer: Writer, slug: str, values: Mapping[str, object]) -> bool:
@@ -197,11 +200,14 @@ def draw_dataset(writer: Writer, run_slug: str, dataset_slug: str, *, tokens: ob
     label = f"{run_slug} draws {dataset_slug}"
     existing = session.exec(select(RunDataset).where(RunDataset.run_id == run.id,
                                                      RunDataset.dataset_id == dataset.id)).first()
+    created = existing is None
     if existing is not None:
         writer.update(existing, values, label)
-        return existing, False
-    return writer.add(RunDataset(run_id=run.id, dataset_id=dataset.id, **values),  # type: ignore[arg-type]
-                      label=label), True
+    else:
+        existing = writer.add(RunDataset(run_id=run.id, dataset_id=dataset.id, **values),  # type: ignore[arg-type]
+                              label=label)
+    check_compute(writer, run, draws_changed=True)
+    return existing, created
 
 
 def undraw_dataset(writer: Writer, run_slug: str, dataset_slug: str) -> None:
@@ -213,6 +219,7 @@ def undraw_dataset(writer: Writer, run_slug: str, dataset_slug: str) -> None:
     if row is None:
         raise NotFound(f"run: {run_slug!r} does not draw {dataset_slug!r}")
     writer.delete(row, label=f"{run_slug} draws {dataset_slug}")
+    check_compute(writer, run, draws_changed=True)
 
 
 def with_owner(session: Session, model: Any, *, dataset_slug: str | None,

@@ -28,11 +28,15 @@ def print_budget(budget: Budget) -> None:
     if budget.compute is None:
         click.echo("  (no compute plan: tracker run set-compute)")
     else:
-        click.echo(f"  {budget.compute.pricing}, {budget.compute.accelerator_hours:,.0f} "
+        click.echo(f"  {budget.compute.pricing}, {budget.compute.hours_display} "
                    f"accelerator-hours ({budget.compute.hours_basis})")
         for line in budget.section("compute"):
             row(line.kind, line.amount, 4)
     row("compute total", budget.compute_total)
+    if budget.compute is not None and budget.compute.assumptions:
+        click.echo("  Assumptions not given by the run:")
+        for assumption in budget.compute.assumptions:
+            click.echo(f"    - {assumption}")
     click.echo("\nData")
     for kind, amount in budget.data_by_kind().items():
         if amount:

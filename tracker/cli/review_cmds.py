@@ -126,6 +126,7 @@ def check_cmd(app: App, run: str, policy_file: Path | None, fail_on: str | None,
     Waived findings do not fail the check. Use it in a pipeline before training starts.
     """
     from tracker import parse
+    from tracker.budget import compute_estimate
     from tracker.flags import evaluate
     from tracker.policy import load_policy
     from tracker.reporting import run_snapshot
@@ -134,6 +135,7 @@ def check_cmd(app: App, run: str, policy_file: Path | None, fail_on: str | None,
     level = parse.choice(fail_on, "fail-on", SEVERITIES) if fail_on else policy.fail_on
     with app.registry.reading() as session:
         snapshot = run_snapshot(session, run)
+    compute_estimate(snapshot)  # a gate must not pass a run whose budget cannot be priced
     findings = evaluate(snapshot, policy, today=parse_as_of(as_of))
     failing = [f for f in findings if f.waiver is None
                and SEVERITIES.index(f.severity) >= SEVERITIES.index(level)]

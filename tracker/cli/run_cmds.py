@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from tracker.cli.common import (
     print_record,
     yes_option,
 )
-from tracker.compute import PRICINGS, catalogue
+from tracker.compute import PRICINGS
 from tracker.policy import SEVERITIES
 
 USES = "|".join(runs.INTENDED_USES)
@@ -145,15 +146,17 @@ def run_remove_dataset(app: App, run: str, dataset: str, yes: bool) -> None:
 
 COMPUTE_OPTIONS = [
     ("--pricing", "pricing", f"How compute is paid for [{'|'.join(PRICINGS)}]."),
-    ("--accelerator", "accelerator", "Catalogue entry (`tracker run accelerators`)."),
+    ("--accelerator", "accelerator", "Catalogue entry (`tracker run accelerators`); case and "
+                                     "punctuation aside, the name must be whole."),
     ("--count", "accelerator_count", "Number of accelerators."),
     ("--hours", "duration_hours", "Wall-clock training hours (with --count)."),
     ("--days", "duration_days", "Wall-clock training days (with --count)."),
-    ("--accelerator-hours", "accelerator_hours", "Accelerator-hours, if known directly."),
+    ("--accelerator-hours", "accelerator_hours", "Accelerator-hours, if known directly "
+                                                 "(not with --count and --hours/--days)."),
     ("--flops", "training_flops", "Training FLOPs, e.g. 3.8e25."),
     ("--parameters", "parameters", "Parameters, for FLOPs = 6 x parameters x tokens."),
     ("--tokens", "training_tokens", "Training tokens [tokens drawn x epochs]."),
-    ("--mfu", "mfu", "Model FLOP utilization, 0-1."),
+    ("--mfu", "mfu", "Model FLOP utilization, above 0 and at most 1."),
     ("--peak-flops", "peak_flops", "Peak FLOP/s per accelerator [catalogue]."),
     ("--price-per-hour", "price_per_hour", "Rental price per accelerator-hour [catalogue]."),
     ("--compute-currency", "compute_currency", "Currency of compute prices [USD]."),
@@ -161,11 +164,11 @@ COMPUTE_OPTIONS = [
                                            "[catalogue price]."),
     ("--amortization-years", "amortization_years", "Ownership: amortization period [3.1021]."),
     ("--interconnect-share", "interconnect_share", "Ownership: interconnect share of cluster "
-                                                   "cost, 0-1 [0.19]."),
+                                                   "cost, 0 to below 1 [0.19]."),
     ("--tdp-kw", "tdp_kw", "Ownership: accelerator TDP in kW [catalogue]."),
     ("--server-power-ratio", "server_power_ratio", "Ownership: server-to-chip power ratio."),
     ("--average-load", "average_load", "Ownership: average power as a share of TDP [0.75]."),
-    ("--pue", "pue", "Ownership: data-centre PUE [1.1]."),
+    ("--pue", "pue", "Ownership: data-centre PUE, 1-10 [1.1]."),
     ("--electricity-price", "electricity_price", "Ownership: price per kWh [0.0806]."),
 ]
 
@@ -181,7 +184,12 @@ def _compute_options(func: Any) -> Any:
 @_compute_options
 @pass_app
 def run_set_compute(app: App, run: str, **values: Any) -> None:
-    """Set RUN's compute plan; any catalogue figure or default can be overridden ('' clears)."""
+    """Set RUN's compute plan; any catalogue figure or default can be overridden ('' clears).
+
+    The plan must price as `tracker budget` prices it: a figure out of range, the
+    accelerator-hours given twice, or a figure the estimate needs and the catalogue lacks
+    is refused with the budget's own message, and nothing changes.
+    """
     with app.registry.writing(app.actor) as w:
         changed = runs.set_compute(w, run, values)
     done(f"updated compute plan of {run}" if changed else "nothing changed")
@@ -190,18 +198,26 @@ def run_set_compute(app: App, run: str, **values: Any) -> None:
 @run_group.command("accelerators")
 @output_options()
 def run_accelerators(as_json: bool, as_csv: bool) -> None:
-    """The accelerator catalogue: peak FLOP/s, TDP, prices, with the source of each figure."""
-    cat = catalogue()
-    rows = []
-    for acc in cat.accelerators.values():
-        row: dict[str, Any] = {"key": acc.key, "name": acc.name}
-        for name in ("peak_flops", "tdp_w", "price_usd", "rental_usd_per_hour"):
-            fig = acc.figure(name)
-            row[name] = None if fig is None else format(fig.value, "f")
-            row[f"{name}_source"] = None if fig is None else fig.source
-        rows.append(row)
-    emit_rows(rows, ("key", "name", "peak_flops", "tdp_w", "price_usd", "rental_usd_per_hour"),
-              as_json=as_json, as_csv=as_csv)
+    """The accelerator catalogue: every figure an estimate may use (peak FLOP/s, TDP, prices,
+    server-to-chip power ratio, average load, and the defaults), each with its source."""
+    from tracker.compute import LISTED_FIGURES, listing
+    from tracker.money import quantity_display
+
+    rows = listing()
+    if as_json or as_csv:
+        emit_rows(rows, ("key", "name"), as_json=as_json, as_csv=as_csv)
+        return
+    width = max(len(name) for name in LISTED_FIGURES)
+    for row in rows:
+        click.echo(f"{row['key']}  {row['name']}")
+        for name, unit in LISTED_FIGURES.items():
+            value = "-" if row[name] is None else \
+                f"{quantity_display(Decimal(str(row[name])))} {unit}".strip()
+            source = row[f"{name}_source"] or "not in the catalogue: give it per run"
+            click.echo(f"  {name.ljust(width)}  {value:<28}  {source}")
+        if row["notes"]:
+            click.echo(f"  note: {row['notes']}")
+        click.echo("")
 
 
 # ---- budget, flags --------------------------------------------------------------------------
