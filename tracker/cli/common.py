@@ -7,9 +7,10 @@ import functools
 import getpass
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 import click
 
@@ -195,14 +196,36 @@ def print_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
         click.echo("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip())
 
 
-def print_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None) -> None:
-    fields = list(columns or (rows[0].keys() if rows else []))
-    writer = csv.DictWriter(sys.stdout, fieldnames=fields, extrasaction="ignore",
-                            lineterminator="\n")
-    writer.writeheader()
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP, "CSV
+# Injection"): =HYPERLINK(...) in a dataset's name would run on whoever opens the file.
+_FORMULA_START = frozenset("=+-@\t\r")
+# A plain number, signed or not, is data and runs nothing: -5 and -0.25 stay numbers.
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def csv_cell(value: Any) -> Any:
+    """A value as a CSV cell no spreadsheet will run: text starting with =, +, -, @, tab or
+    carriage return gets a leading single quote, as OWASP recommends, unless it is a plain
+    number. Lists and mappings are written as JSON."""
+    if isinstance(value, (list, dict)):
+        return json.dumps(value)
+    if isinstance(value, str) and value and value[0] in _FORMULA_START \
+            and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def write_csv(handle: IO[str], rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> None:
+    """Rows as CSV with a header, every cell through csv_cell: the one CSV writer of every
+    CSV the tool gives out (--csv and export csv)."""
+    writer = csv.writer(handle, lineterminator="\n")
+    writer.writerow([csv_cell(c) for c in columns])
     for row in rows:
-        writer.writerow({k: json.dumps(v) if isinstance(v, (list, dict)) else v
-                         for k, v in row.items()})
+        writer.writerow([csv_cell(row.get(c)) for c in columns])
+
+
+def print_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None) -> None:
+    write_csv(sys.stdout, rows, list(columns or (rows[0].keys() if rows else [])))
 
 
 def emit_rows(rows: list[dict[str, Any]], columns: Sequence[str], *, as_json: bool = False,
