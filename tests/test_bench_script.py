@@ -32,6 +32,8 @@ def test_the_benchmark_script_runs_at_a_tiny_size(backend: str, tmp_path: Path,
         "| import 60 datasets (JSONL: validated, about 7 rows and 1 audit event each)",
         "| import 500 crawl domains", "| `dataset list --limit 50` on 60 datasets",
         "| `dataset show` on 60 datasets", "| effective terms for all 60 datasets",
+        "| licence inventory (`license resolve --all`) for all 60 datasets",
+        "| `dataset list --commercial no --limit 50` on 60 datasets",
         "| `budget` of a run drawing 6 datasets", "| `report audit` of that run",
         "| import a DPI-shaped collection of 3 files (29 records) in one command",
         "| start-up: `tracker --version`"]

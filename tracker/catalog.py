@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, SQLModel, col, or_, select
 
-from tracker import parse
+from tracker import parse, vocab
 from tracker.db.models import (
     Consent,
     CostItem,
@@ -26,6 +26,11 @@ from tracker.errors import InvalidValue, NotFound, TrackerError
 from tracker.fields import DATASET_FIELDS, SOURCE_FIELDS, FieldSpec, parse_fields
 from tracker.records import record
 from tracker.registry import Writer
+
+if TYPE_CHECKING:
+    from tracker.inventory import DatasetFilter
+    from tracker.policy import Policy
+    from tracker.snapshot import Snapshot
 
 
 def public(row: SQLModel, *drop: str) -> dict[str, Any]:
@@ -212,10 +217,69 @@ def unlink_source(writer: Writer, dataset_slug: str, source_slug: str) -> None:
     writer.delete(link, label=f"{dataset_slug} <- {source_slug}")
 
 
-def list_datasets(session: Session, limit: int | None = None, offset: int = 0
+def list_datasets(session: Session, limit: int | None = None, offset: int = 0,
+                  wanted: DatasetFilter | None = None, policy: Policy | None = None
                   ) -> list[dict[str, Any]]:
+    """A page of datasets by slug, of those meeting every filter of `wanted`. A filter on
+    licence, commercial use, consent or findings reads a snapshot of the registry (findings
+    under `policy`, the packaged default if None); the others stay one query."""
+    if wanted is not None and wanted.needs_snapshot:
+        return _filtered(session, limit, offset, wanted, policy)
     query = select(Dataset).order_by(Dataset.slug).offset(offset).limit(limit)
+    if wanted is not None and wanted.source_category is not None:
+        query = query.where(Dataset.source_category == wanted.source_category)
     return [public(d) for d in session.exec(query).all()]
+
+
+def _filtered(session: Session, limit: int | None, offset: int, wanted: DatasetFilter,
+              policy: Policy | None) -> list[dict[str, Any]]:
+    from tracker.flags import evaluate
+    from tracker.inventory import matching
+    from tracker.policy import load_policy
+    from tracker.reporting import registry_snapshot
+
+    rules = policy or load_policy()
+
+    def open_findings(snapshot: Snapshot) -> Iterator[tuple[str, str]]:
+        return ((f.dataset, f.code) for f in evaluate(snapshot, rules) if f.waiver is None)
+
+    found = matching(registry_snapshot(session), wanted, rules.or_branch, open_findings)
+    page = found[offset:] if limit is None else found[offset:offset + limit]
+    return [dict(d.record) for d in page]
+
+
+def dataset_filter(session: Session, *, license: str | None = None,
+                   commercial: str | None = None, consent: str | None = None,
+                   finding: str | None = None, source_category: str | None = None
+                   ) -> DatasetFilter:
+    """The filters of `dataset list`, checked: a bad value is refused naming its option,
+    with a suggestion. A licence is any spelling the knowledge base knows (id or alias)."""
+    from tracker.inventory import DatasetFilter, licence_ids
+    from tracker.licenses import all_licenses, normalize_expression
+
+    licence = None
+    if license is not None:
+        licence = normalize_expression(license, all_licenses(session), "license")
+        if len(licence_ids(licence)) != 1:
+            raise InvalidValue("license", license, "must be one licence id, not an expression")
+    return DatasetFilter(
+        license=licence,
+        commercial=None if commercial is None else parse.choice(
+            commercial, "commercial", vocab.YES_NO_UNKNOWN),
+        consent=None if consent is None else parse.choice(
+            consent, "consent", vocab.CONSENT_STATUSES),
+        finding=None if finding is None else _finding_code(session, finding),
+        source_category=None if source_category is None else parse.choice(
+            source_category, "source-category", vocab.SOURCE_CATEGORIES))
+
+
+def _finding_code(session: Session, code: str) -> str:
+    """A rule's finding code, or a code raised by hand on some dataset."""
+    from tracker.flags import CODES
+
+    known = (*CODES, *sorted(set(session.exec(select(ManualFlag.code)).all())))
+    # Codes raised by hand may hold '-', which choice() would read as '_'.
+    return code.strip() if code.strip() in known else parse.choice(code, "finding", known)
 
 
 def list_sources(session: Session, limit: int | None = None, offset: int = 0

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 
     from tracker.registry import Writer
 
+F = TypeVar("F", bound=Callable[..., Any])
+
 
 def _lazy(path: str) -> Callable[..., Any]:
     """A domain function imported on first call: a plain `list` never loads the ORM."""
@@ -65,9 +67,30 @@ class RecordKind:
     remove: Callable[[Writer, str], int]
 
 
+def paging_options(func: F) -> F:
+    """--limit and --offset: a page of a list."""
+    func = click.option("--offset", type=click.IntRange(min=0), default=0, show_default=True,
+                        help="Skip the first N rows (the pages before).")(func)
+    return click.option("--limit", "-n", type=click.IntRange(min=1), default=None,
+                        help="At most N rows (a page).")(func)
+
+
+def list_records(app: App, kind: RecordKind, limit: int | None, offset: int, as_json: bool,
+                 as_csv: bool) -> None:
+    """A page of records: the plain table straight from the table's columns (fast, no ORM);
+    full records for --json and --csv."""
+    if not (as_json or as_csv):
+        emit_rows(app.registry.page(kind.table, kind.columns, limit, offset), kind.columns)
+        return
+    with app.registry.reading() as session:
+        rows = kind.rows(session, limit, offset)
+    emit_rows(rows, kind.columns, as_json=as_json, as_csv=as_csv)
+
+
 def record_commands(group: click.Group, kind: RecordKind, *, add_help: str, show_help: str,
-                    remove_help: str) -> None:
-    """Attach add/list/show/edit/remove for one kind of record to its group."""
+                    remove_help: str, with_list: bool = True) -> None:
+    """Attach add/list/show/edit/remove for one kind of record to its group (list apart,
+    for a kind with its own)."""
     noun = kind.noun
 
     @group.command("add", help=add_help)
@@ -80,20 +103,14 @@ def record_commands(group: click.Group, kind: RecordKind, *, add_help: str, show
             kind.add(w, slug, values)
         done(f"added {noun} {slug}")
 
-    @group.command("list", help=f"List {noun}s, by slug.")
-    @click.option("--limit", "-n", type=click.IntRange(min=1), default=None,
-                  help="At most N rows (a page).")
-    @click.option("--offset", type=click.IntRange(min=0), default=0, show_default=True,
-                  help="Skip the first N rows (the pages before).")
-    @output_options()
-    @pass_app
-    def list_(app: App, limit: int | None, offset: int, as_json: bool, as_csv: bool) -> None:
-        if not (as_json or as_csv):
-            emit_rows(app.registry.page(kind.table, kind.columns, limit, offset), kind.columns)
-            return
-        with app.registry.reading() as session:
-            rows = kind.rows(session, limit, offset)
-        emit_rows(rows, kind.columns, as_json=as_json, as_csv=as_csv)
+    if with_list:
+        @group.command("list", help=f"List {noun}s, by slug.")
+        @paging_options
+        @output_options()
+        @pass_app
+        def list_(app: App, limit: int | None, offset: int, as_json: bool,
+                  as_csv: bool) -> None:
+            list_records(app, kind, limit, offset, as_json, as_csv)
 
     @group.command("show", help=show_help)
     @click.argument("slug")
@@ -133,18 +150,59 @@ def dataset_group() -> None:
     """Training datasets: what they are, how big, where they stand."""
 
 
+DATASETS = RecordKind("dataset", "dataset", DATASET_FIELDS, _lazy("catalog.add_dataset"),
+                      _lazy("catalog.edit_dataset"), _lazy("catalog.list_datasets"),
+                      DATASET_LIST_COLUMNS, _lazy("detail.dataset_detail"),
+                      _lazy("catalog.removal_summary"), _lazy("catalog.remove_dataset"))
 record_commands(
-    dataset_group,
-    RecordKind("dataset", "dataset", DATASET_FIELDS, _lazy("catalog.add_dataset"),
-               _lazy("catalog.edit_dataset"), _lazy("catalog.list_datasets"),
-               DATASET_LIST_COLUMNS, _lazy("detail.dataset_detail"),
-               _lazy("catalog.removal_summary"), _lazy("catalog.remove_dataset")),
+    dataset_group, DATASETS,
     add_help="Register a dataset under SLUG (a short unique handle such as 'news-archive').",
     show_help="Everything recorded about a dataset: sources, claims, fees, costs, consent, "
               "lineage.",
     remove_help="Delete a dataset with its claims, fees, costs, consent records, links and "
                 "lineage.",
+    with_list=False,
 )
+
+
+@dataset_group.command("list")
+@click.option("--license", "license_id", default=None, metavar="ID",
+              help="Only datasets whose resolved licence names ID (an SPDX id, LicenseRef- "
+                   "id or alias).")
+@click.option("--commercial", default=None, metavar="YES|NO|UNKNOWN",
+              help="Only datasets whose effective commercial-use term (lineage included) "
+                   "is this.")
+@click.option("--consent", default=None, metavar="STATUS",
+              help=f"Only datasets whose consent in force is STATUS "
+                   f"[{'|'.join(vocab.CONSENT_STATUSES)}]; none recorded counts as unknown.")
+@click.option("--finding", default=None, metavar="CODE",
+              help="Only datasets with an open (unwaived) finding CODE (see `tracker flags`).")
+@click.option("--source-category", default=None, metavar="CATEGORY",
+              help=f"Only datasets of this category [{'|'.join(vocab.SOURCE_CATEGORIES)}].")
+@click.option("--policy", "policy_file", default=None,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Policy file (TOML) the filters judge by [the packaged default].")
+@paging_options
+@output_options()
+@pass_app
+def dataset_list(app: App, license_id: str | None, commercial: str | None,
+                 consent: str | None, finding: str | None, source_category: str | None,
+                 policy_file: Path | None, limit: int | None, offset: int, as_json: bool,
+                 as_csv: bool) -> None:
+    """List datasets, by slug; the filters combine (every one given must hold)."""
+    given = {"license": license_id, "commercial": commercial, "consent": consent,
+             "finding": finding, "source_category": source_category}
+    if all(v is None for v in given.values()):
+        list_records(app, DATASETS, limit, offset, as_json, as_csv)
+        return
+    from tracker import catalog
+    from tracker.policy import load_policy
+
+    policy = load_policy(policy_file)
+    with app.registry.reading() as session:
+        wanted = catalog.dataset_filter(session, **given)
+        rows = catalog.list_datasets(session, limit, offset, wanted, policy)
+    emit_rows(rows, DATASETS.columns, as_json=as_json, as_csv=as_csv)
 
 
 @click.group("source")

@@ -7,9 +7,10 @@ import functools
 import getpass
 import json
 import os
+import re
 import sys
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import IO, Any, TypeVar
 
 import click
 
@@ -173,6 +174,41 @@ def print_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
+# Lines written to stdout at once: one write per line costs more than the lines at 100k.
+_CHUNK = 2000
+
+
+def print_lines(lines: Iterable[str]) -> None:
+    """Lines of text, written in chunks: a long listing (a dataset per line) at the speed of
+    its content rather than of click.echo per line."""
+    chunk: list[str] = []
+    for line in lines:
+        chunk.append(line)
+        if len(chunk) == _CHUNK:
+            click.echo("\n".join(chunk))
+            chunk.clear()
+    if chunk:
+        click.echo("\n".join(chunk))
+
+
+def print_json_list(items: Iterable[Any]) -> None:
+    """A JSON array with one item per line (compact): a list of many objects stays readable
+    line by line, is written at the speed of the C encoder (which indentation disables),
+    and items are encoded as they come rather than all held at once."""
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+
+    def lines() -> Iterator[str]:
+        previous, opening = None, "["
+        for item in items:
+            if previous is not None:
+                yield opening + previous + ","
+                opening = " "
+            previous = encode(item)
+        yield "[]" if previous is None else opening + previous + "]"
+
+    print_lines(lines())
+
+
 def _cell(value: Any, width: int = 48) -> str:
     if value is None:
         return ""
@@ -195,14 +231,41 @@ def print_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
         click.echo("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip())
 
 
-def print_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None) -> None:
-    fields = list(columns or (rows[0].keys() if rows else []))
-    writer = csv.DictWriter(sys.stdout, fieldnames=fields, extrasaction="ignore",
-                            lineterminator="\n")
-    writer.writeheader()
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP, "CSV
+# Injection"): =HYPERLINK(...) in a dataset's name would run on whoever opens the file.
+_FORMULA_START = frozenset("=+-@\t\r")
+# A plain number, signed or not, is data and runs nothing: -5 and -0.25 stay numbers.
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def csv_cell(value: Any) -> Any:
+    """A value as a CSV cell no spreadsheet will run: text starting with =, +, -, @, tab or
+    carriage return gets a leading single quote, as OWASP recommends, unless it is a plain
+    number. Lists and mappings are written as JSON."""
+    if isinstance(value, (list, dict)):
+        return json.dumps(value)
+    if isinstance(value, str) and value and value[0] in _FORMULA_START \
+            and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def write_csv(handle: IO[str], rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> None:
+    """Rows as CSV with a header, every cell through csv_cell: the one CSV writer of every
+    CSV the tool gives out (--csv and export csv)."""
+    writer = csv.writer(handle, lineterminator="\n")
+    writer.writerow([csv_cell(c) for c in columns])
     for row in rows:
-        writer.writerow({k: json.dumps(v) if isinstance(v, (list, dict)) else v
-                         for k, v in row.items()})
+        writer.writerow([csv_cell(row.get(c)) for c in columns])
+
+
+def print_csv(rows: Iterable[dict[str, Any]], columns: Sequence[str] | None = None) -> None:
+    """Rows as CSV on stdout; without columns, the first row's keys (rows are then read
+    whole)."""
+    if columns is None:
+        rows = list(rows)
+        columns = list(rows[0].keys()) if rows else []
+    write_csv(sys.stdout, rows, columns)
 
 
 def emit_rows(rows: list[dict[str, Any]], columns: Sequence[str], *, as_json: bool = False,

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from tracker.cli.common import App, done, pass_app
+from tracker.cli.common import App, done, pass_app, write_csv
+from tracker.errors import TrackerError
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 
 @click.group("export")
@@ -50,12 +55,35 @@ def export_json(app: App, output: Path | None) -> None:
               help="Folder to write one CSV per table into.")
 @pass_app
 def export_csv(app: App, output: Path) -> None:
-    """The whole registry as CSV files, one per table."""
-    from tracker.interop.registry_file import write_csv
-
+    """The whole registry as CSV files, one per table. Text a spreadsheet would run as a
+    formula (starting with =, +, -, @, tab or carriage return) is written with a leading
+    single quote; plain numbers are left as they are."""
     with app.registry.reading() as session:
-        written = write_csv(session, output)
+        written = _write_tables(session, output)
     done(f"wrote {len(written)} files to {output}")
+
+
+def _write_tables(session: Session, folder: Path) -> list[Path]:
+    """One CSV per table of the registry file format, rows in id order, through the shared
+    CSV writer (which neutralises formulas)."""
+    from sqlmodel import select
+
+    from tracker.interop.registry_file import TABLES
+    from tracker.records import record
+
+    written = []
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, model in TABLES.items():
+            path = folder / f"{name}.csv"
+            columns = [c.name for c in model.__table__.columns]  # type: ignore[attr-defined]
+            rows = session.exec(select(model).order_by(model.id))  # type: ignore[attr-defined]
+            with path.open("w", encoding="utf-8", newline="") as handle:
+                write_csv(handle, (record(row) for row in rows), columns)
+            written.append(path)
+    except OSError as exc:
+        raise TrackerError(f"output: cannot write {folder} ({exc.strerror})") from exc
+    return written
 
 
 @export_group.command("croissant")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -13,9 +14,22 @@ from tracker.cli.common import (
     emit_rows,
     output_options,
     pass_app,
+    print_csv,
     print_json,
+    print_json_list,
+    print_lines,
     print_record,
 )
+from tracker.inventory import (
+    INVENTORY_CSV_COLUMNS,
+    conflict_text,
+    inventory,
+    inventory_csv_row,
+    resolution_view,
+    restriction_text,
+)
+from tracker.inventory import terms_text as terms_line
+from tracker.provenance import effective, resolve
 
 LIST_COLUMNS = ("id", "category", "commercial_use", "ai_training", "share_alike",
                 "no_derivatives", "name")
@@ -116,33 +130,48 @@ def license_claims(app: App, dataset: str, as_json: bool, as_csv: bool) -> None:
 
 
 @license_group.command("resolve")
-@click.argument("dataset")
+@click.argument("dataset", required=False)
+@click.option("--all", "every", is_flag=True,
+              help="Every dataset at once: the licence inventory, from one snapshot.")
 @click.option("--policy", "policy_file", default=None,
               type=click.Path(dir_okay=False, path_type=Path),
               help="Policy file (TOML): how OR is read [the packaged default].")
-@output_options(csv_ok=False)
+@output_options()
 @pass_app
-def license_resolve(app: App, dataset: str, policy_file: Path | None, as_json: bool) -> None:
+def license_resolve(app: App, dataset: str | None, every: bool, policy_file: Path | None,
+                    as_json: bool, as_csv: bool) -> None:
     """Which licence governs DATASET: its claims, the resolution, conflicts, and why.
 
     The latest claim of each claimant counts (earlier ones are drift); across them the
     strictest value of each term wins. Restrictions inherited through lineage follow.
+    With --all, every dataset's resolved licence, terms, effective terms with the
+    ancestors that restrict them, and conflicts (JSON: one dataset per line).
     """
     from tracker.policy import load_policy
-    from tracker.provenance import effective, resolve
     from tracker.reporting import registry_snapshot
 
+    if every == (dataset is not None):
+        raise click.UsageError("give a DATASET or --all")
+    if as_csv and not every:
+        raise click.UsageError("--csv goes with --all (one row per dataset)")
     policy = load_policy(policy_file)
     with app.registry.reading() as session:
         snapshot = registry_snapshot(session)
-        facts = snapshot.datasets[catalog.find_dataset(session, dataset).id]  # type: ignore[index]
-    resolution = resolve(facts, snapshot, policy.or_branch)
-    eff = effective(facts, snapshot, policy.or_branch)
-    data = resolution_view(resolution, eff)
+        facts = None if every else snapshot.datasets[
+            catalog.find_dataset(session, dataset or "").id]  # type: ignore[index]
+    if facts is None:
+        _print_inventory(inventory(snapshot, policy.or_branch), as_json=as_json, as_csv=as_csv)
+        return
+    data = resolution_view(resolve(facts, snapshot, policy.or_branch),
+                           effective(facts, snapshot, policy.or_branch))
     if as_json:
         print_json(data)
         return
-    click.echo(f"{dataset}: {data['resolved'] or 'no licence claimed'}")
+    _print_resolution(data)
+
+
+def _print_resolution(data: dict[str, Any]) -> None:
+    click.echo(f"{data['dataset']}: {data['resolved'] or 'no licence claimed'}")
     if data["terms"]:
         click.echo(f"  terms: {terms_line(data['terms'])}")
     click.echo(f"  why: {data['why']}")
@@ -152,72 +181,36 @@ def license_resolve(app: App, dataset: str, policy_file: Path | None, as_json: b
         click.echo(f"  - {c['observed_on']} {c['claimed_by']}: {c['license']} ({mark}; "
                    f"{terms_line(c['terms'])})")
     for c in data["conflicts"]:
-        click.echo(f"CONFLICT: {c['grantor']} vs {c['relay']}: {'; '.join(c['differences'])}")
+        click.echo(f"CONFLICT: {conflict_text(c)}")
     for d in data["drift"]:
         click.echo(f"DRIFT: {d['claimed_by']}: {d['from']} ({d['from_date']}) -> {d['to']} "
                    f"({d['to_date']})")
     if data["inherited"]:
         click.echo("\nINHERITED THROUGH LINEAGE")
         for i in data["inherited"]:
-            click.echo(f"  - {' <- '.join(i['path'])}: {i['license'] or 'no licence'}: "
-                       f"{'; '.join(i['restrictions']) or 'consent/TDM'}")
+            click.echo(f"  - {restriction_text(i)}")
         click.echo(f"  effective terms: {terms_line(data['effective_terms'])}")
 
 
-def terms_line(terms: dict[str, object] | None) -> str:
-    if not terms:
-        return "unknown"
-    flags = [k.replace("_", "-") for k in ("attribution", "share_alike", "no_derivatives",
-                                           "restricts_models", "restricts_outputs")
-             if terms.get(k)]
-    if terms.get("unknown"):
-        flags.append("terms unknown")
-    return (f"commercial use {terms['commercial_use']}, AI training {terms['ai_training']}"
-            + (f", {', '.join(flags)}" if flags else ""))
-
-
-def resolution_view(resolution: object, eff: object) -> dict[str, object]:
-    from dataclasses import asdict
-
-    from tracker.provenance import Effective, Resolution
-
-    assert isinstance(resolution, Resolution) and isinstance(eff, Effective)
-
-    def terms(t: object) -> dict[str, object] | None:
-        return None if t is None else {k: v for k, v in asdict(t).items() if k != "keys"}
-
-    current = [c for c in resolution.claims if c.current]
-    if resolution.terms is None:
-        why = "no licence claim is recorded"
-    elif len(current) == 1:
-        why = f"the only current claim, by the {current[0].claim.claimed_by}"
-    elif resolution.resolved_by:
-        by = ", ".join(c.claimed_by for c in resolution.resolved_by)
-        why = (f"{len(current)} current claims; the strictest term of each wins, which is the "
-               f"licence claimed by the {by}")
+def _print_inventory(rows: list[dict[str, Any]], *, as_json: bool, as_csv: bool) -> None:
+    if as_json:
+        print_json_list(rows)
+    elif as_csv:
+        print_csv([inventory_csv_row(r) for r in rows], INVENTORY_CSV_COLUMNS)
     else:
-        why = (f"{len(current)} current claims and none is strictest on every term: all "
-               "apply together")
-    return {
-        "dataset": resolution.dataset,
-        "resolved": resolution.expression,
-        "terms": terms(resolution.terms),
-        "why": why,
-        "claims": [{"license": c.claim.expression, "claimed_by": c.claim.claimed_by,
-                    "observed_on": c.claim.observed_on.isoformat(),
-                    "evidence_url": c.claim.evidence_url, "current": c.current,
-                    "terms": terms(c.terms)} for c in resolution.claims],
-        "conflicts": [{"relay": f"{a.expression} ({a.claimed_by})",
-                       "grantor": f"{b.expression} ({b.claimed_by})",
-                       "differences": list(diff)} for a, b, diff in resolution.conflicts],
-        "drift": [{"claimed_by": b.claimed_by, "from": a.expression,
-                   "from_date": a.observed_on.isoformat(), "to": b.expression,
-                   "to_date": b.observed_on.isoformat()} for a, b in resolution.drift],
-        "inherited": [{"ancestor": i.ancestor, "path": list(i.path), "license": i.licence,
-                       "restrictions": list(i.restrictions),
-                       "tdm_ignored": list(i.tdm_ignored)} for i in eff.inherited],
-        "effective_terms": terms(eff.terms),
-    }
+        print_lines(line for row in rows for line in inventory_lines(row))
+
+
+def inventory_lines(row: dict[str, Any]) -> list[str]:
+    """A dataset of the inventory in words: its licence and terms, then (indented) what it
+    inherits and its conflicts, when it has any."""
+    lines = [f"{row['dataset']}: {row['resolved'] or 'no licence claimed'} "
+             f"({terms_line(row['terms'])})"]
+    if row["inherited"]:
+        lines.append(f"  effective: {terms_line(row['effective_terms'])}")
+        lines.extend(f"  restricted by {restriction_text(i)}" for i in row["inherited"])
+    lines.extend(f"  CONFLICT: {conflict_text(c)}" for c in row["conflicts"])
+    return lines
 
 
 COMMANDS = [license_group]
