@@ -42,7 +42,7 @@ from tracker.errors import InvalidValue, TrackerError
 from tracker.fields import DATASET_FIELDS, parse_fields
 from tracker.interop.limits import DOCUMENT_LIMIT
 from tracker.interop.reading import load_json, read_text
-from tracker.licence_names import UNMAPPED, id_for_text
+from tracker.licence_names import UNMAPPED, id_for_text, unmapped_claim
 from tracker.money import decimal_text
 from tracker.registry import Writer
 from tracker.snapshot import ClaimFacts, collector_paused
@@ -186,26 +186,24 @@ def with_suffix(slug: str, key: str) -> str:
     return f"{slug[:_SLUG_LIMIT - 9].rstrip('-./')}-{digest}"
 
 
-def unmapped_note(text: str) -> str:
-    return f"Licence text not mapped: {text!r}."
-
-
 def licence_claim(names: list[str], by: str, evidence: list[str], notes: str,
                   observed_on: str | None = None) -> ClaimIn | None:
     """One claim for the licences named (all apply: AND); a name the knowledge base does
-    not know is kept as an unmapped licence with the name in the notes, never dropped."""
-    ids, unmapped = [], []
+    not know is kept as an unmapped licence with the name in the notes (and, when it is a
+    link, in the evidence), never dropped."""
+    ids, notes_added, links = [], [], []
     for name in names:
         found = id_for_text(name)
         if found is None:
-            unmapped.append(name)
-        ids.append(found or UNMAPPED)
+            found, note, link = unmapped_claim(name)
+            notes_added.append(note + ".")
+            links += [link] if link else []
+        ids.append(found)
     if not ids:
         return None
-    # An unmapped name that is a link is where the terms are: evidence.
-    evidence = [*evidence, *(u for name in unmapped if (u := url_or_none(name)))]
-    return ClaimIn(" AND ".join(dict.fromkeys(ids)), by, evidence_text(evidence) or None,
-                   observed_on, " ".join([notes, *map(unmapped_note, unmapped)]))
+    return ClaimIn(" AND ".join(dict.fromkeys(ids)), by,
+                   evidence_text([*evidence, *links]) or None, observed_on,
+                   " ".join([notes, *notes_added]))
 
 
 class Changes:
@@ -483,8 +481,9 @@ class _Import:
             if exc.field != "license":
                 raise
             self.changes.warn(rec.origin, f"{exc} (recorded as {UNMAPPED})")
+            _, note, _ = unmapped_claim(claim.expression)
             return values(UNMAPPED, claim.evidence_url,
-                          " ".join(filter(None, [claim.notes, unmapped_note(claim.expression)])))
+                          " ".join(filter(None, [claim.notes, note + "."])))
 
     def _fees(self, dataset: dict[str, Any], rec: DatasetIn) -> None:
         held = self.fees[dataset["id"]]
