@@ -283,3 +283,20 @@ def test_quantities_and_original_amounts_rounded_for_output_only(run: Tracker,
     hours = Decimal(42) * 10**21 / (Decimal(989) * 10**12 * Decimal("0.4")) / 3600
     assert Decimal(compute["accelerator_hours"]) == hours.quantize(Decimal("0.000001"))
     assert "E+" not in compute["hours_basis"] and "E+" not in " ".join(compute["assumptions"])
+
+
+@pytest.mark.parametrize(("value", "text", "display"), [
+    ("812544.0", "812544", "812,544"),
+    ("74786.3247863247863247863247863", "74786.324786", "74,786.324786"),
+    ("4.2E+22", "42000000000000000000000", "42,000,000,000,000,000,000,000"),
+    ("0.0000004", "0", "0"),
+    ("2.5000005", "2.5", "2.5"),  # half to even at the sixth decimal
+])
+def test_quantities_for_output(value: str, text: str, display: str) -> None:
+    from tracker.money import money_text, quantity_display, quantity_text
+
+    assert quantity_text(Decimal(value)) == text
+    assert quantity_display(Decimal(value)) == display
+    assert money_text(Decimal("60493.150684931506849315068"), "EUR") == "60493.15"
+    assert money_text(Decimal("1234.5"), "JPY") == "1234"
+    assert money_text(Decimal("1.0005"), "KWD") == "1.000"

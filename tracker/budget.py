@@ -15,7 +15,8 @@ A dataset added to a run without quantities is drawn whole.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
@@ -363,13 +364,21 @@ def compute_estimate(snapshot: Snapshot) -> ComputeEstimate | None:
     run = snapshot.run
     if run is None:
         raise TrackerError("budget: needs a training run")
-    return plan_estimate(run.slug, _compute_plan(snapshot, run))
+    with _naming_run(run.slug):
+        plan = _compute_plan(snapshot, run)
+    return plan_estimate(run.slug, plan)
 
 
 def plan_estimate(run_slug: str, plan: ComputePlan) -> ComputeEstimate | None:
     """The cost of a complete plan (training tokens already counted), errors naming the run."""
-    try:
+    with _naming_run(run_slug):
         return estimate_compute(plan)
+
+
+@contextmanager
+def _naming_run(run_slug: str) -> Iterator[None]:
+    try:
+        yield
     except TrackerError as exc:
         raise TrackerError(f"run {run_slug}: {exc}") from None
     except ArithmeticError as exc:  # figures stored around the tool's checks
