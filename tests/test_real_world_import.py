@@ -314,3 +314,20 @@ def test_a_file_over_the_limit_is_refused_before_reading(sqlite_tracker: Tracker
     message = refused_cleanly(sqlite_tracker, ["import", "croissant", str(path)],
                               state(sqlite_tracker))
     assert "larger than the limit of 67,108,864 bytes (64 MiB)" in message
+
+
+def test_a_table_row_is_found_again_by_its_external_id(sqlite_tracker: Tracker,
+                                                       tmp_path: Path) -> None:
+    tracker = sqlite_tracker
+    path = tmp_path / "mine.csv"
+    path.write_text("slug,name,external_id\nweb-2024,Web 2024,warehouse:4711\n")
+    tracker(["import", "table", str(path)])
+    tracker("dataset edit web-2024 --slug web-crawl-2024")
+    path.write_text("slug,name,external_id\nweb-2024,Web crawl 2024,warehouse:4711\n")
+    result = tracker(["import", "table", str(path)])
+    assert "update dataset web-crawl-2024: name" in result.stdout
+    assert set(datasets(tracker)) == {"web-crawl-2024"}
+    taken = refused_cleanly(tracker, ["dataset", "add", "other", "--name", "Other",
+                                      "--external-id", "warehouse:4711"], state(tracker))
+    assert taken == ("Error: external-id: dataset 'web-crawl-2024' already has it "
+                     "(got 'warehouse:4711')")
