@@ -74,6 +74,17 @@ def test_filters_combine_and_keep_the_list_format(registry: Tracker) -> None:
     assert [line.split()[0] for line in table.splitlines()[1:]] == ["child", "free"]
 
 
+def test_without_its_own_record_a_dataset_has_its_sources_consent(registry: Tracker
+                                                                   ) -> None:
+    registry("source add forum --name Forum --kind platform")
+    registry("source link bare forum")
+    registry("consent set --source forum --status withdrawn --date 2024-04-01")
+    assert slugs(registry, "--consent withdrawn") == ["bare"]
+    assert slugs(registry, "--consent unknown") == []
+    registry("consent set bare --status opt_in --date 2024-05-01")  # its own record wins
+    assert slugs(registry, "--consent withdrawn") == []
+
+
 def test_a_waived_finding_is_not_open(registry: Tracker) -> None:
     registry("flag waive conflict conflicting_claims --reason 'checked with the authors'")
     assert slugs(registry, "--finding conflicting_claims") == []
