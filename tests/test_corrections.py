@@ -74,6 +74,9 @@ def test_voiding_a_fee_drops_the_budget_by_exactly_its_line(run: Tracker) -> Non
     assert every[stray]["voided"]["by"] == "tester"
     assert every[stray]["voided"]["reason"] == "entered twice: invoice 17 is already in"
     assert every[stray]["voided"]["at"][:4].isdigit()
+    shown = as_json(run, "dataset show news")["fees"]
+    assert [(f["id"], f["voided"]) for f in shown] == [
+        (f["id"], f["voided"]) for f in every.values()]
     text = run("fee list --all").stdout
     assert f"VOIDED #{stray} by tester at " in text
     assert "entered twice: invoice 17 is already in" in text

@@ -13,7 +13,7 @@ AGREEMENT_COLUMNS = ("id", "counterparty", "contract", "term_start", "term_end",
 
 @click.group("agreement")
 def agreement_group() -> None:
-    """Agreements with counterparties: the term every fee under one shares."""
+    """Agreements: the contracts fees fall under, and their terms."""
 
 
 @agreement_group.command("list")

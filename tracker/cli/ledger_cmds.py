@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -38,10 +39,17 @@ def _money(row: dict[str, Any], *, exact: bool = False) -> str:
     return ledger.amount_display(Decimal(row["amount"]), row["currency"], exact=exact)
 
 
-def _print_totals(totals: list[dict[str, Any]], group: str) -> None:
-    for total in totals:
-        exact = total.get("unit") is not None  # a rate per unit, shown whole
-        click.echo(f"TOTAL {total[group]}: {_money(total, exact=exact)}")
+def _money_list(rows: list[dict[str, Any]], columns: tuple[str, ...],
+                totals: list[dict[str, Any]], group: str,
+                display: Callable[[dict[str, Any]], dict[str, Any]], *, include_voided: bool,
+                as_json: bool, as_csv: bool, key: str) -> None:
+    """A list of amounts with its totals per `group` and currency, for people as `budget`
+    prints money."""
+    if show_list(rows, columns, as_json=as_json, as_csv=as_csv, include_voided=include_voided,
+                 key=key, totals=totals, display=display):
+        for total in totals:
+            exact = total.get("unit") is not None  # a rate per unit, shown whole
+            click.echo(f"TOTAL {total[group]}: {_money(total, exact=exact)}")
 
 
 @click.group("fee")
@@ -90,11 +98,8 @@ def fee_list(app: App, dataset: str | None, include_voided: bool, as_json: bool,
     are listed with --all and count in no total."""
     with app.registry.reading() as session:
         rows = ledger.list_fees(session, dataset, include_voided=include_voided)
-    totals = ledger.fee_totals(rows)
-    if show_list(rows, FEE_COLUMNS, as_json=as_json, as_csv=as_csv,
-                 include_voided=include_voided, key="fees", totals=totals,
-                 display=_fee_display):
-        _print_totals(totals, "basis")
+    _money_list(rows, FEE_COLUMNS, ledger.fee_totals(rows), "basis", _fee_display,
+                include_voided=include_voided, as_json=as_json, as_csv=as_csv, key="fees")
 
 
 @fee_group.command("edit")
@@ -165,11 +170,8 @@ def cost_list(app: App, dataset: str | None, run_slug: str | None, include_voide
     voided costs are listed with --all and count in no total."""
     with app.registry.reading() as session:
         rows = ledger.list_costs(session, dataset, run_slug, include_voided=include_voided)
-    totals = ledger.totals(rows, "category")
-    if show_list(rows, COST_COLUMNS, as_json=as_json, as_csv=as_csv,
-                 include_voided=include_voided, key="costs", totals=totals,
-                 display=_cost_display):
-        _print_totals(totals, "category")
+    _money_list(rows, COST_COLUMNS, ledger.totals(rows, "category"), "category", _cost_display,
+                include_voided=include_voided, as_json=as_json, as_csv=as_csv, key="costs")
 
 
 @cost_group.command("edit")
