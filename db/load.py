@@ -98,6 +98,12 @@ def _cost(id_: int | None, category: str, amount: Decimal, currency: str,
                      split_runs)
 
 
+def _in_force(model: type[SQLModel]) -> ColumnElement[bool]:
+    """Not voided: a record entered in error counts nowhere (budgets, findings, summaries,
+    review digests), so no snapshot holds it."""
+    return col(model.voided_at).is_(None)  # type: ignore[attr-defined]
+
+
 def _ancestry(edges: list[tuple[int, int, str]], roots: Iterable[int]) -> set[int]:
     parents: dict[int, list[int]] = defaultdict(list)
     for child, parent, _ in edges:
@@ -154,7 +160,7 @@ def _datasets(session: Session, ids: set[int] | None, within: Within,
     for dataset_id, *claim in _rows(session,
             select(LicenseClaim.dataset_id, LicenseClaim.expression, LicenseClaim.claimed_by,
                    LicenseClaim.evidence_url, LicenseClaim.observed_on)
-            .where(within(LicenseClaim.dataset_id))
+            .where(within(LicenseClaim.dataset_id), _in_force(LicenseClaim))
             .order_by(LicenseClaim.observed_on, LicenseClaim.id)):
         key = ("claim", *claim)
         found = shared.get(key)
@@ -169,7 +175,8 @@ def _datasets(session: Session, ids: set[int] | None, within: Within,
                    Fee.unit, Fee.split_runs, Fee.description, Agreement.counterparty,
                    Agreement.reference, Agreement.term_start, Agreement.term_end)
             .join(Agreement, col(Agreement.id) == Fee.agreement_id)
-            .where(within(Fee.dataset_id)).order_by(Fee.id)):
+            .where(within(Fee.dataset_id), _in_force(Fee), _in_force(Agreement))
+            .order_by(Fee.id)):
         if ids is not None and dataset_id not in ids:
             continue
         fees[dataset_id].append(FeeFacts(fee_id or 0, kind, amount, currency, period, unit,
@@ -178,13 +185,13 @@ def _datasets(session: Session, ids: set[int] | None, within: Within,
     costs: dict[int, list[CostFacts]] = defaultdict(list)
     for dataset_id, *cost in _rows(session,
             select(CostItem.dataset_id, *_COST).where(col(CostItem.dataset_id).is_not(None))
-            .where(within(CostItem.dataset_id)).order_by(CostItem.id)):
+            .where(within(CostItem.dataset_id), _in_force(CostItem)).order_by(CostItem.id)):
         if ids is None or dataset_id in ids:
             costs[dataset_id].append(_cost(*cost))
     consent: dict[int, list[ConsentFacts]] = defaultdict(list)
     source_consent: dict[int, list[ConsentFacts]] = defaultdict(list)
     for dataset_id, source_id, *fields in _rows(session,
-            select(Consent.dataset_id, Consent.source_id, *_CONSENT)
+            select(Consent.dataset_id, Consent.source_id, *_CONSENT).where(_in_force(Consent))
             .order_by(Consent.recorded_on, Consent.id)):
         key = ("consent", *fields)
         found = shared.get(key)
@@ -280,7 +287,7 @@ def _shared(session: Session) -> tuple[dict[str, LicenseFacts], RateTable]:
                    License.ai_training, License.builtin))
     }
     rates = RateTable(Rate(*row) for row in _rows(session,
-        select(FxRate.base, FxRate.quote, FxRate.rate, FxRate.as_of)))
+        select(FxRate.base, FxRate.quote, FxRate.rate, FxRate.as_of).where(_in_force(FxRate))))
     return licenses, rates
 
 
@@ -345,7 +352,8 @@ def _load_run(session: Session, run: TrainingRun, digest: str) -> Snapshot:
     edges = _edges(session)
     ids = _ancestry(edges, draws)
     run_costs = tuple(_cost(*row) for row in _rows(session,
-        select(*_COST).where(CostItem.run_id == run_id).order_by(CostItem.id)))
+        select(*_COST).where(CostItem.run_id == run_id, _in_force(CostItem))
+        .order_by(CostItem.id)))
     facts = RunFacts(run_id, run.slug, {k: v for k, v in record(run).items() if k != "id"},
                      run.period_start, run.period_end, run.currency, run.intended_use,
                      run.contingency_pct, plan_of(run), draws, run_costs)

@@ -103,6 +103,10 @@ class LicenseClaim(SQLModel, table=True):
     evidence_url: str | None = Field(default=None, max_length=2048)
     observed_on: dt.date
     notes: str = Field(default="", sa_type=Text)
+    # Corrections keep history: a record entered in error is voided, never deleted.
+    voided_at: str | None = Field(default=None, max_length=40)
+    voided_by: str | None = Field(default=None, max_length=200)
+    void_reason: str | None = Field(default=None, sa_type=Text)
 
 
 class Agreement(SQLModel, table=True):
@@ -113,6 +117,10 @@ class Agreement(SQLModel, table=True):
     reference: str = Field(default="", max_length=300)
     term_start: dt.date | None = None
     term_end: dt.date | None = None
+    # Corrections keep history: a record entered in error is voided, never deleted.
+    voided_at: str | None = Field(default=None, max_length=40)
+    voided_by: str | None = Field(default=None, max_length=200)
+    void_reason: str | None = Field(default=None, sa_type=Text)
 
 
 class Fee(SQLModel, table=True):
@@ -127,6 +135,10 @@ class Fee(SQLModel, table=True):
     description: str = Field(default="", sa_type=Text)
     # A one-time fee is shared equally by this many training runs.
     split_runs: int = Field(default=1)
+    # Corrections keep history: a record entered in error is voided, never deleted.
+    voided_at: str | None = Field(default=None, max_length=40)
+    voided_by: str | None = Field(default=None, max_length=200)
+    void_reason: str | None = Field(default=None, sa_type=Text)
 
 
 class Consent(SQLModel, table=True):
@@ -139,6 +151,10 @@ class Consent(SQLModel, table=True):
     evidence_url: str | None = Field(default=None, max_length=2048)
     recorded_on: dt.date
     notes: str = Field(default="", sa_type=Text)
+    # Corrections keep history: a record entered in error is voided, never deleted.
+    voided_at: str | None = Field(default=None, max_length=40)
+    voided_by: str | None = Field(default=None, max_length=200)
+    void_reason: str | None = Field(default=None, sa_type=Text)
 
 
 class Lineage(SQLModel, table=True):
@@ -165,6 +181,10 @@ class CostItem(SQLModel, table=True):
     description: str = Field(default="", sa_type=Text)
     # A dataset's cost is shared equally by this many training runs.
     split_runs: int = Field(default=1)
+    # Corrections keep history: a record entered in error is voided, never deleted.
+    voided_at: str | None = Field(default=None, max_length=40)
+    voided_by: str | None = Field(default=None, max_length=200)
+    void_reason: str | None = Field(default=None, sa_type=Text)
 
 
 class FxRate(SQLModel, table=True):
@@ -176,6 +196,10 @@ class FxRate(SQLModel, table=True):
     quote: str = Field(max_length=3)
     rate: Decimal = Field(sa_column=_money())
     as_of: dt.date
+    # Corrections keep history: a record entered in error is voided, never deleted.
+    voided_at: str | None = Field(default=None, max_length=40)
+    voided_by: str | None = Field(default=None, max_length=200)
+    void_reason: str | None = Field(default=None, sa_type=Text)
 
 
 def _decimal() -> Column:

@@ -47,7 +47,8 @@ def test_fees_sum_exactly(tracker: Tracker) -> None:
         tracker(f"fee add news --amount {amount} --currency USD --counterparty Publisher")
     listed = json.loads(tracker("fee list --json").stdout)
     assert [f["amount"] for f in listed["fees"]] == ["0.10", "0.20"]
-    assert listed["totals"] == [{"basis": "one-time", "currency": "USD", "amount": "0.30"}]
+    assert listed["totals"] == [{"basis": "one-time", "unit": None, "currency": "USD",
+                                 "amount": "0.30"}]
     assert "TOTAL one-time: 0.30 USD" in tracker("fee list").stdout
 
 
@@ -80,7 +81,8 @@ def test_costs_and_exchange_rates(tracker: Tracker) -> None:
     tracker("fx set EUR USD 1.0850 --as-of 2024-01-01")
     tracker("fx set eur usd 1.0900 --as-of 2024-01-01")  # corrects the same day's rate
     rates = json.loads(tracker("fx list --json").stdout)
-    assert rates == [{"base": "EUR", "quote": "USD", "rate": "1.0900", "as_of": "2024-01-01"}]
+    assert rates == [{"id": 1, "base": "EUR", "quote": "USD", "rate": "1.0900",
+                      "as_of": "2024-01-01", "voided": None}]
 
 
 def test_sources_links_and_consent(tracker: Tracker) -> None:

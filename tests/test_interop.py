@@ -26,10 +26,11 @@ def test_hugging_face_cards(tracker: Tracker, real_fixture) -> None:
     data = show(tracker, "squad")
     assert data["name"] == "SQuAD" and data["languages"] == "en"
     assert data["size_category"] == "10K<n<100K"
-    assert data["license_claims"] == [{"license": "CC-BY-4.0", "claimed_by": "hub",
-                                       "evidence_url": "https://huggingface.co/datasets/squad",
-                                       "observed_on": "2024-05-01",
-                                       "notes": "From the dataset card's front matter."}]
+    assert [{k: v for k, v in claim.items() if k != "id"} for claim in data["license_claims"]] \
+        == [{"license": "CC-BY-4.0", "claimed_by": "hub",
+             "evidence_url": "https://huggingface.co/datasets/squad",
+             "observed_on": "2024-05-01", "notes": "From the dataset card's front matter.",
+             "voided": None}]
     assert data["parents"][0]["slug"] == "wikipedia"
     assert "crowdsourced" in data["collection_method"]
     assert show(tracker, "imdb")["license_claims"][0]["license"] == "LicenseRef-Other"

@@ -36,8 +36,11 @@ def test_first_schema_registry_upgrades_intact(tmp_path: Path) -> None:
     # category, external id).
     assert [row[:len(old_datasets[0])] for row in _rows(path, "dataset")] == old_datasets
     assert all(row[len(old_datasets[0]):] == ("", "", None) for row in _rows(path, "dataset"))
-    assert [row[:-1] for row in _rows(path, "fee")] == old_fees  # plus split_runs
-    assert all(row[-1] == 1 for row in _rows(path, "fee"))
+    width = len(old_fees[0])
+    assert [row[:width] for row in _rows(path, "fee")] == old_fees
+    # Plus split_runs, and no fee voided (who, when, why).
+    assert all(row[width:] == (1, None, None, None) for row in _rows(path, "fee"))
+    assert all(row[-3:] == (None, None, None) for row in _rows(path, "license_claim"))
     # Old events stay as they were; licences the knowledge base gained since are appended.
     events = _rows(path, "audit_event")
     assert events[:len(old_events)] == old_events

@@ -59,7 +59,8 @@ def test_concurrent_writers_lose_nothing(tracker: Tracker) -> None:
     assert len(datasets) == WORKERS * PER_WORKER
     fees = json.loads(tracker("fee list --json").stdout)
     assert len(fees["fees"]) == WORKERS * PER_WORKER
-    assert fees["totals"] == [{"basis": "one-time", "currency": "USD", "amount": "100.00"}]
+    assert fees["totals"] == [{"basis": "one-time", "unit": None, "currency": "USD",
+                               "amount": "100.00"}]
     assert tracker("verify").stdout.startswith("ok")
 
 

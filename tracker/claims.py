@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from tracker import licenses, parse, vocab
+from tracker import corrections, licenses, parse, vocab
 from tracker.catalog import find_dataset
 from tracker.db.models import Dataset, License, LicenseClaim
 from tracker.errors import InvalidValue
@@ -48,12 +48,26 @@ def add_claim(writer: Writer, dataset_slug: str, expression: str, claimed_by: st
     return writer.add(LicenseClaim(**values), label=claim_label(dataset_slug, values))
 
 
-def claims_of(session: Session, dataset: Dataset) -> list[dict[str, Any]]:
-    rows = session.exec(select(LicenseClaim).where(LicenseClaim.dataset_id == dataset.id)
-                        .order_by(LicenseClaim.observed_on, LicenseClaim.id)).all()
-    return [{"license": c.expression, "claimed_by": c.claimed_by,
+def claims_of(session: Session, dataset: Dataset, *,
+              include_voided: bool = False) -> list[dict[str, Any]]:
+    """The dataset's claims, oldest first; retracted ones only with `include_voided`."""
+    query = select(LicenseClaim).where(LicenseClaim.dataset_id == dataset.id)
+    if not include_voided:
+        query = query.where(col(LicenseClaim.voided_at).is_(None))
+    rows = session.exec(query.order_by(LicenseClaim.observed_on, LicenseClaim.id)).all()
+    return [{"id": c.id, "license": c.expression, "claimed_by": c.claimed_by,
              "evidence_url": c.evidence_url, "observed_on": c.observed_on.isoformat(),
-             "notes": c.notes} for c in rows]
+             "notes": c.notes, "voided": corrections.voided(c)} for c in rows]
+
+
+def retract_claim(writer: Writer, claim_id: int, reason: str) -> LicenseClaim:
+    """Retract a claim recorded in error: kept and shown as voided, it no longer takes part
+    in resolution, conflicts or findings. A claimant who changed its licence is not an
+    error: record the new claim and the old one stays, as drift."""
+    row = corrections.find_live(writer.session, LicenseClaim, claim_id)
+    slug = writer.session.get(Dataset, row.dataset_id).slug  # type: ignore[union-attr]
+    corrections.void(writer, row, reason, claim_label(slug, corrections.columns(row)))
+    return row
 
 
 def license_values(key: str, known: list[License], *, name: str, url: str | None,

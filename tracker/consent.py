@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from tracker import parse, vocab
+from tracker import corrections, parse, vocab
 from tracker.catalog import find_dataset, find_source
-from tracker.db.models import Consent
+from tracker.db.models import Consent, Dataset, Source
 from tracker.errors import TrackerError
 from tracker.registry import Writer
 
@@ -50,16 +50,34 @@ def consent_values(dataset_id: int | None, source_id: int | None, *, status: str
 
 
 def history(session: Session, *, dataset_slug: str | None = None,
-            source_slug: str | None = None) -> list[dict[str, Any]]:
+            source_slug: str | None = None,
+            include_voided: bool = False) -> list[dict[str, Any]]:
+    """Consent records of a dataset or source, oldest first: the last in force is the one
+    that applies. Voided records only with `include_voided`."""
     query = select(Consent)
+    if not include_voided:
+        query = query.where(col(Consent.voided_at).is_(None))
     if dataset_slug:
         query = query.where(Consent.dataset_id == find_dataset(session, dataset_slug).id)
     if source_slug:
         query = query.where(Consent.source_id == find_source(session, source_slug).id)
     rows = session.exec(query.order_by(Consent.recorded_on, Consent.id)).all()
     return [
-        {"status": c.status, "legal_basis": c.legal_basis, "compensation": c.compensation,
-         "evidence_url": c.evidence_url, "recorded_on": c.recorded_on.isoformat(),
-         "notes": c.notes}
+        {"id": c.id, "status": c.status, "legal_basis": c.legal_basis,
+         "compensation": c.compensation, "evidence_url": c.evidence_url,
+         "recorded_on": c.recorded_on.isoformat(), "notes": c.notes,
+         "voided": corrections.voided(c)}
         for c in rows
     ]
+
+
+def void_consent(writer: Writer, consent_id: int, reason: str) -> Consent:
+    """Void a consent record entered in error: the record before it is in force again. A
+    change of status is not an error: record it with `set_consent`."""
+    row = corrections.find_live(writer.session, Consent, consent_id)
+    owner = (writer.session.get(Dataset, row.dataset_id) if row.dataset_id is not None
+             else writer.session.get(Source, row.source_id))
+    subject = owner.slug if row.dataset_id is not None else f"source {owner.slug}"  # type: ignore[union-attr]
+    corrections.void(writer, row, reason, f"{subject}: consent {row.status} "
+                                          f"({row.recorded_on.isoformat()})")
+    return row

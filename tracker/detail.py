@@ -14,10 +14,11 @@ def dataset_detail(session: Session, slug: str) -> dict[str, Any]:
     return {
         **catalog.public(dataset),
         "sources": catalog.sources_of(session, dataset),
-        "license_claims": claims.claims_of(session, dataset),
-        "fees": ledger.list_fees(session, slug),
-        "costs": ledger.list_costs(session, slug),
-        "consent": consent.history(session, dataset_slug=slug),
+        # Voided records too, each marked with who voided it, when and why.
+        "license_claims": claims.claims_of(session, dataset, include_voided=True),
+        "fees": ledger.list_fees(session, slug, include_voided=True),
+        "costs": ledger.list_costs(session, slug, include_voided=True),
+        "consent": consent.history(session, dataset_slug=slug, include_voided=True),
         "parents": lineage.parents_of(session, dataset),
         "children": lineage.children_of(session, dataset),
     }
@@ -28,5 +29,5 @@ def source_detail(session: Session, slug: str) -> dict[str, Any]:
     return {
         **catalog.public(source),
         "datasets": catalog.datasets_of(session, source),
-        "consent": consent.history(session, source_slug=slug),
+        "consent": consent.history(session, source_slug=slug, include_voided=True),
     }

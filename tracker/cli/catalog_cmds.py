@@ -25,6 +25,7 @@ from tracker.cli.common import (
     print_record,
     yes_option,
 )
+from tracker.cli.correcting import all_option, show_list, void_command
 from tracker.fields import (
     DATASET_FIELDS,
     DATASET_LIST_COLUMNS,
@@ -412,22 +413,32 @@ def consent_set(app: App, dataset: str | None, source: str | None, status: str,
     done(f"consent of {dataset or source}: {status}")
 
 
+void_command(consent_group, "consent record", _lazy("consent.void_consent"),
+             help="Void consent record ID (ids: `tracker consent history`), entered in error: "
+                  "it is kept, shown as voided with who, when and why, and the record before "
+                  "it is in force again. A change of status is a new record (`consent set`).")
+
+
 @consent_group.command("history")
 @click.argument("dataset", required=False)
 @click.option("--source", default=None, help="Show a source's history instead.")
+@all_option
 @output_options()
 @pass_app
-def consent_history(app: App, dataset: str | None, source: str | None, as_json: bool,
-                    as_csv: bool) -> None:
-    """Consent records of DATASET (or --source), oldest first; the last is in force."""
+def consent_history(app: App, dataset: str | None, source: str | None, include_voided: bool,
+                    as_json: bool, as_csv: bool) -> None:
+    """Consent records of DATASET (or --source), oldest first; the last is in force.
+    Voided records (in force never) with --all."""
     from tracker import consent
 
     if (dataset is None) == (source is None):
         raise click.UsageError("give a DATASET or --source")
     with app.registry.reading() as session:
-        rows = consent.history(session, dataset_slug=dataset, source_slug=source)
-    emit_rows(rows, ("recorded_on", "status", "legal_basis", "compensation", "evidence_url"),
-              as_json=as_json, as_csv=as_csv)
+        rows = consent.history(session, dataset_slug=dataset, source_slug=source,
+                               include_voided=include_voided)
+    show_list(rows, ("id", "recorded_on", "status", "legal_basis", "compensation",
+                     "evidence_url"), as_json=as_json, as_csv=as_csv,
+              include_voided=include_voided)
 
 
 COMMANDS = [dataset_group, source_group, lineage_group, consent_group]

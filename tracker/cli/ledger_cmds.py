@@ -2,14 +2,54 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import click
 
 from tracker import ledger, vocab
-from tracker.cli.common import App, done, emit_rows, output_options, pass_app
+from tracker.cli.common import App, done, output_options, pass_app
+from tracker.cli.correcting import (
+    all_option,
+    corrected,
+    reason_option,
+    record_id,
+    show_list,
+    void_command,
+)
 
-FEE_COLUMNS = ("dataset", "basis", "amount", "currency", "counterparty", "contract",
-               "term_start", "term_end")
-COST_COLUMNS = ("dataset", "run", "category", "amount", "currency", "incurred_on", "vendor")
+# The amount column shows the currency too, with thousands separators, as `budget` does.
+FEE_COLUMNS = ("id", "dataset", "basis", "amount", "counterparty", "contract", "term_start",
+               "term_end")
+COST_COLUMNS = ("id", "dataset", "run", "category", "amount", "incurred_on", "vendor")
+FX_COLUMNS = ("id", "base", "quote", "rate", "as_of")
+
+
+def _fee_display(row: dict[str, Any]) -> dict[str, Any]:
+    return {**row, "amount": _money(row, exact=row["kind"] == "per_unit")}
+
+
+def _cost_display(row: dict[str, Any]) -> dict[str, Any]:
+    return {**row, "amount": _money(row)}
+
+
+def _money(row: dict[str, Any], *, exact: bool = False) -> str:
+    from decimal import Decimal
+
+    return ledger.amount_display(Decimal(row["amount"]), row["currency"], exact=exact)
+
+
+def _money_list(rows: list[dict[str, Any]], columns: tuple[str, ...],
+                totals: list[dict[str, Any]], group: str,
+                display: Callable[[dict[str, Any]], dict[str, Any]], *, include_voided: bool,
+                as_json: bool, as_csv: bool, key: str) -> None:
+    """A list of amounts with its totals per `group` and currency, for people as `budget`
+    prints money."""
+    if show_list(rows, columns, as_json=as_json, as_csv=as_csv, include_voided=include_voided,
+                 key=key, totals=totals, display=display):
+        for total in totals:
+            exact = total.get("unit") is not None  # a rate per unit, shown whole
+            click.echo(f"TOTAL {total[group]}: {_money(total, exact=exact)}")
 
 
 @click.group("fee")
@@ -47,16 +87,46 @@ def fee_add(app: App, dataset: str, amount: str, currency: str, kind: str, perio
 
 @fee_group.command("list")
 @click.argument("dataset", required=False)
+@all_option
 @output_options()
 @pass_app
-def fee_list(app: App, dataset: str | None, as_json: bool, as_csv: bool) -> None:
-    """List fees (of DATASET, or all) with exact totals per basis and currency."""
+def fee_list(app: App, dataset: str | None, include_voided: bool, as_json: bool,
+             as_csv: bool) -> None:
+    """List fees (of DATASET, or all) with exact totals per basis and currency.
+
+    Per-unit fees total as a rate per unit (the fees per token added up); voided fees
+    are listed with --all and count in no total."""
     with app.registry.reading() as session:
-        rows = ledger.list_fees(session, dataset)
-    # Per-unit rates are prices, not amounts: summing them would mean nothing.
-    summable = [r for r in rows if r["kind"] != "per_unit"]
-    emit_rows(rows, FEE_COLUMNS, as_json=as_json, as_csv=as_csv,
-              totals=ledger.totals(summable, "basis"), key="fees")
+        rows = ledger.list_fees(session, dataset, include_voided=include_voided)
+    _money_list(rows, FEE_COLUMNS, ledger.fee_totals(rows), "basis", _fee_display,
+                include_voided=include_voided, as_json=as_json, as_csv=as_csv, key="fees")
+
+
+@fee_group.command("edit")
+@record_id
+@click.option("--amount", default=None, help="Exact decimal, e.g. 250000 or 0.0000025.")
+@click.option("--currency", default=None, help="ISO 4217 code, e.g. USD, EUR.")
+@click.option("--kind", default=None, metavar="KIND", help=f"[{'|'.join(vocab.FEE_KINDS)}]")
+@click.option("--period", default=None, help=f"Recurring fees: [{'|'.join(vocab.FEE_PERIODS)}].")
+@click.option("--unit", default=None, help=f"Per-unit fees: [{'|'.join(vocab.FEE_UNITS)}].")
+@click.option("--description", default=None, help="What the fee buys.")
+@click.option("--split-runs", default=None, metavar="N",
+              help="One-time fees: share the fee equally among N training runs.")
+@reason_option
+@pass_app
+def fee_edit(app: App, record_id: int, amount: str | None, currency: str | None,
+             kind: str | None, period: str | None, unit: str | None, description: str | None,
+             split_runs: str | None, reason: str) -> None:
+    """Correct fee ID (ids: `tracker fee list`); the agreement's counterparty and term are
+    changed with `tracker agreement edit`. The log keeps the fee before and after."""
+    with app.registry.writing(app.actor) as w:
+        changed = ledger.edit_fee(w, record_id, reason, amount=amount, currency=currency,
+                                  kind=kind, period=period, unit=unit,
+                                  description=description, split_runs=split_runs)
+    corrected("fee", record_id, changed)
+
+
+void_command(fee_group, "fee", ledger.void_fee)
 
 
 @click.group("cost")
@@ -91,15 +161,45 @@ def cost_add(app: App, dataset: str | None, run_slug: str | None, split_runs: st
 @cost_group.command("list")
 @click.argument("dataset", required=False)
 @click.option("--run", "run_slug", default=None, help="Only the costs charged to this run.")
+@all_option
 @output_options()
 @pass_app
-def cost_list(app: App, dataset: str | None, run_slug: str | None, as_json: bool,
-              as_csv: bool) -> None:
-    """List costs (of DATASET, a --run, or all) with exact totals per category and currency."""
+def cost_list(app: App, dataset: str | None, run_slug: str | None, include_voided: bool,
+              as_json: bool, as_csv: bool) -> None:
+    """List costs (of DATASET, a --run, or all) with exact totals per category and currency;
+    voided costs are listed with --all and count in no total."""
     with app.registry.reading() as session:
-        rows = ledger.list_costs(session, dataset, run_slug)
-    emit_rows(rows, COST_COLUMNS, as_json=as_json, as_csv=as_csv,
-              totals=ledger.totals(rows, "category"), key="costs")
+        rows = ledger.list_costs(session, dataset, run_slug, include_voided=include_voided)
+    _money_list(rows, COST_COLUMNS, ledger.totals(rows, "category"), "category", _cost_display,
+                include_voided=include_voided, as_json=as_json, as_csv=as_csv, key="costs")
+
+
+@cost_group.command("edit")
+@record_id
+@click.option("--category", default=None, metavar="CATEGORY",
+              help=f"[{'|'.join(vocab.COST_CATEGORIES)}]")
+@click.option("--amount", default=None, help="Exact decimal amount.")
+@click.option("--currency", default=None, help="ISO 4217 code.")
+@click.option("--date", "incurred_on", default=None,
+              help="When it was incurred (YYYY-MM-DD; '' clears it).")
+@click.option("--vendor", default=None, help="Who was paid.")
+@click.option("--description", default=None, help="What was bought.")
+@click.option("--split-runs", default=None, metavar="N",
+              help="Share a dataset's cost equally among N training runs.")
+@reason_option
+@pass_app
+def cost_edit(app: App, record_id: int, category: str | None, amount: str | None,
+              currency: str | None, incurred_on: str | None, vendor: str | None,
+              description: str | None, split_runs: str | None, reason: str) -> None:
+    """Correct cost ID (ids: `tracker cost list`). The log keeps it before and after."""
+    with app.registry.writing(app.actor) as w:
+        changed = ledger.edit_cost(w, record_id, reason, category=category, amount=amount,
+                                   currency=currency, incurred_on=incurred_on, vendor=vendor,
+                                   description=description, split_runs=split_runs)
+    corrected("cost", record_id, changed)
+
+
+void_command(cost_group, "cost", ledger.void_cost)
 
 
 @click.group("fx")
@@ -121,13 +221,29 @@ def fx_set(app: App, base: str, quote: str, rate: str, as_of: str | None) -> Non
 
 
 @fx_group.command("list")
+@all_option
 @output_options()
 @pass_app
-def fx_list(app: App, as_json: bool, as_csv: bool) -> None:
-    """List exchange rates."""
+def fx_list(app: App, include_voided: bool, as_json: bool, as_csv: bool) -> None:
+    """List exchange rates; voided ones (which convert nothing) with --all."""
     with app.registry.reading() as session:
-        rows = ledger.list_rates(session)
-    emit_rows(rows, ("base", "quote", "rate", "as_of"), as_json=as_json, as_csv=as_csv)
+        rows = ledger.list_rates(session, include_voided=include_voided)
+    show_list(rows, FX_COLUMNS, as_json=as_json, as_csv=as_csv, include_voided=include_voided)
+
+
+@fx_group.command("edit")
+@record_id
+@click.option("--rate", required=True, help="The correct rate: 1 BASE = RATE QUOTE.")
+@reason_option
+@pass_app
+def fx_edit(app: App, record_id: int, rate: str, reason: str) -> None:
+    """Correct exchange rate ID (ids: `tracker fx list`). The log keeps the old rate."""
+    with app.registry.writing(app.actor) as w:
+        changed = ledger.edit_rate(w, record_id, rate, reason)
+    corrected("fx rate", record_id, changed)
+
+
+void_command(fx_group, "fx rate", ledger.void_rate)
 
 
 COMMANDS = [fee_group, cost_group, fx_group]

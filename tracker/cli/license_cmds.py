@@ -20,6 +20,7 @@ from tracker.cli.common import (
     print_lines,
     print_record,
 )
+from tracker.cli.correcting import all_option, show_list, void_command
 from tracker.inventory import (
     INVENTORY_CSV_COLUMNS,
     conflict_text,
@@ -119,14 +120,26 @@ def license_claim(app: App, dataset: str, expression: str, claimed_by: str,
 
 @license_group.command("claims")
 @click.argument("dataset")
+@all_option
 @output_options()
 @pass_app
-def license_claims(app: App, dataset: str, as_json: bool, as_csv: bool) -> None:
-    """Licence claims recorded for DATASET, oldest first."""
+def license_claims(app: App, dataset: str, include_voided: bool, as_json: bool,
+                   as_csv: bool) -> None:
+    """Licence claims recorded for DATASET, oldest first; retracted ones with --all."""
     with app.registry.reading() as session:
-        rows = claims.claims_of(session, catalog.find_dataset(session, dataset))
-    emit_rows(rows, ("observed_on", "license", "claimed_by", "evidence_url"),
-              as_json=as_json, as_csv=as_csv)
+        rows = claims.claims_of(session, catalog.find_dataset(session, dataset),
+                                include_voided=include_voided)
+    show_list(rows, ("id", "observed_on", "license", "claimed_by", "evidence_url"),
+              as_json=as_json, as_csv=as_csv, include_voided=include_voided)
+
+
+# `license claim DATASET EXPRESSION` takes its arguments by position, so a `claim void ID`
+# would read as a claim on a dataset named "void": a retraction has its own verb.
+void_command(license_group, "licence claim", claims.retract_claim, name="retract",
+             help="Retract licence claim ID (ids: `tracker license claims DATASET`), recorded "
+                  "in error: it is kept, shown as voided with who, when and why, and no longer "
+                  "counts in resolution, conflicts or findings. A claimant that changed its "
+                  "licence is drift, not an error: record the new claim instead.")
 
 
 @license_group.command("resolve")

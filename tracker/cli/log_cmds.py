@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from tracker import audit
-from tracker.cli.common import App, emit_rows, output_options, pass_app
+from tracker.cli.common import App, emit_rows, output_options, pass_app, print_table
+
+LOG_COLUMNS = ("id", "at", "actor", "action", "entity")
 
 
 @click.command("log")
@@ -19,8 +23,23 @@ def log_cmd(app: App, limit: int | None, entity: str | None, as_json: bool,
     """Show the audit log: who changed what, when, with before and after."""
     with app.registry.reading() as session:
         rows = [audit.event_record(e) for e in audit.events(session, limit=limit, entity=entity)]
-    emit_rows(rows, ("id", "at", "actor", "action", "entity", "label"),
-              as_json=as_json, as_csv=as_csv)
+    if as_json or as_csv:
+        emit_rows(rows, (*LOG_COLUMNS, "label"), as_json=as_json, as_csv=as_csv)
+        return
+    # The label last and whole: it holds a correction's reason, which a cell would cut.
+    if not rows:
+        print_table(rows, LOG_COLUMNS)
+    for line in _with_labels(rows):
+        click.echo(line)
+
+
+def _with_labels(rows: list[dict[str, Any]]) -> list[str]:
+    widths = [max(len(c), *(len(str(r[c])) for r in rows)) for c in LOG_COLUMNS]
+    lines = ["  ".join(c.upper().ljust(w) for c, w in zip(LOG_COLUMNS, widths, strict=True))
+             + "  LABEL"]
+    lines.extend("  ".join(str(r[c]).ljust(w) for c, w in zip(LOG_COLUMNS, widths, strict=True))
+                 + "  " + " ".join(r["label"].split()) for r in rows)
+    return lines
 
 
 @click.command("verify")

@@ -23,6 +23,7 @@ LAZY_COMMANDS = {
     "budget": "run_cmds", "flags": "run_cmds", "flag": "run_cmds", "review": "review_cmds",
     "check": "review_cmds", "report": "report_cmds", "import": "import_cmds",
     "export": "export_cmds", "log": "log_cmds", "verify": "log_cmds", "demo": "demo_cmds",
+    "agreement": "agreement_cmds",
 }
 
 
