@@ -9,7 +9,9 @@ import getpass
 import json
 import os
 import re
+import shutil
 import sys
+import textwrap
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, Any, TypeVar
 
@@ -230,7 +232,7 @@ def print_json_list(items: Iterable[Any]) -> None:
     print_lines(lines())
 
 
-def _cell(value: Any, width: int = 48) -> str:
+def _cell(value: Any, width: int | None = 48) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -238,18 +240,61 @@ def _cell(value: Any, width: int = 48) -> str:
     if isinstance(value, (list, tuple)):
         value = ", ".join(str(v) for v in value)
     text = " ".join(str(value).split())
-    return text if len(text) <= width else text[: width - 1] + "…"
+    return text if width is None or len(text) <= width else text[: width - 1] + "…"
 
 
-def print_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
+def terminal_width() -> int | None:
+    """The width to wrap text to: $COLUMNS when set, else the terminal's; None when output
+    goes to a file or pipe, which gets every line whole."""
+    if os.environ.get("COLUMNS", "").isdigit():
+        return int(os.environ["COLUMNS"])
+    if not sys.stdout.isatty():
+        return None
+    return shutil.get_terminal_size().columns
+
+
+# The wrapped column never gets narrower than this, even on a narrow terminal.
+_MIN_WRAP_WIDTH = 24
+
+
+def print_table(rows: Sequence[dict[str, Any]], columns: Sequence[str],
+                wrap: str | None = None) -> None:
+    """A table with a header. Long cells are cut, except in the `wrap` column, whose text is
+    never cut: it is wrapped to the terminal's width, and given whole when not on one."""
     if not rows:
         click.echo("(none)", err=True)
         return
-    cells = [[_cell(row.get(c)) for c in columns] for row in rows]
+    cells = [[_cell(row.get(c), None if c == wrap else 48) for c in columns] for row in rows]
     widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+    wrapped = columns.index(wrap) if wrap in columns else None
+    room = _room(widths, wrapped)
+    if room is not None and wrapped is not None:
+        widths[wrapped] = min(widths[wrapped], room)
     click.echo("  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
     for r in cells:
-        click.echo("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip())
+        for line in _table_lines(r, widths, wrapped if room is not None else None):
+            click.echo(line)
+
+
+def _room(widths: list[int], wrapped: int | None) -> int | None:
+    """How wide the wrapped column may be on this terminal (None: not on one, no wrapping)."""
+    total = terminal_width()
+    if wrapped is None or total is None:
+        return None
+    others = sum(w + 2 for i, w in enumerate(widths) if i != wrapped)
+    return max(_MIN_WRAP_WIDTH, total - others)
+
+
+def _table_lines(cells: list[str], widths: list[int], wrapped: int | None) -> list[str]:
+    """One row as lines: the wrapped column's continuation lines stay under it."""
+    if wrapped is None:
+        return ["  ".join(v.ljust(w) for v, w in zip(cells, widths, strict=True)).rstrip()]
+    parts = textwrap.wrap(cells[wrapped], widths[wrapped], break_on_hyphens=False) or [""]
+    lines = []
+    for n, part in enumerate(parts):
+        row = [part if i == wrapped else (v if n == 0 else "") for i, v in enumerate(cells)]
+        lines.append("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+    return lines
 
 
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP, "CSV
@@ -291,14 +336,15 @@ def print_csv(rows: Iterable[dict[str, Any]], columns: Sequence[str] | None = No
 
 def emit_rows(rows: list[dict[str, Any]], columns: Sequence[str], *, as_json: bool = False,
               as_csv: bool = False, totals: list[dict[str, Any]] | None = None,
-              key: str = "items") -> None:
-    """A list: JSON array (or {key, totals} when totals apply), CSV of full records, or a table."""
+              key: str = "items", wrap: str | None = None) -> None:
+    """A list: JSON array (or {key, totals} when totals apply), CSV of full records, or a table
+    (`wrap` names the column wrapped rather than cut)."""
     if as_json:
         print_json({key: rows, "totals": totals} if totals is not None else rows)
     elif as_csv:
         print_csv(rows)
     else:
-        print_table(rows, columns)
+        print_table(rows, columns, wrap)
         for total in totals or ():
             group = " ".join(str(v) for k, v in total.items()
                              if k not in ("amount", "currency") and v)

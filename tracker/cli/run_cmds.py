@@ -281,8 +281,17 @@ def flags_cmd(app: App, run: str | None, policy_file: Path | None, as_of: str | 
     if as_json:
         print_json([f.as_dict() for f in findings])
         return
-    rows = [f.as_dict() | {"waived": f.waiver.reviewer if f.waiver else ""} for f in findings]
-    emit_rows(rows, ("severity", "dataset", "code", "waived", "why"), as_csv=as_csv)
+    rows = [f.as_dict() | {"waived": waiver_label(f)} for f in findings]
+    emit_rows(rows, ("severity", "dataset", "code", "waived", "why"), as_csv=as_csv, wrap="why")
+
+
+def waiver_label(finding: Any) -> str:
+    """Who waived a finding and until when: a reader must see a waiver running out."""
+    waiver = finding.waiver
+    if waiver is None:
+        return ""
+    until = f"until {waiver.expires_on.isoformat()}" if waiver.expires_on else "no end date"
+    return f"{waiver.reviewer}, {until}"
 
 
 @click.group("flag")
