@@ -33,6 +33,7 @@ from tracker.fields import (
     SOURCE_LIST_COLUMNS,
     FieldSpec,
 )
+from tracker.wording import plural
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -144,7 +145,7 @@ def record_commands(group: click.Group, kind: RecordKind, *, add_help: str, show
         confirm_destructive(f"remove {summary}", yes)
         with app.registry.writing(app.actor) as w:
             count = kind.remove(w, slug)
-        done(f"removed {noun} {slug} ({count} rows)")
+        done(f"removed {noun} {slug} ({plural(count, 'row')})")
 
 
 @click.group("dataset")
@@ -330,7 +331,7 @@ def source_domains_list(app: App, source_slug: str, limit: int, as_json: bool) -
     if as_json:
         print_json(data)
         return
-    click.echo(f"{data['domains']:,} domains, {data['content_bytes']:,} bytes")
+    click.echo(f"{plural(data['domains'], 'domain')}, {plural(data['content_bytes'], 'byte')}")
     emit_rows(data["largest"], ("domain", "content_bytes", "robots", "tdm_reserved"))
 
 
