@@ -9,7 +9,6 @@ from __future__ import annotations
 import importlib
 
 import click
-from click.utils import make_default_short_help
 
 from tracker import __version__
 from tracker.cli.common import App, TrackerGroup
@@ -75,7 +74,9 @@ class LazyGroup(TrackerGroup):
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         names = self.list_commands(ctx)
         limit = formatter.width - 6 - max(len(name) for name in names)
-        rows = [(name, make_default_short_help(LAZY_COMMANDS[name][1], limit)) for name in names]
+        # Shortened as click shortens a loaded command's help, from a stand-in.
+        rows = [(name, click.Command(name, help=LAZY_COMMANDS[name][1]).get_short_help_str(limit))
+                for name in names]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
