@@ -21,7 +21,7 @@ _LABEL_WIDTH = 11
 
 def card_lines(data: dict[str, Any]) -> list[str]:
     """The record card of `dataset show`: standing, fields, then the records."""
-    lines = [f"{data['slug']}: {data.get('name') or '(no name)'}", ""]
+    lines = [f"{data['slug']}: {_value(data.get('name') or '(no name)')}", ""]
     lines += standing_lines(data)
     lines += ["", "Fields"] + field_lines(data)
     lists = [k for k, v in data.items() if isinstance(v, list) and k not in OVERVIEW_KEYS]
@@ -34,7 +34,7 @@ def card_lines(data: dict[str, Any]) -> list[str]:
 
 
 def _labelled(label: str, text: str) -> str:
-    return f"{label.ljust(_LABEL_WIDTH)} {text}"
+    return f"{label.ljust(_LABEL_WIDTH)} {_value(text)}"
 
 
 def standing_lines(data: dict[str, Any]) -> list[str]:
@@ -74,7 +74,7 @@ def findings_lines(open_findings: list[dict[str, Any]], waived: list[dict[str, A
     if waived:
         head += f"; {len(waived):,} waived"
     lines = [_labelled("Findings", head)]
-    lines += [f"{'':{_LABEL_WIDTH}}   {f['severity'].upper()} {f['code']}: {f['why']}"
+    lines += [f"{'':{_LABEL_WIDTH}}   {f['severity'].upper()} {f['code']}: {_value(f['why'])}"
               for f in open_findings]
     return lines
 
@@ -101,8 +101,9 @@ def _value(value: Any) -> str:
 
 
 def record_line(item: dict[str, Any], describe: Callable[[dict[str, Any]], str]) -> str:
-    """One record in words, led by its id when it has one and marked when voided."""
-    text = describe(item)
+    """One record in words on one line (notes may hold line breaks), led by its id when it
+    has one and marked when voided."""
+    text = " ".join(describe(item).split())
     if item.get("id") is not None:
         text = f"#{item['id']} {text}"
     voided = item.get("voided")
