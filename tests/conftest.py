@@ -53,12 +53,31 @@ def _pg_admin_url() -> str | None:
     return None
 
 
+PG_SKIP = f"PostgreSQL: set {PG_ENV} to an admin URL to run these tests"
+
+
+def _skip_postgres() -> None:
+    pytest.skip(PG_SKIP)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
+                              ) -> Iterator[None]:
+    """Every PostgreSQL skip at one location, so `-ra` folds them into one line rather than
+    one per test (pytest reports a fixture's skip at the test)."""
+    report = yield
+    longrepr = report.longrepr
+    if report.skipped and isinstance(longrepr, tuple) and longrepr[2].endswith(PG_SKIP):
+        report.longrepr = (__file__, _skip_postgres.__code__.co_firstlineno + 1, longrepr[2])
+    return report
+
+
 @pytest.fixture(scope="session")
 def pg_template() -> Iterator[str]:
     """A migrated, seeded template database; each test copies it (fast) and drops the copy."""
     admin = _pg_admin_url()
     if admin is None:
-        pytest.skip(f"PostgreSQL: set {PG_ENV} to an admin URL to run these tests")
+        _skip_postgres()
     engine = create_engine(admin, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         conn.execute(text(f"DROP DATABASE IF EXISTS {TEMPLATE}"))

@@ -159,7 +159,7 @@ def test_large_imports_summarise_their_changes(tracker: Tracker, tmp_path: Path,
     path.write_text("slug,name\n" + "".join(f"d{i},D {i}\n" for i in range(12)))
     result = tracker(["import", "table", str(path)])
     assert result.stdout.splitlines() == ["create dataset: 12"]
-    assert result.stderr.strip() == f"{path}: made 12 change(s)"
+    assert result.stderr.strip() == f"{path}: made 12 changes"
 
 
 def test_reimporting_backdated_records_adds_them_once(tracker: Tracker, tmp_path: Path) -> None:
@@ -171,7 +171,7 @@ def test_reimporting_backdated_records_adds_them_once(tracker: Tracker, tmp_path
                                 "consent_date": "2020-01-01", "license": "MIT",
                                 "license_date": "2020-01-01"}) + "\n")
     first = tracker(["import", "table", str(path)])
-    assert "made 2 change(s)" in first.stderr
+    assert "made 2 changes" in first.stderr
     again = tracker(["import", "table", str(path)])
     assert again.stderr.strip() == f"{path}: up to date"
     history = json.loads(tracker("consent history a --json").stdout)

@@ -50,7 +50,7 @@ def test_a_dpi_shaped_collection_imports_whole_and_again_changes_nothing(
     assert len(files) == 300
     result = tracker(["import", "dpi", *files])
     assert "Error" not in result.stderr
-    assert result.stderr.strip().endswith("300 file(s) imported")
+    assert result.stderr.strip().endswith("300 files imported")
     listed = datasets(tracker)
     # Every record arrived: 8 per file, 3 more in every tenth, 2 more in the next ones.
     records = 300 * 8 + 30 * 3 + 30 * 2
@@ -122,7 +122,7 @@ def test_every_file_is_tried_and_the_failures_are_named(sqlite_tracker: Tracker,
     result = tracker(["import", "dpi", str(first), str(bad), str(last)], expect=1)
     assert {"first", "last"} <= set(datasets(tracker))
     summary = result.stderr.strip().splitlines()
-    assert summary[-2] == "2 of 3 file(s) imported; 1 failed, each left unchanged:"
+    assert summary[-2] == "2 of 3 files imported; 1 failed, each left unchanged:"
     assert summary[-1] == f"  {bad} line 1: malformed JSON (Expecting value)"
     assert "Traceback" not in result.output
 

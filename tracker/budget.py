@@ -35,6 +35,7 @@ from tracker.money import (
 )
 from tracker.policy import Policy, Reserve
 from tracker.snapshot import DatasetFacts, Draw, RunFacts, Snapshot, collector_paused
+from tracker.vocab import COST_CATEGORIES
 
 PERIODS_PER_YEAR = {"month": Decimal(12), "quarter": Decimal(4), "year": Decimal(1)}
 DAYS_PER_YEAR = Decimal(365)
@@ -52,17 +53,35 @@ class Line:
     fx_rate: Decimal | None
     fx_as_of: dt.date | None
     amount: Decimal  # in the reporting currency, rounded to its minor unit
+    category: str | None = None  # a cost item's own: annotation, legal, ...
+
+    @property
+    def label(self) -> str:
+        """What a reader calls the line: a cost item by its category, run-level ones marked
+        as such; anything else by its kind."""
+        if self.category is None:
+            return self.kind
+        return f"{self.category} (run)" if self.kind == "run_cost" else self.category
 
     def as_dict(self) -> dict[str, object]:
         return {
-            "section": self.section, "kind": self.kind, "dataset": self.dataset,
-            "description": self.description,
+            "section": self.section, "kind": self.kind, "category": self.category,
+            "dataset": self.dataset, "description": self.description,
             "original": {"amount": money_text(self.original_amount, self.original_currency),
                          "currency": self.original_currency},
             "fx_rate": None if self.fx_rate is None else decimal_text(self.fx_rate),
             "fx_as_of": None if self.fx_as_of is None else self.fx_as_of.isoformat(),
             "amount": decimal_text(self.amount),
         }
+
+
+def _data_order(line: Line) -> tuple[int, int]:
+    """Fees in DATA_KINDS order, then cost items in the vocabulary's order of categories."""
+    if line.category is None:
+        return DATA_KINDS.index(line.kind), 0
+    rank = COST_CATEGORIES.index(line.category) if line.category in COST_CATEGORIES \
+        else len(COST_CATEGORIES)
+    return DATA_KINDS.index(line.kind), rank
 
 
 def quantity(value: Decimal) -> str:
@@ -110,6 +129,23 @@ class Budget:
         for line in self._sections.get("data", ()):
             if line.kind in result:
                 result[line.kind] += line.amount
+        return result
+
+    def data_by_label(self) -> dict[str, Decimal]:
+        """Data costs by what a reader calls them: fees by kind, then the datasets' cost items
+        by category, then the run's."""
+        lines = sorted(self._sections.get("data", ()), key=_data_order)
+        result: dict[str, Decimal] = {}
+        for line in lines:
+            result[line.label] = result.get(line.label, Decimal(0)) + line.amount
+        return result
+
+    def data_by_category(self) -> dict[str, Decimal]:
+        """Cost items (the dataset's and the run's) by their category."""
+        result: dict[str, Decimal] = {}
+        for line in self._sections.get("data", ()):
+            if line.category is not None:
+                result[line.category] = result.get(line.category, Decimal(0)) + line.amount
         return result
 
     def data_by_dataset(self) -> dict[str, Decimal]:
@@ -206,6 +242,7 @@ class Budget:
                                          for line in self.section("compute")},
                 "data": text(self.data_total),
                 "data_by_kind": {k: text(v) for k, v in self.data_by_kind().items()},
+                "data_by_category": {k: text(v) for k, v in self.data_by_category().items()},
                 "data_by_dataset": {k: text(v) for k, v in self.data_by_dataset().items()},
                 "contingency_pct": decimal_text(self.run.contingency_pct),
                 "contingency": text(self.contingency),
@@ -228,12 +265,12 @@ class _Ledger:
         self.lines: list[Line] = []
 
     def add(self, section: str, kind: str, dataset: str | None, description: str,
-            amount: Decimal, currency: str) -> Line:
+            amount: Decimal, currency: str, category: str | None = None) -> Line:
         conv = self.snapshot.rates.convert(amount, currency, self.run.currency,
                                            self.run.period_start)
         line = Line(section, kind, dataset, description, amount, currency,
                     None if conv.as_of is None else conv.rate, conv.as_of,
-                    to_minor_unit(conv.amount, self.run.currency))
+                    to_minor_unit(conv.amount, self.run.currency), category)
         self.lines.append(line)
         return line
 
@@ -296,7 +333,7 @@ def _data_lines(ledger: _Ledger, d: DatasetFacts, draw: Draw) -> None:
         share = f" / {cost.split_runs} runs" if cost.split_runs > 1 else ""
         ledger.add("data", "acquisition", d.slug,
                    f"{cost.category}{': ' + cost.vendor if cost.vendor else ''}{share}",
-                   cost.amount / cost.split_runs, cost.currency)
+                   cost.amount / cost.split_runs, cost.currency, cost.category)
 
 
 def _reserve_amount(reserve: Reserve, d: DatasetFacts, draw: Draw, data_cost: Decimal,
@@ -406,7 +443,8 @@ def _build(snapshot: Snapshot, policy: Policy, today: dt.date | None) -> Budget:
         _data_lines(ledger, d, run.draws[d.id])
     for cost in run.costs:
         ledger.add("data", "run_cost", None, f"{cost.category}"
-                   f"{': ' + cost.vendor if cost.vendor else ''}", cost.amount, cost.currency)
+                   f"{': ' + cost.vendor if cost.vendor else ''}", cost.amount, cost.currency,
+                   cost.category)
     base = _sum(line.amount for line in ledger.lines)
     contingency = to_minor_unit(base * run.contingency_pct / 100, run.currency)
     findings = evaluate(snapshot, policy, today=today)

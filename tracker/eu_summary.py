@@ -13,6 +13,7 @@ from decimal import Decimal
 from tracker.budget import quantity, units_drawn
 from tracker.domains import TopDomains
 from tracker.snapshot import DatasetFacts, Snapshot
+from tracker.wording import plural
 
 # The template's size bands per modality: (upper bound, label).
 BANDS: dict[str, tuple[str, tuple[tuple[Decimal, str], ...], str]] = {
@@ -185,9 +186,12 @@ def build(snapshot: Snapshot, top: TopDomains) -> Summary:
                              f"{s.tdm_reservation.replace('_', '.')}, "
                              f"{HONOURED[s.tdm_honoured]}")
             if s.opted_out_domains:
-                behaviour.append(f"{d.slug} from {s.name}: {s.opted_out_domains:,} domains "
-                                 "that disallow crawling or reserve text and data mining "
-                                 f"contributed {s.opted_out_bytes:,} bytes")
+                verbs = "disallows crawling or reserves" if s.opted_out_domains == 1 \
+                    else "disallow crawling or reserve"
+                behaviour.append(f"{d.slug} from {s.name}: "
+                                 f"{plural(s.opted_out_domains, 'domain')} that {verbs} "
+                                 "text and data mining contributed "
+                                 f"{plural(s.opted_out_bytes, 'byte')}")
     if crawled_facts and top.total_domains == 0:
         open_points.append("2.3: no per-domain content sizes are imported, so the top domains "
                            "cannot be listed (tracker source domains import)")

@@ -23,6 +23,7 @@ from tracker.snapshot import (
     WaiverFacts,
 )
 from tracker.terms import Terms
+from tracker.wording import plural
 
 CODES = (
     "license_missing", "license_unknown", "non_commercial", "no_derivatives", "share_alike",
@@ -265,7 +266,8 @@ def _inherited(d: DatasetFacts, ctx: Context) -> Iterator[Raw]:
                       path)
         if restrictions:
             yield Raw("inherited_restriction",
-                      f"Derived from {item.ancestor} ({item.licence}), which is stricter: "
+                      f"Derived from {item.ancestor} "
+                      f"({item.licence or 'no licence claim recorded'}), which is stricter: "
                       f"{'; '.join(restrictions)}. Path: {via}.",
                       f"Record the inherited licence on {d.slug}, or show the derivation "
                       "removed the restricted content.", path)
@@ -316,14 +318,22 @@ def _consent(d: DatasetFacts, ctx: Context) -> Iterator[Raw]:
                   "Remove the data concerned and retrain, or record a new legal basis.")
     if d.personal_data in ("yes", "unknown") and (
             latest is None or latest.status in ("unknown", "none")):
-        state = "no consent record" if latest is None else f"consent {latest.status}"
         yield Raw("consent_missing",
-                  f"Personal data is {d.personal_data} and there is {state}.",
+                  f"{_HOLDS_PERSONAL_DATA[d.personal_data]}, and "
+                  f"{_CONSENT_STATE[latest.status if latest else None]}.",
                   "Record the consent status and legal basis (`tracker consent set`), or "
                   "show the data holds no personal data.")
     if latest is not None and latest.compensation == "no":
         yield Raw("not_compensated", "The people who made the content were not compensated.",
                   "Consider a contributor compensation scheme or a licence that pays them.")
+
+
+# consent_missing in words: whether the data holds personal data, and what is on record.
+_HOLDS_PERSONAL_DATA = {"yes": "The dataset holds personal data",
+                        "unknown": "Whether the dataset holds personal data is not known"}
+_CONSENT_STATE = {None: "no consent is recorded",
+                  "unknown": "whether the people concerned consented is not known",
+                  "none": "the people concerned did not consent"}
 
 
 def _collection(d: DatasetFacts, ctx: Context) -> Iterator[Raw]:
@@ -337,9 +347,12 @@ def _collection(d: DatasetFacts, ctx: Context) -> Iterator[Raw]:
     for s in d.sources:
         if s.opted_out_domains:
             yield Raw("tdm_opt_out_ignored",
-                      f"{s.opted_out_domains:,} domains in {s.slug}'s crawl "
-                      f"({s.opted_out_bytes:,} bytes) disallow crawling in robots.txt or "
-                      "reserve text and data mining, and their content was kept.",
+                      f"{plural(s.opted_out_domains, 'domain')} in {s.slug}'s crawl "
+                      f"({plural(s.opted_out_bytes, 'byte')}) "
+                      + ("disallows crawling in robots.txt or reserves text and data mining, "
+                         "and its content was kept." if s.opted_out_domains == 1 else
+                         "disallow crawling in robots.txt or reserve text and data mining, "
+                         "and their content was kept."),
                       "Remove the content of those domains, or license it.")
         if s.tdm_reservation not in ("none", "unknown") and s.tdm_honoured == "no":
             yield Raw("tdm_opt_out_ignored",

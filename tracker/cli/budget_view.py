@@ -38,9 +38,9 @@ def print_budget(budget: Budget) -> None:
         for assumption in budget.compute.assumptions:
             click.echo(f"    - {assumption}")
     click.echo("\nData")
-    for kind, amount in budget.data_by_kind().items():
+    for label, amount in budget.data_by_label().items():
         if amount:
-            row(kind.replace("_", "-"), amount, 4)
+            row(label.replace("_", "-"), amount, 4)
     row("data total", budget.data_total)
     click.echo("")
     row(f"contingency ({run.contingency_pct}%)", budget.contingency)

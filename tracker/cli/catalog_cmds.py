@@ -22,6 +22,7 @@ from tracker.cli.common import (
     output_options,
     pass_app,
     print_json,
+    print_lines,
     print_record,
     yes_option,
 )
@@ -33,6 +34,7 @@ from tracker.fields import (
     SOURCE_LIST_COLUMNS,
     FieldSpec,
 )
+from tracker.wording import plural
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -89,9 +91,9 @@ def list_records(app: App, kind: RecordKind, limit: int | None, offset: int, as_
 
 
 def record_commands(group: click.Group, kind: RecordKind, *, add_help: str, show_help: str,
-                    remove_help: str, with_list: bool = True) -> None:
-    """Attach add/list/show/edit/remove for one kind of record to its group (list apart,
-    for a kind with its own)."""
+                    remove_help: str, with_list: bool = True, with_show: bool = True) -> None:
+    """Attach add/list/show/edit/remove for one kind of record to its group (list and show
+    apart, for a kind with its own)."""
     noun = kind.noun
 
     @group.command("add", help=add_help)
@@ -113,14 +115,15 @@ def record_commands(group: click.Group, kind: RecordKind, *, add_help: str, show
                   as_csv: bool) -> None:
             list_records(app, kind, limit, offset, as_json, as_csv)
 
-    @group.command("show", help=show_help)
-    @click.argument("slug")
-    @output_options(csv_ok=False)
-    @pass_app
-    def show(app: App, slug: str, as_json: bool) -> None:
-        with app.registry.reading() as session:
-            data = kind.detail(session, slug)
-        print_json(data) if as_json else print_record(data)
+    if with_show:
+        @group.command("show", help=show_help)
+        @click.argument("slug")
+        @output_options(csv_ok=False)
+        @pass_app
+        def show(app: App, slug: str, as_json: bool) -> None:
+            with app.registry.reading() as session:
+                data = kind.detail(session, slug)
+            print_json(data) if as_json else print_record(data)
 
     @group.command("edit", help=f"Change fields of a {noun}; an empty value ('') clears an "
                                "optional field.")
@@ -143,7 +146,7 @@ def record_commands(group: click.Group, kind: RecordKind, *, add_help: str, show
         confirm_destructive(f"remove {summary}", yes)
         with app.registry.writing(app.actor) as w:
             count = kind.remove(w, slug)
-        done(f"removed {noun} {slug} ({count} rows)")
+        done(f"removed {noun} {slug} ({plural(count, 'row')})")
 
 
 @click.group("dataset")
@@ -162,8 +165,48 @@ record_commands(
               "lineage.",
     remove_help="Delete a dataset with its claims, fees, costs, consent records, links and "
                 "lineage.",
-    with_list=False,
+    with_list=False, with_show=False,
 )
+
+_policy_option = click.option(
+    "--policy", "policy_file", default=None, type=click.Path(dir_okay=False, path_type=Path),
+    help="Policy file (TOML) the findings and review are judged by [the packaged default].")
+
+
+@dataset_group.command("show")
+@click.argument("slug")
+@_policy_option
+@output_options(csv_ok=False)
+@pass_app
+def dataset_show(app: App, slug: str, policy_file: Path | None, as_json: bool) -> None:
+    """A dataset's record card: the licence that governs it and its effective terms, its open
+    findings, its review and what derives from it first; then its fields, sources, licence
+    claims, fees, costs, consent and lineage."""
+    from tracker.cli.dataset_card import card_lines
+    from tracker.detail import dataset_detail
+    from tracker.overview import dataset_overview
+    from tracker.policy import load_policy
+
+    policy = load_policy(policy_file)
+    with app.registry.reading() as session:
+        data = dataset_detail(session, slug) | dataset_overview(session, slug, policy)
+    print_json(data) if as_json else print_lines(card_lines(data))
+
+
+@dataset_group.command("impact")
+@click.argument("slug")
+@output_options(csv_ok=False)
+@pass_app
+def dataset_impact(app: App, slug: str, as_json: bool) -> None:
+    """What a withdrawn consent or a wrong licence on SLUG reaches: every dataset derived from
+    it, with the lineage path, and every training run drawing it or one of those, with the
+    run's status."""
+    from tracker.cli.dataset_card import impact_lines
+    from tracker.impact import dataset_impact as impact_of
+
+    with app.registry.reading() as session:
+        found = impact_of(session, slug)
+    print_json(found) if as_json else print_lines(impact_lines(found))
 
 
 @dataset_group.command("list")
@@ -289,7 +332,7 @@ def source_domains_list(app: App, source_slug: str, limit: int, as_json: bool) -
     if as_json:
         print_json(data)
         return
-    click.echo(f"{data['domains']:,} domains, {data['content_bytes']:,} bytes")
+    click.echo(f"{plural(data['domains'], 'domain')}, {plural(data['content_bytes'], 'byte')}")
     emit_rows(data["largest"], ("domain", "content_bytes", "robots", "tdm_reserved"))
 
 

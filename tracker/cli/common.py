@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import csv
+import difflib
 import functools
 import getpass
 import json
 import os
 import re
+import shutil
 import sys
+import textwrap
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, Any, TypeVar
 
@@ -142,11 +145,31 @@ class TrackerGroup(click.Group):
             ) from None
 
 
+_NO_SUCH_COMMAND = re.compile(r"No such command (?P<quoted>'.*'|\".*\")\.")
+
+
+def _suggestion(exc: click.UsageError) -> str | None:
+    """For a mistyped command (at any level), the message naming the closest one, as
+    mistyped values get. Matched on click's message: before 8.4 click has no exception
+    class of its own for it."""
+    found = _NO_SUCH_COMMAND.match(exc.message)
+    group = exc.ctx.command if exc.ctx is not None else None
+    if found is None or not isinstance(group, click.Group):
+        return None
+    quoted = found.group("quoted")
+    close = difflib.get_close_matches(quoted[1:-1], group.list_commands(exc.ctx), n=1)
+    return f"No such command {quoted}. Did you mean {close[0]!r}?" if close else None
+
+
 def _one_line(exc: click.UsageError) -> click.ClickException:
     """A usage error as one line, as every other error: the usage click would print first is
-    one --help away, named when click says for which command."""
-    hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
-    one_line = click.ClickException(exc.format_message() + hint)
+    one --help away, named when click says for which command; a suggestion says instead
+    what was meant."""
+    message = _suggestion(exc)
+    if message is None:
+        hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+        message = exc.format_message() + hint
+    one_line = click.ClickException(message)
     one_line.exit_code = exc.exit_code
     return one_line
 
@@ -209,7 +232,7 @@ def print_json_list(items: Iterable[Any]) -> None:
     print_lines(lines())
 
 
-def _cell(value: Any, width: int = 48) -> str:
+def _cell(value: Any, width: int | None = 48) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -217,18 +240,61 @@ def _cell(value: Any, width: int = 48) -> str:
     if isinstance(value, (list, tuple)):
         value = ", ".join(str(v) for v in value)
     text = " ".join(str(value).split())
-    return text if len(text) <= width else text[: width - 1] + "…"
+    return text if width is None or len(text) <= width else text[: width - 1] + "…"
 
 
-def print_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
+def terminal_width() -> int | None:
+    """The width to wrap text to: $COLUMNS when set, else the terminal's; None when output
+    goes to a file or pipe, which gets every line whole."""
+    if os.environ.get("COLUMNS", "").isdigit():
+        return int(os.environ["COLUMNS"])
+    if not sys.stdout.isatty():
+        return None
+    return shutil.get_terminal_size().columns
+
+
+# The wrapped column never gets narrower than this, even on a narrow terminal.
+_MIN_WRAP_WIDTH = 24
+
+
+def print_table(rows: Sequence[dict[str, Any]], columns: Sequence[str],
+                wrap: str | None = None) -> None:
+    """A table with a header. Long cells are cut, except in the `wrap` column, whose text is
+    never cut: it is wrapped to the terminal's width, and given whole when not on one."""
     if not rows:
         click.echo("(none)", err=True)
         return
-    cells = [[_cell(row.get(c)) for c in columns] for row in rows]
+    cells = [[_cell(row.get(c), None if c == wrap else 48) for c in columns] for row in rows]
     widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+    wrapped = columns.index(wrap) if wrap in columns else None
+    room = _room(widths, wrapped)
+    if room is not None and wrapped is not None:
+        widths[wrapped] = min(widths[wrapped], room)
     click.echo("  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
     for r in cells:
-        click.echo("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip())
+        for line in _table_lines(r, widths, wrapped if room is not None else None):
+            click.echo(line)
+
+
+def _room(widths: list[int], wrapped: int | None) -> int | None:
+    """How wide the wrapped column may be on this terminal (None: not on one, no wrapping)."""
+    total = terminal_width()
+    if wrapped is None or total is None:
+        return None
+    others = sum(w + 2 for i, w in enumerate(widths) if i != wrapped)
+    return max(_MIN_WRAP_WIDTH, total - others)
+
+
+def _table_lines(cells: list[str], widths: list[int], wrapped: int | None) -> list[str]:
+    """One row as lines: the wrapped column's continuation lines stay under it."""
+    if wrapped is None:
+        return ["  ".join(v.ljust(w) for v, w in zip(cells, widths, strict=True)).rstrip()]
+    parts = textwrap.wrap(cells[wrapped], widths[wrapped], break_on_hyphens=False) or [""]
+    lines = []
+    for n, part in enumerate(parts):
+        row = [part if i == wrapped else (v if n == 0 else "") for i, v in enumerate(cells)]
+        lines.append("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+    return lines
 
 
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP, "CSV
@@ -270,14 +336,15 @@ def print_csv(rows: Iterable[dict[str, Any]], columns: Sequence[str] | None = No
 
 def emit_rows(rows: list[dict[str, Any]], columns: Sequence[str], *, as_json: bool = False,
               as_csv: bool = False, totals: list[dict[str, Any]] | None = None,
-              key: str = "items") -> None:
-    """A list: JSON array (or {key, totals} when totals apply), CSV of full records, or a table."""
+              key: str = "items", wrap: str | None = None) -> None:
+    """A list: JSON array (or {key, totals} when totals apply), CSV of full records, or a table
+    (`wrap` names the column wrapped rather than cut)."""
     if as_json:
         print_json({key: rows, "totals": totals} if totals is not None else rows)
     elif as_csv:
         print_csv(rows)
     else:
-        print_table(rows, columns)
+        print_table(rows, columns, wrap)
         for total in totals or ():
             group = " ".join(str(v) for k, v in total.items()
                              if k not in ("amount", "currency") and v)

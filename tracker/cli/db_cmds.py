@@ -8,6 +8,7 @@ import click
 from sqlmodel import func, select
 
 from tracker.cli.common import App, done, output_options, pass_app, print_json
+from tracker.wording import plural
 
 
 @click.group("db")
@@ -68,7 +69,7 @@ def db_status(app: App, as_json: bool) -> None:
         return
     click.echo(f"database   {data['database']} ({data['backend']})")
     click.echo(f"schema     {revision} (head {data['schema_head']})")
-    click.echo(f"audit log  {last_event} events, head {last_hash[:16]}")
+    click.echo(f"audit log  {plural(last_event, 'event')}, head {last_hash[:16]}")
     for name, count in counts.items():
         click.echo(f"  {name.ljust(15)} {count}")
 

@@ -9,6 +9,7 @@ import click
 
 from tracker.cli.common import App, done, pass_app, write_csv
 from tracker.errors import TrackerError
+from tracker.wording import plural
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -60,7 +61,7 @@ def export_csv(app: App, output: Path) -> None:
     single quote; plain numbers are left as they are."""
     with app.registry.reading() as session:
         written = _write_tables(session, output)
-    done(f"wrote {len(written)} files to {output}")
+    done(f"wrote {plural(len(written), 'file')} to {output}")
 
 
 def _write_tables(session: Session, folder: Path) -> list[Path]:

@@ -12,6 +12,7 @@ import click
 
 from tracker.cli.common import App, done, pass_app
 from tracker.interop.limits import CARD_LIMIT, DOCUMENT_LIMIT, REGISTRY_LIMIT, TABLE_LIMIT
+from tracker.wording import plural
 
 file_argument = click.argument("files", nargs=-1, required=True,
                                type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -50,13 +51,13 @@ def _run(app: App, files: Sequence[Path], read: Callable[[Path], Any], dry_run: 
                 failed.append(message)
                 click.echo(f"Error: {message}", err=True)
     if failed:
-        done(f"{len(files) - len(failed):,} of {len(files):,} file(s) imported; "
+        done(f"{len(files) - len(failed):,} of {plural(len(files), 'file')} imported; "
              f"{len(failed):,} failed, each left unchanged:")
         for message in failed:
             done(f"  {message}")
         raise click.exceptions.Exit(1)
     if len(files) > 1:
-        done(f"{len(files):,} file(s) imported")
+        done(f"{plural(len(files), 'file')} imported")
 
 
 def _import_file(app: App, path: Path, read: Callable[[Path], Any], dry_run: bool,
@@ -79,7 +80,7 @@ def _import_file(app: App, path: Path, read: Callable[[Path], Any], dry_run: boo
     for line in changes.summary():
         click.echo(line)
     verb = "would make" if dry_run else "made"
-    done(f"{path}: {verb} {changes.total:,} change(s)" if changes.total
+    done(f"{path}: {verb} {plural(changes.total, 'change')}" if changes.total
          else f"{path}: up to date")
 
 

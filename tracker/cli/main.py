@@ -15,28 +15,73 @@ from tracker.cli.common import App, TrackerGroup
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
-# command name -> module in tracker.cli that defines it (in COMMANDS).
-LAZY_COMMANDS = {
-    "db": "db_cmds", "dataset": "catalog_cmds", "source": "catalog_cmds",
-    "lineage": "catalog_cmds", "consent": "catalog_cmds", "license": "license_cmds",
-    "fee": "ledger_cmds", "cost": "ledger_cmds", "fx": "ledger_cmds", "run": "run_cmds",
-    "budget": "run_cmds", "flags": "run_cmds", "flag": "run_cmds", "review": "review_cmds",
-    "check": "review_cmds", "report": "report_cmds", "import": "import_cmds",
-    "export": "export_cmds", "log": "log_cmds", "verify": "log_cmds", "demo": "demo_cmds",
-    "agreement": "agreement_cmds",
+# command name -> (module in tracker.cli that defines it in COMMANDS, its one-line help).
+# `tracker --help` is written from this table alone, without importing any command module;
+# a test checks each line against the command's own help. To add a command group, add its
+# line here and the command to its module's COMMANDS.
+LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+    "agreement": ("agreement_cmds", "Agreements: the contracts fees fall under, and their "
+                                    "terms."),
+    "budget": ("run_cmds", "What RUN will really cost: compute, data, contingency, reserves "
+                           "for findings."),
+    "check": ("review_cmds", "CI gate: exit 0 when RUN is clear, 3 with the findings at or "
+                             "above --fail-on."),
+    "consent": ("catalog_cmds", "Consent of the people in or behind the data, as a dated "
+                                "history."),
+    "cost": ("ledger_cmds", "Acquisition and other data costs: annotation, transcription, "
+                            "cleaning, storage, legal."),
+    "dataset": ("catalog_cmds", "Training datasets: what they are, how big, where they "
+                                "stand."),
+    "db": ("db_cmds", "Registry database: location, schema migrations, backup."),
+    "demo": ("demo_cmds", "Build an illustrative registry modelled on public reports of AI "
+                          "data deals."),
+    "export": ("export_cmds", "Give the registry back in the formats of the field."),
+    "fee": ("ledger_cmds", "Licence fees under agreements with counterparties."),
+    "flag": ("run_cmds", "Raise findings by hand, or waive one with a reason."),
+    "flags": ("run_cmds", "Findings for the datasets RUN draws (or every dataset), most "
+                          "severe first."),
+    "fx": ("ledger_cmds", "Exchange rates used to convert costs into a reporting currency."),
+    "import": ("import_cmds", "Read datasets from Hugging Face cards, Croissant, DPI "
+                              "summaries, tables, exports."),
+    "license": ("license_cmds", "Licence knowledge base and who claims which licence for a "
+                                "dataset."),
+    "lineage": ("catalog_cmds", "Which datasets were derived from which."),
+    "log": ("log_cmds", "Show the audit log: who changed what, when, with before and after."),
+    "report": ("report_cmds", "Self-contained HTML reports: open in any browser, print to "
+                              "PDF, send by mail."),
+    "review": ("review_cmds", "Compliance reviews."),
+    "run": ("run_cmds", "Training runs: period, reporting currency, intended use, compute "
+                        "plan, datasets drawn."),
+    "source": ("catalog_cmds", "Where data came from: sites, platforms, publishers, brokers, "
+                               "vendors, models."),
+    "verify": ("log_cmds", "Check database integrity and the audit chain; exit 1 naming the "
+                           "first problem."),
 }
 
 
 class LazyGroup(TrackerGroup):
+    """Command modules are imported when a command runs (or shows its own help), never for
+    the list of commands."""
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(LAZY_COMMANDS)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        module_name = LAZY_COMMANDS.get(cmd_name)
-        if module_name is None:
+        entry = LAZY_COMMANDS.get(cmd_name)
+        if entry is None:
             return None
-        module = importlib.import_module(f"tracker.cli.{module_name}")
+        module = importlib.import_module(f"tracker.cli.{entry[0]}")
         return next(c for c in module.COMMANDS if c.name == cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        # Shortened as click shortens a loaded command's help, from a stand-in.
+        rows = [(name, click.Command(name, help=LAZY_COMMANDS[name][1]).get_short_help_str(limit))
+                for name in names]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
 
 
 @click.group(cls=LazyGroup, context_settings=CONTEXT_SETTINGS)

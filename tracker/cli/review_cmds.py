@@ -11,6 +11,7 @@ import click
 from tracker.cli.common import App, done, emit_rows, output_options, pass_app, print_json
 from tracker.cli.run_cmds import as_of_option, parse_as_of, policy_option
 from tracker.policy import SEVERITIES
+from tracker.wording import plural
 
 
 class ReviewGroup(click.Group):
@@ -152,7 +153,7 @@ def check_cmd(app: App, run: str, policy_file: Path | None, fail_on: str | None,
         for f in failing:
             click.echo(f"{f.severity.upper():8} {f.dataset}: {f.code}: {f.why}")
     if failing:
-        click.echo(f"check failed: {len(failing)} finding(s) at or above {level} in {run}",
+        click.echo(f"check failed: {plural(len(failing), 'finding')} at or above {level} in {run}",
                    err=True)
         raise click.exceptions.Exit(3)
     click.echo(f"check passed: no unwaived finding at or above {level} in {run}", err=True)

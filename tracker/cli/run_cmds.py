@@ -24,6 +24,7 @@ from tracker.cli.common import (
 )
 from tracker.compute import PRICINGS
 from tracker.policy import SEVERITIES
+from tracker.wording import plural
 
 USES = "|".join(runs.INTENDED_USES)
 
@@ -111,7 +112,7 @@ def run_remove(app: App, slug: str, yes: bool) -> None:
     confirm_destructive(f"remove training run {slug!r}", yes)
     with app.registry.writing(app.actor) as w:
         count = runs.remove_run(w, slug)
-    done(f"removed run {slug} ({count} rows)")
+    done(f"removed run {slug} ({plural(count, 'row')})")
 
 
 @run_group.command("add-dataset")
@@ -281,8 +282,17 @@ def flags_cmd(app: App, run: str | None, policy_file: Path | None, as_of: str | 
     if as_json:
         print_json([f.as_dict() for f in findings])
         return
-    rows = [f.as_dict() | {"waived": f.waiver.reviewer if f.waiver else ""} for f in findings]
-    emit_rows(rows, ("severity", "dataset", "code", "waived", "why"), as_csv=as_csv)
+    rows = [f.as_dict() | {"waived": waiver_label(f)} for f in findings]
+    emit_rows(rows, ("severity", "dataset", "code", "waived", "why"), as_csv=as_csv, wrap="why")
+
+
+def waiver_label(finding: Any) -> str:
+    """Who waived a finding and until when: a reader must see a waiver running out."""
+    waiver = finding.waiver
+    if waiver is None:
+        return ""
+    until = f"until {waiver.expires_on.isoformat()}" if waiver.expires_on else "no end date"
+    return f"{waiver.reviewer}, {until}"
 
 
 @click.group("flag")
@@ -330,7 +340,7 @@ def flag_resolve(app: App, dataset: str, code: str, resolved_on: str | None) -> 
     """Mark the manual finding CODE on DATASET resolved (it stays in the history)."""
     with app.registry.writing(app.actor) as w:
         count = runs.resolve_manual_flag(w, dataset, code, on=resolved_on)
-    done(f"resolved {count} manual finding(s) {code} on {dataset}")
+    done(f"resolved {plural(count, 'manual finding')} {code} on {dataset}")
 
 
 @flag_group.command("revoke")
@@ -342,7 +352,7 @@ def flag_revoke(app: App, dataset: str, code: str, run_slug: str | None) -> None
     """End the waivers of CODE on DATASET today (they stay in the history)."""
     with app.registry.writing(app.actor) as w:
         count = runs.revoke_waivers(w, dataset, code, run_slug)
-    done(f"revoked {count} waiver(s) of {code} on {dataset}")
+    done(f"revoked {plural(count, 'waiver')} of {code} on {dataset}")
 
 
 COMMANDS = [run_group, budget_cmd, flags_cmd, flag_group]
