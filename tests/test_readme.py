@@ -121,6 +121,7 @@ def test_quickstart_and_tour_run_verbatim_in_a_fresh_clone(tmp_path: Path) -> No
     installed = list((clone / ".venv").glob("lib/python*/site-packages/tracker/__init__.py"))
     assert installed, "the Quickstart did not install the project into .venv"
     assert (clone / "demo-report.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert "check failed:" in ran.stderr  # the Tour's check exited 3, as it says
     assert "news.example.com" in ran.stdout  # the Tour's own domains.csv was imported
     assert "chain intact" in ran.stdout  # the Tour's last step: verify
 
