@@ -38,9 +38,10 @@ def shell_blocks(markdown: str, heading: str) -> list[str]:
 
 
 def _clone(dest: Path) -> Path:
-    """The repository's files as a clone has them (uncommitted edits included)."""
+    """The repository's files as a clone has them, with the edits not yet committed."""
     if (ROOT / ".git").exists() and shutil.which("git"):
-        listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True,
+        listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others",
+                                 "--exclude-standard"], cwd=ROOT, capture_output=True,
                                 check=True).stdout.decode().split("\0")
         for name in filter(None, listed):
             if (ROOT / name).is_file():
@@ -74,7 +75,8 @@ def _new_user_env(tmp_path: Path) -> dict[str, str]:
     this environment's site-packages (PYTHONPATH). What the README promises is still proven:
     the commands as printed, the project's packaging (its files, data and `tracker`
     script) in a venv of its own, and the Tour run by that installed `tracker`. Installing
-    the dependencies themselves is what .ci/run's own `pip install '.[test]'` proves.
+    the dependencies themselves is what .ci/run's own `pip install '.[test]'` proves. pip
+    still fetches the build backend (setuptools) from its index, as it does for a user.
     """
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
