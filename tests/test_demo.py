@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
 
 from conftest import Tracker
 from tracker import demo
@@ -49,3 +56,28 @@ def test_demo_refuses_a_registry_in_use(tracker: Tracker) -> None:
     tracker("dataset add mine --name Mine")
     result = tracker("demo", expect=1)
     assert "already holds other datasets" in result.stderr
+
+
+def _hint(stderr: str) -> str:
+    return next(line for line in stderr.splitlines() if line.startswith("try: "))[5:]
+
+
+@pytest.mark.parametrize("program", ["tracker", "python -m tracker"])
+def test_demo_hint_works_pasted_as_printed(program: str, tmp_path: Path) -> None:
+    # A real shell, as the reader has: `tracker` on PATH, or the module of this environment.
+    bin_dir = Path(sys.executable).parent
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    env.pop("TRACKER_DB", None)
+    command = program.replace("python", shlex.quote(sys.executable))
+
+    def shell(line: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["bash", "-c", line], cwd=tmp_path, env=env, text=True,
+                              capture_output=True, check=False)
+
+    built = shell(f"{command} --db 'my demo.db' demo")
+    assert built.returncode == 0, built.stderr
+    hint = _hint(built.stderr)
+    assert hint.endswith("--db 'my demo.db' budget frontier-run-1")
+    budget = shell(hint)
+    assert budget.returncode == 0, budget.stderr
+    assert "Budget for frontier-run-1" in budget.stdout

@@ -26,9 +26,9 @@ from tracker.db import insert_rows
 from tracker.db.models import CrawlDomain
 from tracker.errors import InvalidValue, TrackerError
 from tracker.registry import Writer
+from tracker.vocab import ROBOTS, ROBOTS_AMBIGUOUS, ROBOTS_SPELLINGS
 
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$")
-ROBOTS = ("allowed", "disallowed", "partial", "unknown")
 YES_NO_UNKNOWN = ("yes", "no", "unknown")
 BATCH = 5000
 COLUMNS = ("source_id", "domain", "content_bytes", "robots", "tdm_reserved")
@@ -65,10 +65,12 @@ class _Counting(io.RawIOBase):
 def _rows(handle: io.TextIOBase, name: str) -> Iterator[tuple[int, dict[str, str]]]:
     # A plain reader and a column index: a dict per row costs more than the row's insert.
     reader = csv.reader(handle)
-    header = [h.strip().lower() for h in next(reader, [])]
+    first = [h.strip() for h in next(reader, [])]
+    header = [h.lower() for h in first]
     if "domain" not in header or not set(header) & set(SIZE_COLUMNS):
+        # As written and in file order: a headerless file shows its first row as it reads.
         raise TrackerError(f"{name}: needs a header with 'domain' and 'content_bytes' "
-                           f"(found {', '.join(sorted(header)) or 'no header'})")
+                           f"(found {', '.join(first) or 'no header'})")
     size_at = next(header.index(c) for c in SIZE_COLUMNS if c in header)
     at = {key: header.index(key) if key in header else None
           for key in ("domain", "robots", "tdm_reserved")}
@@ -101,12 +103,22 @@ def _parse(line: int, row: dict[str, str], name: str) -> dict[str, Any]:
         content = int(size) if size.isdigit() and len(size) < 19 else \
             parse.count(size, "content_bytes")
         if robots not in ROBOTS:
-            robots = parse.choice(robots, "robots", ROBOTS)
+            robots = robots_value(robots)
         if tdm not in YES_NO_UNKNOWN:
             tdm = parse.choice(tdm, "tdm_reserved", YES_NO_UNKNOWN)
     except InvalidValue as exc:
         raise InvalidValue(f"{where}: {exc.field}", exc.value, exc.reason) from exc
     return {"domain": domain, "content_bytes": content, "robots": robots, "tdm_reserved": tdm}
+
+
+def robots_value(value: str) -> str:
+    """A robots value in its canonical spelling; an ambiguous one is refused, never guessed."""
+    word = value.strip().lower().replace("-", "_")
+    word = ROBOTS_SPELLINGS.get(word, word)
+    if word in ROBOTS_AMBIGUOUS:
+        raise InvalidValue("robots", value, f"must be one of {', '.join(ROBOTS)}: "
+                           "a yes/no answer could mean allowed or disallowed")
+    return word if word in ROBOTS else parse.choice(value, "robots", ROBOTS)
 
 
 def _line(domain: str, content: int, robots: str, tdm: str) -> bytes:

@@ -28,6 +28,20 @@ SOURCE_KINDS = (
 )
 TDM_RESERVATIONS = ("none", "robots_txt", "tdmrep", "ai_txt", "contract", "unknown")
 
+# What a crawl's robots.txt said about crawling a domain.
+ROBOTS = ("allowed", "disallowed", "partial", "unknown")
+# Other spellings whose meaning is certain: robots.txt's own directives (Allow, Disallow)
+# and a crawler's word for a disallowed site. "yes"/"no" and "true"/"false" are left out on
+# purpose: "robots: yes" reads as "robots.txt allows us" to one person and "robots.txt opts
+# out" to another, and a wrong guess would hide an opt-out from the EU summary.
+ROBOTS_SPELLINGS = {
+    "allow": "allowed",
+    "disallow": "disallowed",
+    "blocked": "disallowed",
+    "partially": "partial",
+}
+ROBOTS_AMBIGUOUS = ("yes", "no", "y", "n", "true", "false", "1", "0")
+
 CLAIMANTS = ("authors", "hub", "repository", "aggregator", "contract", "reviewer")
 
 FEE_KINDS = ("one_time", "recurring", "per_unit")
