@@ -331,3 +331,32 @@ def test_a_table_row_is_found_again_by_its_external_id(sqlite_tracker: Tracker,
                                       "--external-id", "warehouse:4711"], state(tracker))
     assert taken == ("Error: external-id: dataset 'web-crawl-2024' already has it "
                      "(got 'warehouse:4711')")
+
+
+def test_croissant_datasets_sharing_a_home_page_stay_apart(sqlite_tracker: Tracker,
+                                                           tmp_path: Path) -> None:
+    tracker = sqlite_tracker
+    files = [str(write_json(tmp_path / f"{name}.json", {"name": name,
+                                                         "url": "https://mlcommons.org"}))
+             for name in ("simple-join", "simple-split", "json-join")]
+    tracker(["import", "croissant", *files])
+    assert {"simple-join", "simple-split", "json-join"} <= set(datasets(tracker))
+    before = tracker.digest()
+    assert tracker(["import", "croissant", *files]).stderr.count("up to date") == 3
+    assert tracker.digest() == before
+
+
+def test_speech_and_video_summaries_keep_hours_languages_and_site(
+        sqlite_tracker: Tracker, tmp_path: Path) -> None:
+    tracker = sqlite_tracker
+    path = dpi_file(tmp_path / "speech.json",
+                    samromur={"Hours": 145.5, "Languages": ["Icelandic"],
+                              "Languages (ISO)": ["is"],
+                              "Website URL": ["https://samromur.is"]},
+                    webvid={"Video Hours": 13000.0, "Languages": ["English", "Slovak"]})
+    tracker(["import", "dpi", str(path)])
+    speech, video = show(tracker, "samromur"), show(tracker, "webvid")
+    assert (speech["modality"], speech["size_hours"], speech["languages"],
+            speech["homepage"]) == ("audio", "145.5", "is", "https://samromur.is")
+    assert (video["modality"], video["size_hours"], video["languages"]) == (
+        "video", "13000.0", "en,sk")

@@ -115,7 +115,10 @@ def read(path: Path, *, slug: str | None = None, limit: int = DOCUMENT_LIMIT) ->
                           "From the Croissant metadata.", published)
     parents = [ParentIn(slugify(p.rstrip("/").rsplit("/", 1)[-1]), "subset", p[:300])
                for p in _names(doc.get("prov:wasDerivedFrom"))]
-    identifier = url or _text(doc.get("@id")) or _text(doc["name"])
+    # A home page is often shared (several example datasets name one organisation's site):
+    # with the name it tells datasets apart.
+    identifier = _text(doc.get("@id")) or (f"{url}#{_text(doc['name'])}" if url
+                                           else _text(doc["name"]))
     fields["external_id"] = f"croissant:{identifier}"[:600]
     return DatasetIn(key, fields, f"{name} ($)", [claim] if claim else [], [], parents,
                      warnings=warnings, lenient=True)

@@ -8,6 +8,7 @@ conflicts.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,31 @@ LANGUAGES = {
     "ukrainian": "uk", "hungarian": "hu", "bulgarian": "bg", "estonian": "et",
     "latvian": "lv", "lithuanian": "lt", "persian": "fa", "bengali": "bn", "urdu": "ur",
     "swahili": "sw", "tamil": "ta", "telugu": "te", "catalan": "ca", "norwegian": "no",
+    "norwegian bokmål": "nb", "norwegian nynorsk": "nn", "slovak": "sk", "basque": "eu",
+    "esperanto": "eo", "galician": "gl", "icelandic": "is", "croatian": "hr", "serbian": "sr",
+    "slovenian": "sl", "malay": "ms", "tagalog": "tl", "filipino": "fil", "afrikaans": "af",
+    "amharic": "am", "armenian": "hy", "azerbaijani": "az", "belarusian": "be", "bosnian": "bs",
+    "burmese": "my", "georgian": "ka", "gujarati": "gu", "hausa": "ha", "igbo": "ig",
+    "irish": "ga", "javanese": "jv", "kannada": "kn", "kazakh": "kk", "khmer": "km",
+    "kurdish": "ku", "lao": "lo", "latin": "la", "macedonian": "mk", "malayalam": "ml",
+    "maltese": "mt", "marathi": "mr", "mongolian": "mn", "nepali": "ne", "pashto": "ps",
+    "punjabi": "pa", "sinhala": "si", "somali": "so", "sundanese": "su", "tajik": "tg",
+    "uzbek": "uz", "welsh": "cy", "xhosa": "xh", "yoruba": "yo", "zulu": "zu",
+    "cantonese": "yue", "albanian": "sq", "luxembourgish": "lb",
 }
+
+
+def _languages(item: dict[str, Any]) -> str:
+    """The ISO codes the summary gives (speech and video summaries do), else the codes of
+    the language names this module knows."""
+    codes = [c for c in strings(item.get("Languages (ISO)")) if _LANGUAGE_CODE.match(c)]
+    if not codes:
+        codes = [LANGUAGES[n.lower()] for n in strings(item.get("Languages"))
+                 if n.lower() in LANGUAGES]
+    return ",".join(dict.fromkeys(codes))
+
+
+_LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
 def _names(*values: object) -> list[str]:
@@ -48,13 +73,12 @@ def _record(key: str, item: dict[str, Any], origin: str, collection: str) -> Dat
         raise TrackerError(f"{origin}: not an object")
     identifier = str(item.get("Unique Dataset Identifier") or key)
     slug = slugify(identifier)
-    url = url_or_none(item.get("Dataset URL")) or url_or_none(item.get("GitHub URL"))
+    url = next((u for field in ("Dataset URL", "Website URL", "GitHub URL", "Github URL")
+                for u in map(url_or_none, strings(item.get(field))) if u), None)
     fields: dict[str, Any] = {
         "name": str(item.get("Dataset Name") or key)[:300],
         "source_category": "public_dataset",
-        "languages": ",".join(dict.fromkeys(
-            LANGUAGES[lang.lower()] for lang in strings(item.get("Languages"))
-            if lang.lower() in LANGUAGES)),
+        "languages": _languages(item),
         "description": " ".join(filter(None, [
             str(item.get("Paper Title") or ""),
             f"Tasks: {', '.join(tasks)}." if (tasks := strings(item.get("Task Categories")))
@@ -68,6 +92,12 @@ def _record(key: str, item: dict[str, Any], origin: str, collection: str) -> Dat
     }
     if url:
         fields["homepage"] = url
+    for field, modality in (("Hours", "audio"), ("Video Hours", "video")):
+        hours = item.get(field)
+        if isinstance(hours, (int, float)) and not isinstance(hours, bool):
+            fields["modality"] = modality
+            if 0 <= hours < 1e12:
+                fields["size_hours"] = str(hours)
     metrics = item.get("Text Metrics")
     if isinstance(metrics, dict) and isinstance(metrics.get("Num Dialogs"), int):
         fields["size_records"] = metrics["Num Dialogs"]

@@ -62,6 +62,14 @@ SIZE_RANGES = ("n<1K", "1K<n<10K", "10K<n<100K", "100K<n<1M", "1M<n<10M", "10M<n
                "100M<n<1B", "1B<n<10B", "10B<n<100B", "100B<n<1T", "n>1T")
 
 
+# Task families by their names' first word: image-classification, speech-processing...
+_MODALITY_BY_PREFIX = {"image": "image", "audio": "audio", "speech": "audio", "video": "video"}
+
+
+def _task_modality(task: str) -> str | None:
+    return MODALITY_BY_TASK.get(task) or _MODALITY_BY_PREFIX.get(task.split("-", 1)[0])
+
+
 def _size_category(sizes: list[str]) -> str:
     ranked = [s for s in SIZE_RANGES if s in sizes]
     if ranked:
@@ -126,8 +134,7 @@ def read(path: Path, *, slug: str | None = None, observed_on: str | None = None,
     tasks = strings(card.get("task_categories"))
     languages, is_code = _languages(strings(card.get("language", card.get("languages"))),
                                     warnings)
-    modality = next((MODALITY_BY_TASK[t] for t in tasks if t in MODALITY_BY_TASK),
-                    "code" if is_code else "text")
+    modality = next((m for t in tasks if (m := _task_modality(t))), "code" if is_code else "text")
     creators = []
     if card.get("annotations_creators"):
         creators.append("annotations " + ", ".join(strings(card["annotations_creators"])))
