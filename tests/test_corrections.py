@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -227,3 +228,20 @@ def test_fee_list_totals_rates_per_unit_with_thousands_separators(tracker: Track
     assert "1,234,567.50 USD" in text and "0.0000025 USD" in text
     assert "TOTAL per token: 0.000003 USD" in text
     assert [f["id"] for f in listed["fees"]] == sorted(f["id"] for f in listed["fees"])
+
+
+def test_an_import_cannot_add_a_fee_under_a_voided_agreement(sqlite_tracker: Tracker,
+                                                             tmp_path: Path) -> None:
+    tracker = sqlite_tracker
+    table = tmp_path / "fees.csv"
+    table.write_text("slug,name,fee_amount,fee_currency,fee_counterparty,fee_contract\n"
+                     "a,A,100,USD,Vendor,V-1\n")
+    tracker(["import", "table", str(table)])
+    agreement = json.loads(tracker("agreement list --json").stdout)[0]["id"]
+    tracker(["agreement", "void", str(agreement), "--reason", "contract never signed"])
+    table.write_text("slug,name,fee_amount,fee_currency,fee_counterparty,fee_contract\n"
+                     "b,B,200,USD,Vendor,V-1\n")
+    before = tracker.digest()
+    result = tracker(["import", "table", str(table)], expect=1)
+    assert "agreement 'Vendor V-1'" in result.stderr and "is voided" in result.stderr
+    assert tracker.digest() == before

@@ -311,9 +311,11 @@ class _Import:
         ).all())
         self.has_external = set(self.external_ids.values())
         self.source_ids = dict(rows(select(Source.slug, Source.id)).all())
+        held_agreements = session.exec(select(Agreement)).all()
         self.agreements: dict[tuple[str, str], tuple[int, dt.date | None, dt.date | None]] = {
             (a.counterparty, a.reference): (a.id, a.term_start, a.term_end)
-            for a in session.exec(select(Agreement))}
+            for a in held_agreements}
+        self.voided_agreements = {a.id for a in held_agreements if a.voided_at is not None}
         self.parents: dict[int, list[int]] = defaultdict(list)
         self.edges: set[tuple[int, int]] = set()
         # Only a dataset that is already someone's parent can be closed into a cycle.
@@ -503,6 +505,9 @@ class _Import:
                 row = self.bulk.add(Agreement, terms, label=label)
                 found = self.agreements[agreement_key] = (row["id"], terms["term_start"],
                                                           terms["term_end"])
+            elif found[0] in self.voided_agreements:
+                raise InvalidValue("fee-contract", terms["reference"],
+                                   f"agreement {label!r} (#{found[0]}) is voided")
             else:
                 ledger.check_term(label, found[1], found[2], terms["term_start"],
                                   terms["term_end"])
