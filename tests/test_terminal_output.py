@@ -143,8 +143,8 @@ def test_dataset_show_is_a_record_card_with_the_standing_first(sqlite_tracker: T
     assert "Review      none recorded" in lines
     assert any(line.startswith("Findings    ") and "open finding" in line for line in lines)
     assert any(line.split() == ["size", "tokens", "4,000,000"] for line in lines)
-    assert "  one-time fee of 250,000.00 USD to Publisher" in lines
-    assert "  legal: 1,000.00 USD" in lines
+    assert "  #1 one-time fee of 250,000.00 USD to Publisher" in lines
+    assert "  #1 legal: 1,000.00 USD" in lines
     assert any(line.startswith("  ") and "opt in, legal basis consent" in line for line in lines)
     assert "  source of digest (subset)" in lines
     assert "Impact      1 dataset derives from it; no training run draws on it or what " \
