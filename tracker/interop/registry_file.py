@@ -7,11 +7,9 @@ the importing registry writes its own, one event per imported row.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Date, func, insert, text
@@ -44,28 +42,6 @@ def export(session: Session) -> dict[str, Any]:
 
 def dumps(document: dict[str, Any]) -> str:
     return json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
-
-
-def write_csv(session: Session, folder: Path) -> list[Path]:
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        return _write_csv(session, folder)
-    except OSError as exc:
-        raise TrackerError(f"output: cannot write {folder} ({exc.strerror})") from exc
-
-
-def _write_csv(session: Session, folder: Path) -> list[Path]:
-    written = []
-    for name, model in TABLES.items():
-        path = folder / f"{name}.csv"
-        columns = [c.name for c in model.__table__.columns]  # type: ignore[attr-defined]
-        with path.open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
-            writer.writeheader()
-            for row in session.exec(select(model).order_by(model.id)):  # type: ignore[attr-defined]
-                writer.writerow(record(row))
-        written.append(path)
-    return written
 
 
 def _convert(model: type[SQLModel], values: dict[str, Any], where: str) -> dict[str, Any]:
