@@ -21,7 +21,8 @@ def test_the_benchmark_script_runs_at_a_tiny_size(backend: str, tmp_path: Path,
     extra = ["--postgres", request.getfixturevalue("pg_template")] if backend == "postgresql" \
         else []
     subprocess.run([sys.executable, str(BENCH / "run.py"), "--datasets", "60", "--domains",
-                    "500", "--repeat", "1", "--import-repeat", "2", "--dpi-files", "3",
+                    "500", "--repeat", "1", "--import-repeat", "1", "--dpi-files", "3",
+                    "--startup-repeat", "1",
                     "--out", str(out),
                     *extra], check=True, capture_output=True, cwd=tmp_path)
     text = out.read_text()

@@ -44,16 +44,19 @@ def dpi_file(path: Path, **records: dict) -> Path:
 def test_a_dpi_shaped_collection_imports_whole_and_again_changes_nothing(
         db_url: str, tmp_path: Path) -> None:
     tracker = Tracker(db_url)
+    # The collection's full size once, on SQLite; PostgreSQL proves the same shapes on a
+    # tenth of it, every seeded shape included (they recur every ten files).
+    n = 30 if "://" in db_url else 300
     folder = tmp_path / "collection"
-    bench_generate().dpi_collection(folder)
+    bench_generate().dpi_collection(folder, n)
     files = sorted(str(p) for p in folder.glob("*.json"))
-    assert len(files) == 300
+    assert len(files) == n
     result = tracker(["import", "dpi", *files])
     assert "Error" not in result.stderr
-    assert result.stderr.strip().endswith("300 files imported")
+    assert result.stderr.strip().endswith(f"{n} files imported")
     listed = datasets(tracker)
     # Every record arrived: 8 per file, 3 more in every tenth, 2 more in the next ones.
-    records = 300 * 8 + 30 * 3 + 30 * 2
+    records = n * 8 + n // 10 * 3 + n // 10 * 2
     imported = [d for d in listed.values() if d["slug"].startswith(("col", "commitpackft"))]
     assert len(imported) >= records
     # c, c# and c++ are three datasets, each found again by its own identifier.
@@ -66,7 +69,7 @@ def test_a_dpi_shaped_collection_imports_whole_and_again_changes_nothing(
     assert len(dup) == 2 and any(len(s) == len("col001-dup") + 9 for s in dup)
     before = tracker.digest()
     again = tracker(["import", "dpi", *files])
-    assert again.stderr.count("up to date") == 300
+    assert again.stderr.count("up to date") == n
     assert tracker.digest() == before
 
 

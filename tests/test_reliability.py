@@ -10,14 +10,18 @@ import sqlite3
 import subprocess
 import sys
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from conftest import Tracker, bench_generate
 
+# Four writers of 60 datasets and fees each: every command meets the others' transactions
+# (each writer's turn is a few milliseconds), which is what the test is about; more rows
+# repeat the same contention.
 WORKERS = 4
-PER_WORKER = 250
+PER_WORKER = 60
 
 
 def _writer(db: str, worker: int, count: int, errors: multiprocessing.Queue) -> None:
@@ -59,8 +63,9 @@ def test_concurrent_writers_lose_nothing(tracker: Tracker) -> None:
     assert len(datasets) == WORKERS * PER_WORKER
     fees = json.loads(tracker("fee list --json").stdout)
     assert len(fees["fees"]) == WORKERS * PER_WORKER
+    total = Decimal("0.10") * WORKERS * PER_WORKER
     assert fees["totals"] == [{"basis": "one-time", "unit": None, "currency": "USD",
-                               "amount": "100.00"}]
+                               "amount": f"{total:.2f}"}]
     assert tracker("verify").stdout.startswith("ok")
 
 
@@ -71,7 +76,7 @@ def _big_table(path: Path, rows: int) -> None:
 
 def test_an_import_killed_halfway_leaves_nothing(tracker: Tracker, tmp_path: Path) -> None:
     data = tmp_path / "big.jsonl"
-    _big_table(data, 9000)
+    _big_table(data, 3000)
     lines = data.read_text().splitlines(keepends=True)
     tracker("dataset list")
     before = tracker.digest()
@@ -84,7 +89,7 @@ def test_an_import_killed_halfway_leaves_nothing(tracker: Tracker, tmp_path: Pat
                              "table", str(stream)], cwd=tmp_path, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     with stream.open("w") as pipe:
-        pipe.write("".join(lines[:7000]))
+        pipe.write("".join(lines[:2000]))
         pipe.flush()
         assert proc.poll() is None, "the import stopped before it could be killed"
         os.kill(proc.pid, signal.SIGKILL)
@@ -93,7 +98,7 @@ def test_an_import_killed_halfway_leaves_nothing(tracker: Tracker, tmp_path: Pat
     assert tracker.digest() == before
     assert json.loads(tracker("dataset list --json").stdout) == []
     tracker(["import", "table", str(data)])
-    assert len(json.loads(tracker("dataset list --json --limit 10000").stdout)) == 9000
+    assert len(json.loads(tracker("dataset list --json --limit 10000").stdout)) == 3000
     assert tracker("verify").stdout.startswith("ok")
 
 
@@ -101,11 +106,11 @@ def test_backup_while_others_write(sqlite_tracker: Tracker, tmp_path: Path) -> N
     sqlite_tracker("dataset list")
     ctx = multiprocessing.get_context("fork")
     errors: multiprocessing.Queue = ctx.Queue()
-    writer = ctx.Process(target=_writer, args=(sqlite_tracker.db, 9, 150, errors))
+    writer = ctx.Process(target=_writer, args=(sqlite_tracker.db, 9, 60, errors))
     writer.start()
     backups = []
     for n in range(3):
-        time.sleep(0.7)
+        time.sleep(0.5)
         target = tmp_path / f"backup-{n}.db"
         sqlite_tracker(["db", "backup", str(target)])
         backups.append(target)
@@ -116,7 +121,7 @@ def test_backup_while_others_write(sqlite_tracker: Tracker, tmp_path: Path) -> N
         copy = Tracker(str(target))
         assert copy("verify").stdout.startswith("ok")
         counts.append(len(json.loads(copy("dataset list --json").stdout)))
-    assert counts == sorted(counts) and counts[-1] <= 150
+    assert counts == sorted(counts) and counts[-1] <= 60
 
 
 def test_forged_rows_and_approvals_are_caught(sqlite_tracker: Tracker) -> None:
