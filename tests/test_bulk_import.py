@@ -13,10 +13,9 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from conftest import Tracker, _url, bench_generate
-from tracker import audit, catalog, claims, consent, ledger, lineage
 from tracker.db.models import Dataset, Source
 from tracker.interop import records, table
-from tracker.registry import Registry, Writer
+from tracker.registry import Registry, Writer, audit, catalog, claims, consent, ledger, lineage
 
 # Rows the generator does not make: a parent named before it is described (a placeholder,
 # then updated by its own row), a row updating an earlier one, and a shared agreement.

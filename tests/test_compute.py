@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from tracker.compute import ComputePlan, catalogue, estimate
-from tracker.errors import TrackerError
+from tracker.assess.compute import ComputePlan, catalogue, estimate
+from tracker.values.errors import TrackerError
 
 
 def within_1pct(value: Decimal, published: Decimal) -> bool:

@@ -8,11 +8,11 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from tracker.impact import path_text, summary_line
-from tracker.inventory import conflict_text, restriction_text, terms_text
-from tracker.money import Money
-from tracker.policy import SEVERITIES
-from tracker.wording import plural
+from tracker.assess.inventory import conflict_text, restriction_text, terms_text
+from tracker.assess.policy import SEVERITIES
+from tracker.service.impact import path_text, summary_line
+from tracker.values.money import Money
+from tracker.values.wording import plural
 
 # Keys of `dataset show --json` that are not the dataset's own fields.
 OVERVIEW_KEYS = ("resolved_license", "open_findings", "waived_findings", "review", "impact")

@@ -27,10 +27,10 @@ def report_group() -> None:
 
 def write_audit_report(app: App, run: str, output: Path, policy_file: Path | None = None,
                        as_of: str | None = None, *, full: bool = False) -> None:
-    from tracker.budget import build
-    from tracker.policy import load_policy
-    from tracker.reporting import run_snapshot
-    from tracker.reports import render_audit, write
+    from tracker.assess.budget import build
+    from tracker.assess.policy import load_policy
+    from tracker.publish.reports import render_audit, write
+    from tracker.service.snapshots import run_snapshot
 
     policy = load_policy(policy_file)
     with app.registry.reading() as session:
@@ -64,10 +64,10 @@ def report_registry(app: App, output: Path, policy_file: Path | None, as_of: str
                     full: bool) -> None:
     """Report on every dataset in the registry, with findings judged without a run (the
     most pressing in detail for a large registry)."""
-    from tracker.flags import evaluate
-    from tracker.policy import load_policy
-    from tracker.reporting import registry_snapshot
-    from tracker.reports import render_registry, write
+    from tracker.assess.flags import evaluate
+    from tracker.assess.policy import load_policy
+    from tracker.publish.reports import render_registry, write
+    from tracker.service.snapshots import registry_snapshot
 
     policy = load_policy(policy_file)
     with app.registry.reading() as session:
@@ -89,9 +89,9 @@ def report_eu_summary(app: App, run: str, output: Path, sme: bool) -> None:
 
     Filled from the registry; what it lacks is listed as open points, never invented.
     """
-    from tracker.policy import load_policy
-    from tracker.reporting import eu_summary
-    from tracker.reports import render_eu_summary, write
+    from tracker.assess.policy import load_policy
+    from tracker.publish.reports import render_eu_summary, write
+    from tracker.service.snapshots import eu_summary
 
     suffix = output.suffix.lower()
     if suffix not in (".md", ".html", ".htm"):
@@ -109,8 +109,8 @@ def report_eu_summary(app: App, run: str, output: Path, sme: bool) -> None:
 @pass_app
 def report_datasheet(app: App, dataset: str, output: Path) -> None:
     """DATASET's datasheet (Datasheets for Datasets) as a self-contained HTML page."""
-    from tracker.reporting import datasheet
-    from tracker.reports import render_datasheet, write
+    from tracker.publish.reports import render_datasheet, write
+    from tracker.service.snapshots import datasheet
 
     with app.registry.reading() as session:
         facts, snapshot, runs = datasheet(session, dataset)

@@ -8,10 +8,10 @@ from typing import Any
 
 import click
 
+from tracker.assess.policy import SEVERITIES
 from tracker.cli.common import App, done, emit_rows, output_options, pass_app, print_json
 from tracker.cli.run_cmds import as_of_option, parse_as_of, policy_option
-from tracker.policy import SEVERITIES
-from tracker.wording import plural
+from tracker.values.wording import plural
 
 
 class ReviewGroup(click.Group):
@@ -43,12 +43,12 @@ def review_group() -> None:
 def review_record(app: App, dataset: str | None, run_slug: str | None, decision: str,
                   note: str, conditions: str, policy_file: Path | None) -> None:
     """Record a review of DATASET (or --run RUN), with a digest of the record reviewed."""
-    from tracker.catalog import find_dataset
-    from tracker.db.load import load_run
-    from tracker.policy import load_policy
-    from tracker.reporting import registry_snapshot
-    from tracker.reviews import record_digest, record_review, run_digest
-    from tracker.runs import find_run
+    from tracker.assess.policy import load_policy
+    from tracker.facts.load import load_run
+    from tracker.registry.catalog import find_dataset
+    from tracker.registry.reviews import record_digest, record_review, run_digest
+    from tracker.registry.runs import find_run
+    from tracker.service.snapshots import registry_snapshot
 
     if (dataset is None) == (run_slug is None):
         raise click.UsageError("give a DATASET or --run RUN, not both")
@@ -80,11 +80,11 @@ def review_record(app: App, dataset: str | None, run_slug: str | None, decision:
 def review_queue(app: App, currency: str, policy_file: Path | None, as_of: str | None,
                  as_json: bool, as_csv: bool) -> None:
     """Datasets needing review (never reviewed, stale, sent back): most severe, costliest first."""
-    from tracker.flags import evaluate
-    from tracker.money import parse_currency
-    from tracker.policy import load_policy
-    from tracker.reporting import registry_snapshot
-    from tracker.reviews import queue
+    from tracker.assess.flags import evaluate
+    from tracker.assess.policy import load_policy
+    from tracker.registry.reviews import queue
+    from tracker.service.snapshots import registry_snapshot
+    from tracker.values.money import parse_currency
 
     policy = load_policy(policy_file)
     day = parse_as_of(as_of)
@@ -104,7 +104,7 @@ def review_queue(app: App, currency: str, policy_file: Path | None, as_of: str |
 def review_history(app: App, dataset: str | None, run_slug: str | None, as_json: bool,
                    as_csv: bool) -> None:
     """Past reviews (of DATASET, --run RUN, or all), oldest first."""
-    from tracker.reviews import history
+    from tracker.registry.reviews import history
 
     with app.registry.reading() as session:
         rows = history(session, dataset, run_slug)
@@ -126,11 +126,11 @@ def check_cmd(app: App, run: str, policy_file: Path | None, fail_on: str | None,
 
     Waived findings do not fail the check. Use it in a pipeline before training starts.
     """
-    from tracker import parse
-    from tracker.budget import compute_estimate
-    from tracker.flags import evaluate
-    from tracker.policy import load_policy
-    from tracker.reporting import run_snapshot
+    from tracker.assess.budget import compute_estimate
+    from tracker.assess.flags import evaluate
+    from tracker.assess.policy import load_policy
+    from tracker.service.snapshots import run_snapshot
+    from tracker.values import parse
 
     policy = load_policy(policy_file)
     level = parse.choice(fail_on, "fail-on", SEVERITIES) if fail_on else policy.fail_on

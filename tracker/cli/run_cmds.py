@@ -9,7 +9,8 @@ from typing import Any
 
 import click
 
-from tracker import runs
+from tracker.assess.compute import PRICINGS
+from tracker.assess.policy import SEVERITIES
 from tracker.cli.common import (
     App,
     confirm_destructive,
@@ -22,9 +23,8 @@ from tracker.cli.common import (
     print_record,
     yes_option,
 )
-from tracker.compute import PRICINGS
-from tracker.policy import SEVERITIES
-from tracker.wording import plural
+from tracker.registry import runs
+from tracker.values.wording import plural
 
 USES = "|".join(runs.INTENDED_USES)
 
@@ -201,8 +201,8 @@ def run_set_compute(app: App, run: str, **values: Any) -> None:
 def run_accelerators(as_json: bool, as_csv: bool) -> None:
     """The accelerator catalogue: every figure an estimate may use (peak FLOP/s, TDP, prices,
     server-to-chip power ratio, average load, and the defaults), each with its source."""
-    from tracker.compute import LISTED_FIGURES, listing
-    from tracker.money import quantity_display
+    from tracker.assess.compute import LISTED_FIGURES, listing
+    from tracker.values.money import quantity_display
 
     rows = listing()
     if as_json or as_csv:
@@ -231,7 +231,7 @@ as_of_option = click.option("--as-of", default=None,
 
 
 def parse_as_of(value: str | None) -> dt.date | None:
-    from tracker import parse
+    from tracker.values import parse
 
     return None if value is None else parse.date(value, "as-of")
 
@@ -245,10 +245,10 @@ def parse_as_of(value: str | None) -> dt.date | None:
 def budget_cmd(app: App, run: str, policy_file: Path | None, as_of: str | None, as_json: bool,
                as_csv: bool) -> None:
     """What RUN will really cost: compute, data, contingency, reserves for findings."""
-    from tracker.budget import build
+    from tracker.assess.budget import build
+    from tracker.assess.policy import load_policy
     from tracker.cli.budget_view import print_budget
-    from tracker.policy import load_policy
-    from tracker.reporting import run_snapshot
+    from tracker.service.snapshots import run_snapshot
 
     policy = load_policy(policy_file)
     with app.registry.reading() as session:
@@ -271,9 +271,9 @@ def budget_cmd(app: App, run: str, policy_file: Path | None, as_of: str | None, 
 def flags_cmd(app: App, run: str | None, policy_file: Path | None, as_of: str | None,
               as_json: bool, as_csv: bool) -> None:
     """Findings for the datasets RUN draws (or every dataset), most severe first."""
-    from tracker.flags import evaluate
-    from tracker.policy import load_policy
-    from tracker.reporting import registry_snapshot, run_snapshot
+    from tracker.assess.flags import evaluate
+    from tracker.assess.policy import load_policy
+    from tracker.service.snapshots import registry_snapshot, run_snapshot
 
     policy = load_policy(policy_file)
     with app.registry.reading() as session:

@@ -7,7 +7,6 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from tracker.errors import TrackerError
 from tracker.interop.records import (
     DOCUMENT_LIMIT,
     DatasetIn,
@@ -17,6 +16,7 @@ from tracker.interop.records import (
     slugify,
     url_or_none,
 )
+from tracker.values.errors import TrackerError
 
 _SIZE = re.compile(r"^\s*([-+]?[\d.]+(?:e[-+]?\d+)?)\s*([kmgtp]?i?b|bytes?)?\s*$", re.I)
 _UNITS = {"": 1, "b": 1, "byte": 1, "bytes": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9,

@@ -7,8 +7,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from tracker.provenance import effective, resolve
-from tracker.snapshot import DatasetFacts, Snapshot
+from tracker.assess.provenance import effective, resolve
+from tracker.facts.snapshot import DatasetFacts, Snapshot
 
 COLLECTION_TYPE = {
     "public_dataset": "Secondary Data Analysis", "commercially_licensed": "Others",

@@ -12,7 +12,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-from tracker.errors import TrackerError
 from tracker.interop.records import (
     DOCUMENT_LIMIT,
     DatasetIn,
@@ -25,6 +24,7 @@ from tracker.interop.records import (
     url_or_none,
     urls_in,
 )
+from tracker.values.errors import TrackerError
 
 LANGUAGES = {
     "english": "en", "french": "fr", "german": "de", "spanish": "es", "portuguese": "pt",

@@ -11,8 +11,7 @@ from typing import Any
 
 import yaml
 
-from tracker import parse
-from tracker.errors import InvalidValue, TrackerError
+from tracker.assess.license_names import id_for_text
 from tracker.interop.limits import CARD_LIMIT
 from tracker.interop.reading import load_yaml, read_text
 from tracker.interop.records import (
@@ -24,7 +23,8 @@ from tracker.interop.records import (
     strings,
     url_or_none,
 )
-from tracker.licence_names import id_for_text
+from tracker.values import parse
+from tracker.values.errors import InvalidValue, TrackerError
 
 HUB = "https://huggingface.co/datasets/"
 

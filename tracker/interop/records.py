@@ -25,8 +25,8 @@ from typing import Any, NamedTuple
 
 from sqlmodel import Session, col, select
 
-from tracker import catalog, claims, consent, ledger, licenses, lineage, parse, vocab
-from tracker.bulk import Batch, BatchSink, BulkWriter
+from tracker.assess.license_names import UNMAPPED, id_for_text, unmapped_claim
+from tracker.assess.terms import current_claims
 from tracker.db.models import (
     Agreement,
     Consent,
@@ -38,15 +38,15 @@ from tracker.db.models import (
     Lineage,
     Source,
 )
-from tracker.errors import InvalidValue, TrackerError
-from tracker.fields import DATASET_FIELDS, parse_fields
+from tracker.facts.snapshot import ClaimFacts, collector_paused
 from tracker.interop.limits import DOCUMENT_LIMIT
 from tracker.interop.reading import load_json, read_text
-from tracker.licence_names import UNMAPPED, id_for_text, unmapped_claim
-from tracker.money import decimal_text
-from tracker.registry import Writer
-from tracker.snapshot import ClaimFacts, collector_paused
-from tracker.terms import current_claims
+from tracker.registry import Writer, catalog, claims, consent, ledger, licenses, lineage
+from tracker.registry.bulk import Batch, BatchSink, BulkWriter
+from tracker.values import parse, vocab
+from tracker.values.errors import InvalidValue, TrackerError
+from tracker.values.fields import DATASET_FIELDS, parse_fields
+from tracker.values.money import decimal_text
 
 
 @dataclass
