@@ -6,7 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from tracker.assess.compute import ComputePlan, catalogue, estimate
+from tracker.assess.compute import catalogue, estimate
+from tracker.facts.compute_plan import ComputePlan
 from tracker.values.errors import TrackerError
 
 

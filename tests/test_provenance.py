@@ -455,8 +455,8 @@ def test_record_digests_are_those_of_the_facts_as_dicts() -> None:
     from dataclasses import asdict
 
     from tracker.assess.provenance import effective
-    from tracker.db.records import canonical_json, jsonable, sha256_text
-    from tracker.registry.reviews import record_digest
+    from tracker.assess.review_status import record_digest
+    from tracker.values.canonical import canonical_json, jsonable, sha256_text
 
     def plain(value):  # type: ignore[no-untyped-def]
         if isinstance(value, dict):

@@ -21,10 +21,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
 
-from tracker.assess.compute import ComputeEstimate, ComputePlan, with_overrides
+from tracker.assess.compute import ComputeEstimate
 from tracker.assess.compute import estimate as estimate_compute
+from tracker.assess.fees import overlap_days, per_year, prorated, units_drawn
 from tracker.assess.flags import Finding, counts, evaluate
 from tracker.assess.policy import Policy, Reserve
+from tracker.facts.compute_plan import ComputePlan, with_overrides
 from tracker.facts.snapshot import DatasetFacts, Draw, RunFacts, Snapshot, collector_paused
 from tracker.values.errors import TrackerError
 from tracker.values.money import (
@@ -37,8 +39,6 @@ from tracker.values.money import (
 )
 from tracker.values.vocab import COST_CATEGORIES
 
-PERIODS_PER_YEAR = {"month": Decimal(12), "quarter": Decimal(4), "year": Decimal(1)}
-DAYS_PER_YEAR = Decimal(365)
 DATA_KINDS = ("one_time", "recurring", "per_unit", "acquisition", "run_cost")
 
 
@@ -275,32 +275,6 @@ class _Ledger:
         return line
 
 
-def units_drawn(d: DatasetFacts, draw: Draw, unit: str) -> Decimal | None:
-    direct: object
-    if unit == "token":
-        direct, size = draw.tokens, d.size_tokens
-    elif unit in ("record", "image"):
-        direct, size = draw.records, d.size_records
-    elif unit == "hour":
-        direct, size = draw.hours, d.size_hours
-    else:  # gb
-        direct = None
-        size = None if d.size_bytes is None else Decimal(d.size_bytes) / Decimal(10**9)
-    if direct is not None:
-        return Decimal(direct)  # type: ignore[arg-type]
-    if size is None:
-        return None
-    explicit = any(v is not None for v in (draw.tokens, draw.records, draw.hours))
-    share = draw.share if draw.share is not None else (None if explicit else Decimal(1))
-    return None if share is None else share * Decimal(size)
-
-
-def _overlap_days(run: RunFacts, start: dt.date | None, end: dt.date | None) -> int:
-    first = max(run.period_start, start or run.period_start)
-    last = min(run.period_end, end or run.period_end)
-    return max(0, (last - first).days + 1)
-
-
 def _data_lines(ledger: _Ledger, d: DatasetFacts, draw: Draw) -> None:
     run = ledger.run
     for fee in d.fees:
@@ -310,13 +284,11 @@ def _data_lines(ledger: _Ledger, d: DatasetFacts, draw: Draw) -> None:
             ledger.add("data", "one_time", d.slug, f"one-time fee, {party}{share}",
                        fee.amount / fee.split_runs, fee.currency)
         elif fee.kind == "recurring":
-            days = _overlap_days(run, fee.term_start, fee.term_end)
-            per_year = PERIODS_PER_YEAR[fee.period or "year"]
-            amount = fee.amount * per_year * days / DAYS_PER_YEAR
+            days = overlap_days(run, fee.term_start, fee.term_end)
             ledger.add("data", "recurring", d.slug,
                        f"{Money(fee.amount, fee.currency)} per {fee.period} x {days} days "
-                       f"of the run / 365 x {per_year} per year, {party}",
-                       amount, fee.currency)
+                       f"of the run / 365 x {per_year(fee)} per year, {party}",
+                       prorated(fee, days), fee.currency)
         else:
             unit = fee.unit or "token"
             units = units_drawn(d, draw, unit)

@@ -380,7 +380,7 @@ def _collection(d: DatasetFacts, ctx: Context) -> Iterator[Raw]:
 
 
 def _review(d: DatasetFacts, ctx: Context) -> Iterator[Raw]:
-    from tracker.registry.reviews import dataset_status
+    from tracker.assess.review_status import dataset_status
 
     if ctx.policy is None:
         return
@@ -465,7 +465,7 @@ def evaluate(snapshot: Snapshot, policy: Policy, *, today: dt.date | None = None
 
 
 def _run_review(snapshot: Snapshot, policy: Policy, today: dt.date) -> Iterator[Finding]:
-    from tracker.registry.reviews import run_digest
+    from tracker.assess.review_status import run_digest
 
     run, review = snapshot.run, snapshot.run_review
     if run is None or review is None:

@@ -17,8 +17,7 @@ from collections.abc import Iterable, Iterator
 from functools import cache
 from urllib.parse import unquote, urlsplit
 
-from tracker.facts.license_kb import kb_text
-from tracker.registry.licenses import builtin_terms
+from tracker.facts.license_kb import builtin_terms, kb_text
 
 UNMAPPED = "LicenseRef-Unmapped"
 

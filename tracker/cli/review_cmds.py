@@ -44,9 +44,10 @@ def review_record(app: App, dataset: str | None, run_slug: str | None, decision:
                   note: str, conditions: str, policy_file: Path | None) -> None:
     """Record a review of DATASET (or --run RUN), with a digest of the record reviewed."""
     from tracker.assess.policy import load_policy
+    from tracker.assess.review_status import record_digest, run_digest
     from tracker.facts.load import load_run
     from tracker.registry.catalog import find_dataset
-    from tracker.registry.reviews import record_digest, record_review, run_digest
+    from tracker.registry.reviews import record_review
     from tracker.registry.runs import find_run
     from tracker.service.snapshots import registry_snapshot
 
@@ -82,7 +83,7 @@ def review_queue(app: App, currency: str, policy_file: Path | None, as_of: str |
     """Datasets needing review (never reviewed, stale, sent back): most severe, costliest first."""
     from tracker.assess.flags import evaluate
     from tracker.assess.policy import load_policy
-    from tracker.registry.reviews import queue
+    from tracker.assess.review_status import queue
     from tracker.service.snapshots import registry_snapshot
     from tracker.values.money import parse_currency
 

@@ -9,7 +9,6 @@ from typing import Any
 
 import click
 
-from tracker.assess.compute import PRICINGS
 from tracker.assess.policy import SEVERITIES
 from tracker.cli.common import (
     App,
@@ -23,6 +22,7 @@ from tracker.cli.common import (
     print_record,
     yes_option,
 )
+from tracker.facts.compute_plan import PRICINGS
 from tracker.registry import runs
 from tracker.values.wording import plural
 

@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy import ColumnElement, Date, DateTime, Numeric, Result, func, or_, true
 from sqlmodel import Session, SQLModel, col, select
 
-from tracker.assess.compute import ComputePlan
 from tracker.db.models import (
     Agreement,
     Consent,
@@ -31,8 +30,9 @@ from tracker.db.models import (
     Source,
     TrainingRun,
 )
-from tracker.db.records import jsonable, record
+from tracker.db.records import record
 from tracker.db.types import ExactDecimal
+from tracker.facts.compute_plan import ComputePlan
 from tracker.facts.snapshot import (
     ClaimFacts,
     ConsentFacts,
@@ -49,6 +49,7 @@ from tracker.facts.snapshot import (
     WaiverFacts,
     collector_paused,
 )
+from tracker.values.canonical import jsonable
 from tracker.values.fx import Rate, RateTable
 
 _PLAN_FIELDS = ("pricing", "accelerator", "accelerator_count", "duration_hours",

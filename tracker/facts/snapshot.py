@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from tracker.assess.compute import ComputePlan
+from tracker.facts.compute_plan import ComputePlan
 from tracker.values.fx import RateTable
 
 

@@ -117,7 +117,7 @@ def load(writer: Writer, document: Any, name: str) -> dict[str, int]:
                                    f"({str(exc.orig).splitlines()[0]})") from exc
             counts[table] += 1
     if counts.get("crawl_domain"):
-        from tracker.registry.domains import list_digest
+        from tracker.facts.crawl_domains import list_digest
 
         for source_id in sorted({row["source_id"] for row in tables["crawl_domain"]}):
             rows, digest = list_digest(session, source_id)

@@ -10,9 +10,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from tracker.assess.budget import quantity, units_drawn
+from tracker.assess.budget import quantity
+from tracker.assess.fees import units_drawn
+from tracker.facts.crawl_domains import TopDomains
 from tracker.facts.snapshot import DatasetFacts, Snapshot
-from tracker.registry.domains import TopDomains
 from tracker.values.wording import plural
 
 # The template's size bands per modality: (upper bound, label).

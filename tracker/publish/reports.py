@@ -112,7 +112,7 @@ def _by_dataset(findings: Sequence[Finding]) -> dict[str, list[Finding]]:
 
 
 def _run_review_text(snapshot: Snapshot) -> dict[str, str] | None:
-    from tracker.registry.reviews import run_digest
+    from tracker.assess.review_status import run_digest
 
     review = snapshot.run_review
     if review is None:
@@ -150,7 +150,7 @@ def _draw_text(draw: Draw | None) -> str:
 
 
 def _review_text(d: DatasetFacts, snapshot: Snapshot, policy: Policy) -> dict[str, str]:
-    from tracker.registry.reviews import dataset_status
+    from tracker.assess.review_status import dataset_status
 
     st = dataset_status(d, snapshot, policy)
     if st.review is None:

@@ -19,7 +19,8 @@ from sqlalchemy import text
 from sqlmodel import Session, col, or_, select
 
 from tracker.db.models import AUDITED, AuditEvent
-from tracker.db.records import as_record, canonical_json, record, sha256_text
+from tracker.db.records import as_record, record
+from tracker.values.canonical import canonical_json, sha256_text
 from tracker.values.parse import choice
 
 GENESIS = "0" * 64
@@ -222,7 +223,7 @@ def _matches(audited_after: str, current: dict[str, Any]) -> bool:
 
 def _domain_lists(session: Session, latest: dict[tuple[str, int], str | None]
                   ) -> Iterator[Problem]:
-    from tracker.registry.domains import list_digest
+    from tracker.facts.crawl_domains import list_digest
 
     for (entity, source_id), after in latest.items():
         if entity != "crawl_domain" or after is None:

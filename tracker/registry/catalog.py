@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import delete, func
 from sqlmodel import Session, SQLModel, col, or_, select
 
 from tracker.db.models import (
     Consent,
     CostItem,
+    CrawlDomain,
     Dataset,
     DatasetSource,
     Fee,
@@ -175,11 +177,21 @@ def _source_dependents(session: Session, source: Source) -> list[SQLModel]:
     return [*links, *consents]
 
 
+def drop_domains(writer: Writer, source: Any, slug: str) -> int:
+    """Remove a source's domain list (one audited event), e.g. before removing the source."""
+    session = writer.session
+    count = session.exec(select(func.count()).select_from(CrawlDomain)
+                         .where(CrawlDomain.source_id == source.id)).one()
+    if count:
+        session.exec(delete(CrawlDomain).where(col(CrawlDomain.source_id) == source.id))
+        writer.event("delete", "crawl_domain", source.id, f"{slug}: {count} domains removed",
+                     {"rows": count}, None)
+    return int(count)
+
+
 def remove_source(writer: Writer, slug: str) -> int:
     """Delete a source with its links and consent records; returns the number of rows removed."""
     source = find_source(writer.session, slug)
-    from tracker.registry.domains import drop_domains
-
     drop_domains(writer, source, slug)
     dependents = _source_dependents(writer.session, source)
     for row in dependents:
@@ -236,14 +248,14 @@ def _filtered(session: Session, limit: int | None, offset: int, wanted: DatasetF
     from tracker.assess.flags import evaluate
     from tracker.assess.inventory import matching
     from tracker.assess.policy import load_policy
-    from tracker.service.snapshots import registry_snapshot
+    from tracker.facts.load import load_registry
 
     rules = policy or load_policy()
 
     def open_findings(snapshot: Snapshot) -> Iterator[tuple[str, str]]:
         return ((f.dataset, f.code) for f in evaluate(snapshot, rules) if f.waiver is None)
 
-    found = matching(registry_snapshot(session), wanted, rules.or_branch, open_findings)
+    found = matching(load_registry(session), wanted, rules.or_branch, open_findings)
     page = found[offset:] if limit is None else found[offset:offset + limit]
     return [dict(d.record) for d in page]
 

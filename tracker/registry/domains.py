@@ -10,9 +10,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import math
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from sqlmodel import Session, col, select
 
 from tracker.db import insert_rows
 from tracker.db.models import CrawlDomain
+from tracker.facts.crawl_domains import domain_line, top_domains
 from tracker.registry import Writer
 from tracker.registry.catalog import find_source
 from tracker.values import parse
@@ -121,36 +121,6 @@ def robots_value(value: str) -> str:
     return word if word in ROBOTS else parse.choice(value, "robots", ROBOTS)
 
 
-def _line(domain: str, content: int, robots: str, tdm: str) -> bytes:
-    return f"{domain}\t{content}\t{robots}\t{tdm}\n".encode()
-
-
-def list_digest(session: Session, source_id: int) -> tuple[int, str]:
-    """(rows, SHA-256) of a source's domain list as stored, in import order."""
-    digest = hashlib.sha256()
-    count = 0
-    query = (select(CrawlDomain.domain, CrawlDomain.content_bytes, CrawlDomain.robots,
-                    CrawlDomain.tdm_reserved)
-             .where(CrawlDomain.source_id == source_id).order_by(CrawlDomain.id)
-             .execution_options(yield_per=10_000))
-    for row in session.exec(query):
-        digest.update(_line(*row))
-        count += 1
-    return count, digest.hexdigest()
-
-
-def drop_domains(writer: Writer, source: Any, slug: str) -> int:
-    """Remove a source's domain list (one audited event), e.g. before removing the source."""
-    session = writer.session
-    count = session.exec(select(func.count()).select_from(CrawlDomain)
-                         .where(CrawlDomain.source_id == source.id)).one()
-    if count:
-        session.exec(delete(CrawlDomain).where(col(CrawlDomain.source_id) == source.id))
-        writer.event("delete", "crawl_domain", source.id, f"{slug}: {count} domains removed",
-                     {"rows": count}, None)
-    return int(count)
-
-
 def import_domains(writer: Writer, source_slug: str, path: Path,
                    progress: Callable[[int], None] | None = None) -> ImportResult:
     """Replace the source's domain list with the file's; all or nothing."""
@@ -177,7 +147,7 @@ def import_domains(writer: Writer, source_slug: str, path: Path,
                     raise InvalidValue(f"{path} line {line}: domain", row["domain"],
                                        "appears twice in the file")
                 seen.add(row["domain"])
-                digest.update(_line(row["domain"], row["content_bytes"], row["robots"],
+                digest.update(domain_line(row["domain"], row["content_bytes"], row["robots"],
                                     row["tdm_reserved"]))
                 batch.append((source_id, row["domain"], row["content_bytes"], row["robots"],
                               row["tdm_reserved"]))
@@ -201,40 +171,6 @@ def import_domains(writer: Writer, source_slug: str, path: Path,
                  f"{source_slug}: {count} domains from {path.name}", {"rows": replaced},
                  {"rows": count, "sha256": result.digest, "file": path.name})
     return result
-
-
-@dataclass(frozen=True)
-class TopDomains:
-    total_domains: int
-    total_bytes: int
-    rule: str
-    top: tuple[tuple[str, int, str, str], ...]  # domain, bytes, robots, tdm_reserved
-
-
-def top_domains(session: Session, source_ids: Iterable[int], *, sme: bool = False
-                ) -> TopDomains:
-    """The EU template's list: top 10% of domains by content (SMEs: top 5% or 1,000)."""
-    ids = list(source_ids)
-    if not ids:
-        return TopDomains(0, 0, "no crawl sources", ())
-    where = col(CrawlDomain.source_id).in_(ids)
-    total, size = session.exec(select(func.count(func.distinct(CrawlDomain.domain)),
-                                      func.coalesce(func.sum(CrawlDomain.content_bytes), 0))
-                               .where(where)).one()
-    if sme:
-        keep = min(math.ceil(total * 0.05), 1000)
-        rule = "top 5% of domains by content size, at most 1,000 (SME)"
-    else:
-        keep = math.ceil(total * 0.10)
-        rule = "top 10% of domains by content size"
-    rows = session.exec(
-        select(CrawlDomain.domain, func.sum(CrawlDomain.content_bytes).label("size"),
-               func.min(CrawlDomain.robots), func.min(CrawlDomain.tdm_reserved))
-        .where(where).group_by(CrawlDomain.domain)
-        .order_by(func.sum(CrawlDomain.content_bytes).desc(), CrawlDomain.domain)
-        .limit(keep)).all()
-    return TopDomains(int(total), int(size), rule,
-                      tuple((d, int(s), r, t) for d, s, r, t in rows))
 
 
 def summary(session: Session, source_slug: str, limit: int = 20) -> dict[str, Any]:

@@ -8,7 +8,6 @@ knows, so a typo is refused with the nearest known id.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from functools import cache, cached_property, lru_cache
@@ -24,8 +23,7 @@ from license_expression import (
 from sqlmodel import Session, select
 
 from tracker.db.models import License, RegistryMeta
-from tracker.facts.license_kb import KB_DIGEST_KEY, kb_digest, kb_text
-from tracker.facts.snapshot import LicenseFacts
+from tracker.facts.license_kb import KB_DIGEST_KEY, builtin_terms, kb_digest
 from tracker.values import parse
 from tracker.values.errors import InvalidValue, NotFound
 
@@ -52,30 +50,6 @@ TERM_FLAGS = (
     "restricts_outputs",
 )
 KB_ACTOR = "tracker (licence knowledge base)"
-
-
-@cache
-def builtin_terms() -> tuple[LicenseFacts, ...]:
-    entries = tomllib.loads(kb_text())["license"]
-    return tuple(
-        LicenseFacts(
-            key=e["id"],
-            name=e["name"],
-            url=e.get("url") or None,
-            category=e["category"],
-            commercial_use=e["commercial_use"],
-            attribution=bool(e["attribution"]),
-            share_alike=bool(e["share_alike"]),
-            no_derivatives=bool(e["no_derivatives"]),
-            restricts_models=bool(e["restricts_models"]),
-            restricts_outputs=bool(e["restricts_outputs"]),
-            ai_training=e["ai_training"],
-            builtin=True,
-            aliases=",".join(e.get("aliases", [])),
-            notes=e.get("notes", ""),
-        )
-        for e in entries
-    )
 
 
 def sync_knowledge_base(registry: Registry) -> int:

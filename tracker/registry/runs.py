@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from tracker.assess.compute import BOUNDS, OPTIONS, PRICINGS, catalogue
+from tracker.assess.compute import catalogue
 from tracker.assess.policy import SEVERITIES
 from tracker.db.models import (
     CostItem,
@@ -20,6 +20,7 @@ from tracker.db.models import (
     RunDataset,
     TrainingRun,
 )
+from tracker.facts.compute_plan import BOUNDS, OPTIONS, PRICINGS
 from tracker.registry import Writer
 from tracker.registry.catalog import find_dataset, public
 from tracker.values import parse

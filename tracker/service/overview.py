@@ -13,8 +13,8 @@ from tracker.assess.flags import evaluate
 from tracker.assess.inventory import resolution_view
 from tracker.assess.policy import Policy
 from tracker.assess.provenance import effective, resolve
+from tracker.assess.review_status import dataset_status
 from tracker.registry.catalog import find_dataset
-from tracker.registry.reviews import dataset_status
 from tracker.service.impact import dataset_impact
 from tracker.service.snapshots import registry_snapshot
 

@@ -28,8 +28,8 @@ def registry_snapshot(session: Session, *, stamp: bool = False) -> Snapshot:
 
 
 def eu_summary(session: Session, slug: str, *, sme: bool = False) -> tuple[object, Snapshot]:
+    from tracker.facts.crawl_domains import top_domains
     from tracker.publish.eu_summary import build
-    from tracker.registry.domains import top_domains
 
     snapshot = run_snapshot(session, slug, stamp=True)
     crawl_sources = session.exec(
