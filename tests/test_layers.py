@@ -212,3 +212,19 @@ def test_a_module_outside_the_layers_is_caught(module: str, expected: str | None
     """A module merged later at the old top level belongs to no layer, and the first test
     names it."""
     assert layer_of(module) == expected
+
+
+def test_commands_judge_through_the_one_assessment() -> None:
+    """The command line and the web front end judge the registry only through
+    `tracker.service.assessing.assess`: none of them evaluates rules or builds a budget on
+    its own, so no two commands can judge the same run differently."""
+    rules = {("tracker.assess.flags", "evaluate"), ("tracker.assess.budget", "build")}
+    found = []
+    for module, path in sorted(MODULES.items()):
+        if layer_of(module) not in ("cli", "web"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                found += [f"{module} (line {node.lineno}) imports {node.module}.{a.name}"
+                          for a in node.names if (node.module, a.name) in rules]
+    assert not found, "judge through tracker.service.assessing.assess:\n" + "\n".join(found)

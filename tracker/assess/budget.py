@@ -15,7 +15,7 @@ A dataset added to a run without quantities is drawn whole.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -396,12 +396,16 @@ def _naming_run(run_slug: str) -> Iterator[None]:
                            f"`tracker run set-compute`") from None
 
 
-def build(snapshot: Snapshot, policy: Policy, *, today: dt.date | None = None) -> Budget:
+def build(snapshot: Snapshot, policy: Policy, *, today: dt.date | None = None,
+          findings: Sequence[Finding] | None = None) -> Budget:
+    """The budget of the snapshot's run: each line at full precision, converted and rounded
+    once; reserves for the findings (evaluated here unless given) as the policy prices them."""
     with collector_paused():
-        return _build(snapshot, policy, today)
+        return _build(snapshot, policy, today, findings)
 
 
-def _build(snapshot: Snapshot, policy: Policy, today: dt.date | None) -> Budget:
+def _build(snapshot: Snapshot, policy: Policy, today: dt.date | None,
+           given: Sequence[Finding] | None) -> Budget:
     run = snapshot.run
     if run is None:
         raise TrackerError("budget: needs a training run")
@@ -419,7 +423,7 @@ def _build(snapshot: Snapshot, policy: Policy, today: dt.date | None) -> Budget:
                    cost.category)
     base = _sum(line.amount for line in ledger.lines)
     contingency = to_minor_unit(base * run.contingency_pct / 100, run.currency)
-    findings = evaluate(snapshot, policy, today=today)
+    findings = list(given) if given is not None else evaluate(snapshot, policy, today=today)
     data_by_dataset: dict[str, Decimal] = {}
     for line in ledger.lines:
         if line.section == "data" and line.dataset:

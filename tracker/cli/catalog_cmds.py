@@ -385,7 +385,8 @@ def lineage_remove(app: App, child: str, parent: str, yes: bool) -> None:
 @pass_app
 def lineage_show(app: App, dataset: str, effective: bool, as_json: bool) -> None:
     """Draw DATASET's ancestors and descendants."""
-    from tracker.cli.license_cmds import resolution_view, terms_line
+    from tracker.assess.inventory import resolution_view
+    from tracker.assess.inventory import terms_text as terms_line
     from tracker.registry import lineage
 
     with app.registry.reading() as session:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from tracker.cli.common import (
     print_record,
     yes_option,
 )
+from tracker.cli.options import as_of_option, parse_as_of, policy_option
 from tracker.facts.compute_plan import PRICINGS
 from tracker.registry import runs
 from tracker.values.wording import plural
@@ -223,19 +223,6 @@ def run_accelerators(as_json: bool, as_csv: bool) -> None:
 
 # ---- budget, flags --------------------------------------------------------------------------
 
-policy_option = click.option("--policy", "policy_file", default=None,
-                             type=click.Path(dir_okay=False, path_type=Path),
-                             help="Policy file (TOML) [the packaged default].")
-as_of_option = click.option("--as-of", default=None,
-                            help="Judge waiver expiry on this date (YYYY-MM-DD) [today].")
-
-
-def parse_as_of(value: str | None) -> dt.date | None:
-    from tracker.values import parse
-
-    return None if value is None else parse.date(value, "as-of")
-
-
 @click.command("budget")
 @click.argument("run")
 @policy_option
@@ -245,15 +232,10 @@ def parse_as_of(value: str | None) -> dt.date | None:
 def budget_cmd(app: App, run: str, policy_file: Path | None, as_of: str | None, as_json: bool,
                as_csv: bool) -> None:
     """What RUN will really cost: compute, data, contingency, reserves for findings."""
-    from tracker.assess.budget import build
-    from tracker.assess.policy import load_policy
     from tracker.cli.budget_view import print_budget
-    from tracker.service.snapshots import run_snapshot
+    from tracker.service.assessing import assess
 
-    policy = load_policy(policy_file)
-    with app.registry.reading() as session:
-        snapshot = run_snapshot(session, run)
-    budget = build(snapshot, policy, today=parse_as_of(as_of))
+    budget = assess(app.registry, run, policy=policy_file, today=parse_as_of(as_of)).budget
     if as_json:
         print_json(budget.as_dict())
     elif as_csv:
@@ -271,14 +253,10 @@ def budget_cmd(app: App, run: str, policy_file: Path | None, as_of: str | None, 
 def flags_cmd(app: App, run: str | None, policy_file: Path | None, as_of: str | None,
               as_json: bool, as_csv: bool) -> None:
     """Findings for the datasets RUN draws (or every dataset), most severe first."""
-    from tracker.assess.flags import evaluate
-    from tracker.assess.policy import load_policy
-    from tracker.service.snapshots import registry_snapshot, run_snapshot
+    from tracker.service.assessing import assess
 
-    policy = load_policy(policy_file)
-    with app.registry.reading() as session:
-        snapshot = run_snapshot(session, run) if run else registry_snapshot(session)
-    findings = evaluate(snapshot, policy, today=parse_as_of(as_of))
+    findings = assess(app.registry, run or None, policy=policy_file,
+                      today=parse_as_of(as_of)).findings
     if as_json:
         print_json([f.as_dict() for f in findings])
         return
