@@ -1,4 +1,4 @@
-"""Per-domain content of a crawl: streamed import of large CSV files, and the top domains.
+"""Per-domain content of a crawl: streamed import of large CSV files, and a list's summary.
 
 A domain list replaces the source's previous one in a single transaction and is
 audited as one event carrying the row count and a digest of the rows; writing an
