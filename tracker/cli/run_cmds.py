@@ -23,7 +23,7 @@ from tracker.cli.common import (
 )
 from tracker.cli.options import as_of_option, parse_as_of, policy_option
 from tracker.facts.compute_plan import PRICINGS
-from tracker.registry import runs
+from tracker.registry import findings, runs
 from tracker.values.wording import plural
 
 USES = "|".join(runs.INTENDED_USES)
@@ -288,7 +288,7 @@ def flag_group() -> None:
 def flag_add(app: App, dataset: str, code: str, severity: str, why: str, fix: str) -> None:
     """Raise a finding on DATASET that no rule would find."""
     with app.registry.writing(app.actor) as w:
-        runs.add_manual_flag(w, dataset, code=code, severity=severity, why=why, fix=fix)
+        findings.add_manual_flag(w, dataset, code=code, severity=severity, why=why, fix=fix)
     done(f"flagged {dataset}: {code}")
 
 
@@ -304,7 +304,7 @@ def flag_waive(app: App, dataset: str, code: str, reason: str, run_slug: str | N
                expires: str | None, granted_on: str | None) -> None:
     """Waive finding CODE on DATASET; you (--as) are recorded as the reviewer."""
     with app.registry.writing(app.actor) as w:
-        runs.waive(w, dataset, code, reason=reason, run_slug=run_slug, expires=expires,
+        findings.waive(w, dataset, code, reason=reason, run_slug=run_slug, expires=expires,
                    on=granted_on)
     done(f"waived {code} on {dataset}")
 
@@ -317,7 +317,7 @@ def flag_waive(app: App, dataset: str, code: str, reason: str, run_slug: str | N
 def flag_resolve(app: App, dataset: str, code: str, resolved_on: str | None) -> None:
     """Mark the manual finding CODE on DATASET resolved (it stays in the history)."""
     with app.registry.writing(app.actor) as w:
-        count = runs.resolve_manual_flag(w, dataset, code, on=resolved_on)
+        count = findings.resolve_manual_flag(w, dataset, code, on=resolved_on)
     done(f"resolved {plural(count, 'manual finding')} {code} on {dataset}")
 
 
@@ -329,7 +329,7 @@ def flag_resolve(app: App, dataset: str, code: str, resolved_on: str | None) -> 
 def flag_revoke(app: App, dataset: str, code: str, run_slug: str | None) -> None:
     """End the waivers of CODE on DATASET today (they stay in the history)."""
     with app.registry.writing(app.actor) as w:
-        count = runs.revoke_waivers(w, dataset, code, run_slug)
+        count = findings.revoke_waivers(w, dataset, code, run_slug)
     done(f"revoked {plural(count, 'waiver')} of {code} on {dataset}")
 
 

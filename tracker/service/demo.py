@@ -13,7 +13,17 @@ from typing import Any
 from sqlmodel import select
 
 from tracker.db.models import Dataset
-from tracker.registry import Registry, Writer, catalog, claims, consent, ledger, lineage, runs
+from tracker.registry import (
+    Registry,
+    Writer,
+    catalog,
+    claims,
+    consent,
+    findings,
+    ledger,
+    lineage,
+    runs,
+)
 from tracker.values.errors import TrackerError
 
 NOTE = "Illustrative demo record, not a real contract or dataset."
@@ -340,7 +350,7 @@ def _steps(w: Writer) -> list[Callable[[], object]]:
     steps.append(lambda: ledger.add_cost(
         w, None, category="legal", amount="350000", currency="USD", run_slug=RUN["slug"],
         vendor="Outside counsel", description=f"Pre-training data review. {NOTE}"))
-    steps += [lambda v=v: runs.waive(w, v[0], v[1], reason=f"{v[2]} {NOTE}",
+    steps += [lambda v=v: findings.waive(w, v[0], v[1], reason=f"{v[2]} {NOTE}",
                                      run_slug=RUN["slug"], on=v[3])
               for v in WAIVERS]
     return steps
