@@ -92,6 +92,8 @@ def _figures(table: dict[str, object]) -> dict[str, Figure]:
 
 @cache
 def catalogue() -> Catalogue:
+    """The packaged accelerator catalogue: peak FLOP/s, TDP and prices, each with
+    the source of the figure, and the defaults plans fall back on."""
     text = resources.files("tracker.data").joinpath("accelerators.toml").read_text("utf-8")
     data = tomllib.loads(text)
     accelerators = {

@@ -171,6 +171,7 @@ def restriction_text(item: dict[str, Any]) -> str:
 
 
 def conflict_text(conflict: dict[str, Any]) -> str:
+    """A conflict between two claimants as one line: who against whom, and on what."""
     return f"{conflict['grantor']} vs {conflict['relay']}: {'; '.join(conflict['differences'])}"
 
 

@@ -83,6 +83,9 @@ def _reserve(spec: dict[str, Any], where: str) -> Reserve:
 
 
 def parse_policy(text: str, source: str) -> Policy:
+    """A policy from TOML text: severities and reserves per finding code, how OR
+    is read, what fails the check, how old a review may be. `source` names the file in
+    every error, which names the key and the value refused."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -119,10 +122,12 @@ def parse_policy(text: str, source: str) -> Policy:
 
 
 def default_policy_text() -> str:
+    """The packaged default policy file, as text."""
     return resources.files("tracker.data").joinpath("policy.toml").read_text("utf-8")
 
 
 def load_policy(path: str | Path | None = None) -> Policy:
+    """The policy in the file at `path`, or the packaged default when None."""
     if path is None:
         return parse_policy(default_policy_text(), "default policy")
     file = Path(path)

@@ -236,6 +236,9 @@ def _cache(snapshot: Snapshot, or_branch: str) -> _Cache:
 
 
 def resolve(d: DatasetFacts, snapshot: Snapshot, or_branch: str = "permissive") -> Resolution:
+    """Which licence governs the dataset by its own claims: the latest claim of each
+    claimant counts, the strictest value of each term wins; conflicts and drift kept.
+    Remembered on the snapshot per reading of OR."""
     return _cache(snapshot, or_branch).resolve(d)
 
 
@@ -359,6 +362,8 @@ def _part(d: DatasetFacts, consent: ConsentFacts | None, ignored: tuple[str, ...
 
 
 def effective(d: DatasetFacts, snapshot: Snapshot, or_branch: str = "permissive") -> Effective:
+    """The dataset's terms once the restrictions of every ancestor are added: what a
+    user of it must honour. Remembered on the snapshot per reading of OR."""
     cache = _cache(snapshot, or_branch)
     found = cache.effective.get(d.id)
     if found is None:

@@ -83,6 +83,8 @@ def _record_digest(d: DatasetFacts, snapshot: Snapshot) -> str:
 
 
 def run_digest(snapshot: Snapshot) -> str:
+    """SHA-256 of what a reviewer of the run looked at: the run, its draws and the
+    record digest of every dataset in scope."""
     run = snapshot.run
     if run is None:
         raise TrackerError("review: no run in this snapshot")
@@ -108,6 +110,8 @@ class Status:
 
 def status(review: ReviewFacts | None, digest: str, policy: Policy,
            today: dt.date | None = None) -> Status:
+    """Whether `review` still covers a record whose digest is now `digest`: missing,
+    stale (the record changed, or the review is older than the policy allows) or current."""
     if review is None:
         return Status("missing", None, "never reviewed")
     if review.digest != digest:
@@ -123,6 +127,7 @@ def status(review: ReviewFacts | None, digest: str, policy: Policy,
 
 def dataset_status(d: DatasetFacts, snapshot: Snapshot, policy: Policy,
                    today: dt.date | None = None) -> Status:
+    """The review status of a dataset in the snapshot (see `status`)."""
     review = snapshot.reviews.get(d.id)
     if review is None:  # the digest is costly, and only a review needs comparing with it
         return Status("missing", None, "never reviewed")

@@ -72,6 +72,8 @@ def _of(lic: LicenseFacts | None, key: str) -> Terms:
 
 
 def strictest(terms: Iterable[Terms]) -> Terms:
+    """The strictest value of each term across `terms`: what applies when every
+    licence of an AND (or every current claim) must be honoured."""
     items = list(terms)
     if not items:
         return Terms("unknown", "unknown", unknown=True)
@@ -103,6 +105,8 @@ def strictness(t: Terms) -> int:
 
 
 def from_strictness(mask: int, keys: tuple[str, ...]) -> Terms:
+    """The terms a strictness mask stands for (see `strictness`), with `keys`
+    as the licences they came from."""
     return Terms(COMMERCIAL[(mask & 3).bit_count()], AI_TRAINING[(mask >> 2 & 7).bit_count()],
                  mask & 32 != 0, mask & 64 != 0, mask & 128 != 0, mask & 256 != 0,
                  mask & 512 != 0, mask & 1024 != 0, keys)

@@ -150,4 +150,5 @@ class ComputePlan:
 
 
 def with_overrides(plan: ComputePlan, **changes: object) -> ComputePlan:
+    """The plan with the given figures replaced; None leaves a figure as it is."""
     return replace(plan, **{k: v for k, v in changes.items() if v is not None})

@@ -60,6 +60,7 @@ _PLAN_FIELDS = ("pricing", "accelerator", "accelerator_count", "duration_hours",
 
 
 def plan_of(run: TrainingRun) -> ComputePlan:
+    """The compute plan stored on a training run's row."""
     return ComputePlan(currency=run.compute_currency,
                        **{name: getattr(run, name) for name in _PLAN_FIELDS})
 
@@ -331,12 +332,16 @@ def _edges(session: Session) -> list[tuple[int, int, str]]:
 
 
 def load_run(session: Session, run: TrainingRun, *, digest: str = "") -> Snapshot:
+    """The snapshot of a run: the run and every dataset it draws with their
+    ancestors, in a fixed number of queries; `digest` stamps the registry state."""
     session.flush()  # what an ORM query would do first: the snapshot sees pending changes
     with collector_paused():
         return _load_run(session, run, digest)
 
 
 def load_registry(session: Session, *, digest: str = "") -> Snapshot:
+    """The snapshot of the whole registry, every dataset in scope, in a fixed
+    number of queries; `digest` stamps the registry state."""
     session.flush()  # what an ORM query would do first: the snapshot sees pending changes
     with collector_paused():
         return _load_registry(session, digest)

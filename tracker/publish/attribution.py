@@ -58,6 +58,9 @@ def _notice(d: DatasetFacts, snapshot: Snapshot, or_branch: str, via: str) -> No
 
 
 def build(snapshot: Snapshot, or_branch: str = "permissive") -> Attribution:
+    """The notices the run's datasets oblige (attribution, share-alike, no derivatives,
+    use and output restrictions), grouped by obligation, from each dataset's resolved
+    licence and those of its ancestors."""
     run = snapshot.run
     assert run is not None
     result = Attribution(run.slug, str(run.record.get("model_name", "")),
@@ -78,6 +81,7 @@ def build(snapshot: Snapshot, or_branch: str = "permissive") -> Attribution:
 
 
 def markdown(a: Attribution) -> str:
+    """The notices as a Markdown document, user text escaped."""
     clean = md_escape
     out = [f"# Notices for {clean(a.model)} (training run {clean(a.run)})", ""]
     for key, title, meaning in OBLIGATIONS:

@@ -26,6 +26,8 @@ def _q(question: str, answer: Any) -> Question:
 
 def sections(d: DatasetFacts, snapshot: Snapshot, runs: list[str]
              ) -> list[tuple[str, list[Question]]]:
+    """The datasheet's sections and questions for a dataset, answered from the
+    registry; what it does not record is said to be unknown."""
     r = d.record
     resolution = resolve(d, snapshot)
     eff = effective(d, snapshot)

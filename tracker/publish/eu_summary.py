@@ -40,6 +40,7 @@ HONOURED = {"yes": "honoured", "no": "not honoured", "unknown": "honouring unkno
 
 
 def band(modality: str, size: Decimal | None) -> str:
+    """The EU template's size band of a modality's content."""
     if modality not in BANDS or size is None:
         return "size not recorded"
     _, bands, top = BANDS[modality]
@@ -111,6 +112,8 @@ def _period(d: DatasetFacts) -> str:
 
 
 def build(snapshot: Snapshot, top: TopDomains) -> Summary:
+    """The EU AI Act public summary of the run's training content, by the sections
+    of the AI Office's template, with what the registry lacks as open points."""
     run = snapshot.run
     assert run is not None
     datasets = snapshot.scope()
@@ -232,6 +235,7 @@ def build(snapshot: Snapshot, top: TopDomains) -> Summary:
 
 
 def size_text(m: Modality) -> str:
+    """A modality's size as the summary prints it."""
     if m.size is None:
         return "not recorded"
     return f"{quantity(m.size)} {m.unit}"

@@ -319,6 +319,7 @@ def render_registry(snapshot: Snapshot, findings: list[Finding], policy: Policy,
 
 
 def render_eu_summary(summary: Any, snapshot: Snapshot, policy: Policy, *, html: bool) -> str:
+    """The EU summary as one self-contained HTML page, or as Markdown."""
     from tracker.publish.eu_summary import size_text
 
     template = "eu_summary.html.j2" if html else "eu_summary.md.j2"
@@ -330,6 +331,7 @@ def render_eu_summary(summary: Any, snapshot: Snapshot, policy: Policy, *, html:
 
 def render_datasheet(d: DatasetFacts, snapshot: Snapshot, runs: list[str], *, html: bool,
                      policy: Policy | None = None) -> str:
+    """A dataset's datasheet as one self-contained HTML page, or as Markdown."""
     from tracker.assess.policy import load_policy
     from tracker.publish.datasheet import sections
 
@@ -345,6 +347,7 @@ def _now() -> str:
 
 
 def write(path: Path, html: str) -> None:
+    """Write a rendered report to `path`; a failure is a one-line TrackerError."""
     from tracker.values.errors import TrackerError
 
     try:

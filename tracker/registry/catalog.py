@@ -52,10 +52,12 @@ def _find(session: Session, model: type[Dataset] | type[Source], slug: str, what
 
 
 def find_dataset(session: Session, slug: str) -> Dataset:
+    """The dataset SLUG, or NotFound with the nearest slug suggested."""
     return _find(session, Dataset, slug, "dataset")
 
 
 def find_source(session: Session, slug: str) -> Source:
+    """The source SLUG, or NotFound with the nearest slug suggested."""
     return _find(session, Source, slug, "source")
 
 

@@ -39,6 +39,9 @@ def last_changed_by(session: Session, dataset_id: int) -> str | None:
 def record_review(writer: Writer, *, digest: str, decision: str, note: str, conditions: str,
                   dataset_id: int | None, run_id: int | None, label: str,
                   policy: Policy) -> Review:
+    """Record a decision on a dataset or run whose record has digest `digest`,
+    the writer's actor as the reviewer; refused without a note, a conditional approval
+    without conditions, or (if the policy says so) by the person who last changed it."""
     choice = parse.choice(decision, "decision", DECISIONS)
     if not note.strip():
         raise InvalidValue("note", note, "say what was checked and why")
@@ -59,6 +62,7 @@ def record_review(writer: Writer, *, digest: str, decision: str, note: str, cond
 
 def history(session: Session, dataset_slug: str | None = None,
             run_slug: str | None = None) -> list[dict[str, Any]]:
+    """Past reviews of a dataset, a run, or all, oldest first."""
     from tracker.registry.runs import with_owner
 
     query = with_owner(session, Review, dataset_slug=dataset_slug, run_slug=run_slug)

@@ -31,6 +31,7 @@ LIST_COLUMNS = ("slug", "model_name", "period_start", "period_end", "currency", 
 
 
 def find_run(session: Session, slug: str) -> TrainingRun:
+    """The training run SLUG, or NotFound with the nearest slug suggested."""
     run = session.exec(select(TrainingRun).where(TrainingRun.slug == slug)).first()
     if run is None:
         known = session.exec(select(TrainingRun.slug)).all()

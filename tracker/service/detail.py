@@ -10,6 +10,8 @@ from tracker.registry import catalog, claims, consent, ledger, lineage
 
 
 def dataset_detail(session: Session, slug: str) -> dict[str, Any]:
+    """Everything recorded about the dataset SLUG, voided records included
+    and marked."""
     dataset = catalog.find_dataset(session, slug)
     return {
         **catalog.public(dataset),
@@ -25,6 +27,7 @@ def dataset_detail(session: Session, slug: str) -> dict[str, Any]:
 
 
 def source_detail(session: Session, slug: str) -> dict[str, Any]:
+    """Everything recorded about the source SLUG: its datasets and consent."""
     source = catalog.find_source(session, slug)
     return {
         **catalog.public(source),

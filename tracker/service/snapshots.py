@@ -18,16 +18,22 @@ def _stamp(session: Session) -> str:
 
 
 def run_snapshot(session: Session, slug: str, *, stamp: bool = False) -> Snapshot:
+    """The snapshot of the run SLUG; with `stamp`, carrying the digest of the
+    registry state it was read from, as reports show it."""
     snapshot = load_run(session, find_run(session, slug))
     return replace(snapshot, digest=_stamp(session)) if stamp else snapshot
 
 
 def registry_snapshot(session: Session, *, stamp: bool = False) -> Snapshot:
+    """The snapshot of the whole registry; with `stamp`, carrying the
+    digest of the registry state it was read from."""
     snapshot = load_registry(session)
     return replace(snapshot, digest=_stamp(session)) if stamp else snapshot
 
 
 def eu_summary(session: Session, slug: str, *, sme: bool = False) -> tuple[object, Snapshot]:
+    """The EU summary of the run SLUG (with the top crawl domains of its crawled
+    datasets) and the stamped snapshot it was built from."""
     from tracker.facts.crawl_domains import top_domains
     from tracker.publish.eu_summary import build
 
@@ -42,6 +48,8 @@ def eu_summary(session: Session, slug: str, *, sme: bool = False) -> tuple[objec
 
 
 def datasheet(session: Session, slug: str) -> tuple[DatasetFacts, Snapshot, list[str]]:
+    """The facts of the dataset SLUG, the stamped registry snapshot, and the runs
+    drawing the dataset: what its datasheet is made from."""
     from tracker.db.models import RunDataset, TrainingRun
     from tracker.registry.catalog import find_dataset
 

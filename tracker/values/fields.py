@@ -48,11 +48,13 @@ def text_field(name: str, help: str, *, required: bool = False, single_line: boo
 
 def choice_field(name: str, help: str, choices: Sequence[str], *, required: bool = False
                  ) -> FieldSpec:
+    """A field that accepts one of `choices`, listed in its help."""
     return FieldSpec(name, f"{help} One of: {', '.join(choices)}.", _choice(choices), required,
                      tuple(choices))
 
 
 def optional(name: str, help: str, parser: Parser) -> FieldSpec:
+    """A field that may be left out; an empty value clears it to None."""
     return FieldSpec(name, help, parser, empty=None)
 
 
@@ -115,6 +117,7 @@ def parse_fields(specs: Sequence[FieldSpec], values: Mapping[str, object]) -> di
 
 
 def missing_required(specs: Sequence[FieldSpec], values: Mapping[str, object]) -> list[FieldSpec]:
+    """The required fields `values` leaves empty."""
     return [s for s in specs if s.required and values.get(s.name) in (None, "")]
 
 

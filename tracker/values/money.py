@@ -47,6 +47,7 @@ MAX_DIGITS = 38
 
 
 def parse_currency(value: str, field: str = "currency") -> str:
+    """An ISO 4217 code, upper-cased, or InvalidValue naming `field`."""
     code = (value or "").strip().upper()
     if code not in CURRENCIES:
         raise InvalidValue(field, value, "not an ISO 4217 currency code")
@@ -82,6 +83,8 @@ def minor_unit(currency: str) -> Decimal:
 
 
 def to_minor_unit(amount: Decimal, currency: str) -> Decimal:
+    """The amount rounded half-even to the currency's minor unit (cents, yen):
+    the one rounding a displayed or summed line gets."""
     return amount.quantize(minor_unit(currency), rounding=ROUND_HALF_EVEN)
 
 

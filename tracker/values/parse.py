@@ -31,6 +31,9 @@ _REFUSED = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u206
 
 
 def text(value: object, field: str, *, limit: int = MAX_TEXT) -> str:
+    """Text with surrounding space stripped, at most `limit` characters, without control
+    characters, bidirectional overrides or lone surrogates; InvalidValue naming `field`
+    otherwise."""
     if not isinstance(value, str):
         raise InvalidValue(field, value, "must be text")
     cleaned = value.strip()
@@ -43,11 +46,13 @@ def text(value: object, field: str, *, limit: int = MAX_TEXT) -> str:
 
 
 def check_utf8(value: str, field: str) -> None:
+    """Refuse text holding halves of UTF-16 pairs: no database or file can hold it."""
     if _SURROGATE.search(value):
         raise InvalidValue(field, value, "is not valid UTF-8 text")
 
 
 def name(value: object, field: str = "name", *, limit: int = MAX_NAME) -> str:
+    """One non-empty line of text, at most `limit` characters."""
     cleaned = text(value, field, limit=limit)
     if not cleaned:
         raise InvalidValue(field, value, "must not be empty")
@@ -57,6 +62,8 @@ def name(value: object, field: str = "name", *, limit: int = MAX_NAME) -> str:
 
 
 def slug(value: object, field: str = "slug") -> str:
+    """A short handle: letters, digits, '.', '_', '/', '-', starting with a letter or
+    digit, at most 128 characters."""
     if not isinstance(value, str) or not _SLUG.match(value):
         raise InvalidValue(
             field,
@@ -68,6 +75,7 @@ def slug(value: object, field: str = "slug") -> str:
 
 
 def choice(value: object, field: str, choices: Sequence[str]) -> str:
+    """One of `choices`, case and '-'/'_' forgiven; the refusal suggests the nearest."""
     if isinstance(value, str):
         normalized = _choice_text(value)
         if normalized in choices:
@@ -84,6 +92,7 @@ def _choice_text(value: str) -> str:
 
 
 def date(value: object, field: str) -> dt.date:
+    """A date from a date or YYYY-MM-DD text."""
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
     if isinstance(value, str):
@@ -103,6 +112,7 @@ def _date_text(value: str, field: str) -> dt.date:
 
 
 def date_range(start: dt.date | None, end: dt.date | None, field: str) -> None:
+    """Refuse an end before its start, naming `field`."""
     if start is not None and end is not None and end < start:
         raise InvalidValue(field, end.isoformat(), f"ends before it starts ({start.isoformat()})")
 
@@ -129,6 +139,7 @@ def urls(value: object, field: str) -> str:
 
 
 def count(value: object, field: str) -> int:
+    """A whole number from 0 to 2^63-1 ('_' may group its digits)."""
     if isinstance(value, bool):
         raise InvalidValue(field, value, "must be a whole number")
     if isinstance(value, int):
@@ -143,6 +154,7 @@ def count(value: object, field: str) -> int:
 
 
 def quantity(value: object, field: str) -> Decimal:
+    """A non-negative exact decimal quantity (tokens, records, hours, shares)."""
     return parse_amount(value, field)
 
 
