@@ -243,31 +243,31 @@ def _inherited(d: DatasetFacts, ctx: Context) -> Iterator[Raw]:
         path = item.path
         via = " <- ".join(path)
         commercial, prohibited, restrictions = _sorted_restrictions(
-            item.restrictions, item.licence is None, commercial_run, non_commercial_run,
+            item.restrictions, item.license is None, commercial_run, non_commercial_run,
             forbidden)
         if commercial == "no":
             yield Raw("non_commercial",
-                      f"Derived from {item.ancestor} ({item.licence}), which forbids commercial "
+                      f"Derived from {item.ancestor} ({item.license}), which forbids commercial "
                       f"use, and the run is commercial: {via}.",
                       f"Drop {d.slug} from the run, or license {item.ancestor} commercially.",
                       path)
         elif commercial == "unknown":
             yield Raw("commercial_use_unknown",
                       f"Derived from {item.ancestor} "
-                      f"({item.licence or 'no licence claim recorded'}), under which commercial "
+                      f"({item.license or 'no licence claim recorded'}), under which commercial "
                       f"use is unknown, and the run is commercial: {via}.",
                       f"Record {item.ancestor}'s licence terms, license it commercially, or "
                       f"drop {d.slug} from the run.", path)
         if prohibited:
             yield Raw("ai_training_prohibited",
-                      f"Derived from {item.ancestor} ({item.licence}), which does not permit "
+                      f"Derived from {item.ancestor} ({item.license}), which does not permit "
                       f"AI training: {via}.",
                       f"Remove {d.slug} from training, or license {item.ancestor} for it.",
                       path)
         if restrictions:
             yield Raw("inherited_restriction",
                       f"Derived from {item.ancestor} "
-                      f"({item.licence or 'no licence claim recorded'}), which is stricter: "
+                      f"({item.license or 'no licence claim recorded'}), which is stricter: "
                       f"{'; '.join(restrictions)}. Path: {via}.",
                       f"Record the inherited licence on {d.slug}, or show the derivation "
                       "removed the restricted content.", path)

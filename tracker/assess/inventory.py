@@ -42,7 +42,7 @@ def terms_record(terms: Terms | None) -> dict[str, Any] | None:
 def inherited_record(item: Inherited) -> dict[str, Any]:
     """What one ancestor passes on, with the lineage path it comes by."""
     # The tuples as they are: JSON writes them as arrays, and copies cost at 100k datasets.
-    return {"ancestor": item.ancestor, "path": item.path, "license": item.licence,
+    return {"ancestor": item.ancestor, "path": item.path, "license": item.license,
             "restrictions": item.restrictions, "tdm_ignored": item.tdm_ignored}
 
 
@@ -226,7 +226,7 @@ def _licensing() -> Licensing:
 
 
 @lru_cache(maxsize=4096)
-def licence_ids(expression: str) -> frozenset[str]:
+def license_ids(expression: str) -> frozenset[str]:
     """The licence ids a stored (normalised) expression names, exceptions included."""
     return frozenset(_licensing().license_keys(expression))
 
@@ -246,7 +246,7 @@ def matching(snapshot: Snapshot, wanted: DatasetFilter, or_branch: str = "permis
             return (in_force.status if in_force else "unknown") == wanted.consent
         tests.append(consent_is)
     if wanted.license is not None:
-        tests.append(lambda d: _names_licence(d, snapshot, or_branch, wanted.license))
+        tests.append(lambda d: _names_license(d, snapshot, or_branch, wanted.license))
     if wanted.commercial is not None:
         effective = effective_all(snapshot, or_branch)
         tests.append(lambda d: _commercial(effective[d.slug]) == wanted.commercial)
@@ -257,10 +257,10 @@ def matching(snapshot: Snapshot, wanted: DatasetFilter, or_branch: str = "permis
     return [d for d in snapshot.scope() if all(test(d) for test in tests)]
 
 
-def _names_licence(d: DatasetFacts, snapshot: Snapshot, or_branch: str, key: str | None
+def _names_license(d: DatasetFacts, snapshot: Snapshot, or_branch: str, key: str | None
                    ) -> bool:
     expression, _ = _own(d, snapshot, or_branch)
-    return expression is not None and key in licence_ids(expression)
+    return expression is not None and key in license_ids(expression)
 
 
 def _commercial(eff: Effective) -> str:

@@ -168,7 +168,7 @@ def _osi(path: list[str]) -> Iterable[str]:
         yield _SUFFIX.sub("", path[1])
 
 
-def _choose_a_licence(path: list[str]) -> Iterable[str]:
+def _choose_a_license(path: list[str]) -> Iterable[str]:
     if len(path) == 2 and path[0] == "licenses":
         yield path[1]
 
@@ -191,7 +191,7 @@ _HOSTS = {
     "spdx.org": _spdx,
     "creativecommons.org": _creative_commons,
     "opensource.org": _osi,
-    "choosealicense.com": _choose_a_licence,
+    "choosealicense.com": _choose_a_license,
     "apache.org": _apache,
     "gnu.org": _gnu,
 }

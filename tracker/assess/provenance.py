@@ -283,7 +283,7 @@ def _same(a: Terms, b: Terms) -> bool:
 class Inherited:
     ancestor: str
     path: tuple[str, ...]  # from the dataset up to the ancestor
-    licence: str | None
+    license: str | None
     restrictions: tuple[str, ...]
     consent: ConsentFacts | None = None
     tdm_ignored: tuple[str, ...] = ()

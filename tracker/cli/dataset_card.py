@@ -39,16 +39,16 @@ def _labelled(label: str, text: str) -> str:
 
 def standing_lines(data: dict[str, Any]) -> list[str]:
     """Licence and terms, review, findings, impact: what decides whether it may be used."""
-    licence = data["resolved_license"]
-    lines = [_labelled("Licence", f"{licence['resolved'] or 'none claimed'} "
-                                  f"({licence['why']})")]
-    if licence["terms"]:
-        lines.append(_labelled("Terms", terms_text(licence["terms"])))
-    if licence["inherited"]:
-        lines.append(_labelled("Effective", terms_text(licence["effective_terms"])
+    license = data["resolved_license"]
+    lines = [_labelled("Licence", f"{license['resolved'] or 'none claimed'} "
+                                  f"({license['why']})")]
+    if license["terms"]:
+        lines.append(_labelled("Terms", terms_text(license["terms"])))
+    if license["inherited"]:
+        lines.append(_labelled("Effective", terms_text(license["effective_terms"])
                                + ", with what it inherits:"))
-        lines += [f"{'':{_LABEL_WIDTH}}   {restriction_text(i)}" for i in licence["inherited"]]
-    lines += [_labelled("Conflict", conflict_text(c)) for c in licence["conflicts"]]
+        lines += [f"{'':{_LABEL_WIDTH}}   {restriction_text(i)}" for i in license["inherited"]]
+    lines += [_labelled("Conflict", conflict_text(c)) for c in license["conflicts"]]
     lines.append(_labelled("Review", review_text(data["review"])))
     lines += findings_lines(data["open_findings"], data["waived_findings"])
     lines.append(_labelled("Impact", summary_line(data["impact"])))

@@ -59,7 +59,7 @@ class ClaimIn:
 
 
 @dataclass
-class LicenceIn:
+class LicenseIn:
     key: str
     name: str
     url: str | None = None
@@ -108,7 +108,7 @@ class DatasetIn:
     claims: list[ClaimIn] = field(default_factory=list)
     sources: list[SourceIn] = field(default_factory=list)
     parents: list[ParentIn] = field(default_factory=list)
-    licences: list[LicenceIn] = field(default_factory=list)
+    licenses: list[LicenseIn] = field(default_factory=list)
     fees: list[FeeIn] = field(default_factory=list)
     consents: list[ConsentIn] = field(default_factory=list)
     # Oddities that cost nothing but a value (a skipped self-reference, an unread code).
@@ -186,7 +186,7 @@ def with_suffix(slug: str, key: str) -> str:
     return f"{slug[:_SLUG_LIMIT - 9].rstrip('-./')}-{digest}"
 
 
-def licence_claim(names: list[str], by: str, evidence: list[str], notes: str,
+def license_claim(names: list[str], by: str, evidence: list[str], notes: str,
                   observed_on: str | None = None) -> ClaimIn | None:
     """One claim for the licences named (all apply: AND); a name the knowledge base does
     not know is kept as an unmapped licence with the name in the notes (and, when it is a
@@ -391,7 +391,7 @@ class _Import:
         """One record's changes: one import event for what belongs to its dataset, and one
         event per licence, source, agreement or placeholder parent it creates."""
         self.bulk.open_group()
-        for lic in rec.licences:
+        for lic in rec.licenses:
             if not any(k.key == lic.key for k in self.known):
                 values = claims.license_values(
                     lic.key, self.known, name=lic.name, url=lic.url, category="unknown",

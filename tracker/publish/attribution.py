@@ -28,8 +28,8 @@ OBLIGATIONS = (
 class Notice:
     dataset: str
     name: str
-    licence: str
-    licence_names: list[str]
+    license: str
+    license_names: list[str]
     urls: list[str]
     rights_holders: list[str]
     via: str = ""  # the drawn dataset this came through, for inherited notices
@@ -50,9 +50,9 @@ def _notice(d: DatasetFacts, snapshot: Snapshot, or_branch: str, via: str) -> No
     if resolution.resolved_by:  # name only the licence that resolved, not every claim's
         keys = expression_terms(resolution.resolved_by[0].expression, snapshot.licenses,
                                 or_branch).keys
-    licences = [snapshot.licenses[k] for k in keys if k in snapshot.licenses]
-    return Notice(d.slug, d.name, resolution.expression or "", [lic.name for lic in licences],
-                  [lic.url for lic in licences if lic.url] + (
+    licenses = [snapshot.licenses[k] for k in keys if k in snapshot.licenses]
+    return Notice(d.slug, d.name, resolution.expression or "", [lic.name for lic in licenses],
+                  [lic.url for lic in licenses if lic.url] + (
                       [d.record["homepage"]] if d.record.get("homepage") else []),
                   sorted({s.rights_holder for s in d.sources if s.rights_holder}), via)
 
@@ -90,9 +90,9 @@ def markdown(a: Attribution) -> str:
             continue
         out += [f"## {title}", "", meaning, ""]
         for n in notices:
-            line = f"- **{clean(n.name)}** ({clean(n.dataset)}), licensed {clean(n.licence)}"
-            if n.licence_names:
-                line += f" ({clean('; '.join(n.licence_names))})"
+            line = f"- **{clean(n.name)}** ({clean(n.dataset)}), licensed {clean(n.license)}"
+            if n.license_names:
+                line += f" ({clean('; '.join(n.license_names))})"
             if n.rights_holders:
                 line += f", rights holders: {clean(', '.join(n.rights_holders))}"
             if n.urls:

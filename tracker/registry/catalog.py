@@ -268,16 +268,16 @@ def dataset_filter(session: Session, *, license: str | None = None,
                    ) -> DatasetFilter:
     """The filters of `dataset list`, checked: a bad value is refused naming its option,
     with a suggestion. A licence is any spelling the knowledge base knows (id or alias)."""
-    from tracker.assess.inventory import DatasetFilter, licence_ids
+    from tracker.assess.inventory import DatasetFilter, license_ids
     from tracker.registry.licenses import all_licenses, normalize_expression
 
-    licence = None
+    expression = None
     if license is not None:
-        licence = normalize_expression(license, all_licenses(session), "license")
-        if len(licence_ids(licence)) != 1:
+        expression = normalize_expression(license, all_licenses(session), "license")
+        if len(license_ids(expression)) != 1:
             raise InvalidValue("license", license, "must be one licence id, not an expression")
     return DatasetFilter(
-        license=licence,
+        license=expression,
         commercial=None if commercial is None else parse.choice(
             commercial, "commercial", vocab.YES_NO_UNKNOWN),
         consent=None if consent is None else parse.choice(

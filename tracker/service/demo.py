@@ -213,7 +213,7 @@ CLAIMS = [
     ("code-corpus", "MIT OR Apache-2.0", "contract", None, "2024-03-01"),
 ]
 
-CUSTOM_LICENCES = [
+CUSTOM_LICENSES = [
     ("LicenseRef-Demo-News-Licence", "Illustrative news archive licence", "yes", "allowed",
      {"attribution": True}),
     ("LicenseRef-Demo-Forum-Data-API", "Illustrative forum data API terms", "yes", "allowed",
@@ -325,7 +325,7 @@ def _steps(w: Writer) -> list[Callable[[], object]]:
     steps += [lambda c=c: claims.add_license(
         w, c[0], name=c[1], url=f"https://licences.example.com/{c[0][len('LicenseRef-Demo-'):].lower()}",
         category="proprietary", commercial_use=c[2],
-        ai_training=c[3], flags=c[4], notes=NOTE) for c in CUSTOM_LICENCES]
+        ai_training=c[3], flags=c[4], notes=NOTE) for c in CUSTOM_LICENSES]
     steps += [lambda c=c: claims.add_claim(w, c[0], c[1], c[2], evidence_url=c[3],
                                            observed_on=c[4], notes=NOTE) for c in CLAIMS]
     steps += [lambda f=f: ledger.add_fee(

@@ -19,7 +19,7 @@ from tracker.service.impact import dataset_impact
 from tracker.service.snapshots import registry_snapshot
 
 # What of `license resolve`'s view the overview gives (the claims are listed apart).
-_LICENCE_KEYS = ("resolved", "why", "terms", "effective_terms", "inherited", "conflicts")
+_LICENSE_KEYS = ("resolved", "why", "terms", "effective_terms", "inherited", "conflicts")
 
 
 def dataset_overview(session: Session, slug: str, policy: Policy,
@@ -36,7 +36,7 @@ def dataset_overview(session: Session, slug: str, policy: Policy,
     status = dataset_status(facts, snapshot, policy, today)
     review = status.review
     return {
-        "resolved_license": {k: view[k] for k in _LICENCE_KEYS},
+        "resolved_license": {k: view[k] for k in _LICENSE_KEYS},
         "open_findings": [f.as_dict() for f in findings if f.waiver is None],
         "waived_findings": [f.as_dict() for f in findings if f.waiver is not None],
         "review": {"state": status.state, "why": status.why,
