@@ -69,7 +69,7 @@ def _write_tables(session: Session, folder: Path) -> list[Path]:
     CSV writer (which neutralises formulas)."""
     from sqlmodel import select
 
-    from tracker.db.records import record
+    from tracker.db.rows import record
     from tracker.interop.registry_file import TABLES
 
     written = []

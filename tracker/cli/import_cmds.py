@@ -62,7 +62,7 @@ def _run(app: App, files: Sequence[Path], read: Callable[[Path], Any], dry_run: 
 
 def _import_file(app: App, path: Path, read: Callable[[Path], Any], dry_run: bool,
                  parallel: bool) -> None:
-    from tracker.interop.records import Changes, DryRun, apply
+    from tracker.interop.apply import Changes, DryRun, apply
 
     changes = Changes()
     try:

@@ -30,7 +30,7 @@ from tracker.db.models import (
     Source,
     TrainingRun,
 )
-from tracker.db.records import record
+from tracker.db.rows import record
 from tracker.db.types import ExactDecimal
 from tracker.facts.compute_plan import ComputePlan
 from tracker.facts.snapshot import (

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, select
 
 from tracker.db.models import AUDITED, CrawlDomain, Dataset, Source, TrainingRun
-from tracker.db.records import record
+from tracker.db.rows import record
 from tracker.db.types import ExactDecimal
 from tracker.registry import Writer
 from tracker.values import parse

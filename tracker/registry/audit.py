@@ -19,7 +19,7 @@ from sqlalchemy import text
 from sqlmodel import Session, col, or_, select
 
 from tracker.db.models import AUDITED, AuditEvent
-from tracker.db.records import as_record, record
+from tracker.db.rows import as_record, record
 from tracker.values.canonical import canonical_json, sha256_text
 from tracker.values.parse import choice
 

@@ -25,7 +25,7 @@ from sqlmodel import SQLModel
 
 from tracker.db import insert_rows
 from tracker.db.models import AuditEvent
-from tracker.db.records import as_record
+from tracker.db.rows import as_record
 from tracker.db.types import ExactDecimal
 from tracker.registry import Writer, audit
 from tracker.values.canonical import jsonable

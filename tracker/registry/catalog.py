@@ -23,7 +23,7 @@ from tracker.db.models import (
     RunDataset,
     Source,
 )
-from tracker.db.records import record
+from tracker.db.rows import record
 from tracker.registry import Writer
 from tracker.values import parse, vocab
 from tracker.values.errors import InvalidValue, NotFound, TrackerError

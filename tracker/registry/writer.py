@@ -15,7 +15,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.exc import DatabaseError, OperationalError
 
 from tracker.db import display_url, make_engine, write_connection
-from tracker.db.records import record
+from tracker.db.rows import record
 from tracker.values.errors import TrackerError
 
 if TYPE_CHECKING:
