@@ -229,10 +229,7 @@ class _Cache:
 
 
 def _cache(snapshot: Snapshot, or_branch: str) -> _Cache:
-    cache = snapshot.extra.get(("provenance", or_branch))
-    if cache is None:
-        cache = snapshot.extra[("provenance", or_branch)] = _Cache(snapshot, or_branch)
-    return cache  # type: ignore[no-any-return]
+    return snapshot.memo(("provenance", or_branch), lambda: _Cache(snapshot, or_branch))
 
 
 def resolve(d: DatasetFacts, snapshot: Snapshot, or_branch: str = "permissive") -> Resolution:

@@ -57,7 +57,7 @@ def _plain(value: Any) -> Any:
 def record_digest(d: DatasetFacts, snapshot: Snapshot) -> str:
     """SHA-256 of everything a reviewer of this dataset looked at, including the terms it
     inherits: an ancestor's licence or consent changing makes the review stale too."""
-    cache = snapshot.extra.setdefault("record_digest", {})
+    cache: dict[int, str] = snapshot.memo("record_digest", dict)
     if d.id not in cache:
         cache[d.id] = _record_digest(d, snapshot)
     return cache[d.id]

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from tracker.facts.compute_plan import ComputePlan
 from tracker.values.fx import RateTable
+
+T = TypeVar("T")
+# Tells a key never seen from one whose value is None.
+_MISSING = object()
 
 
 @dataclass(frozen=True)
@@ -198,7 +202,17 @@ class Snapshot:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def scope(self) -> list[DatasetFacts]:
+        """The datasets in scope, in order (their ancestors are in `datasets` too)."""
         return [self.datasets[i] for i in self.in_scope]
+
+    def memo(self, key: Hashable, make: Callable[[], T]) -> T:
+        """What `make()` gives, worked out once per snapshot and kept in `extra`: the one
+        cache of the layers that judge and publish. Derived data lives and dies with the
+        facts it came from, so it can never answer for a registry that has changed."""
+        found = self.extra.get(key, _MISSING)
+        if found is _MISSING:
+            found = self.extra[key] = make()
+        return found  # type: ignore[no-any-return]
 
 
 @contextmanager

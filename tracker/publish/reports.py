@@ -125,14 +125,15 @@ def _run_review_text(snapshot: Snapshot) -> dict[str, str] | None:
 
 def _children(snapshot: Snapshot) -> dict[int, list[dict[str, str]]]:
     """Each dataset's children, found once per snapshot rather than once per card."""
-    cache = snapshot.extra.get("children")
-    if cache is None:
-        cache = {}
+    def find() -> dict[int, list[dict[str, str]]]:
+        children: dict[int, list[dict[str, str]]] = {}
         for other in snapshot.datasets.values():
             for parent, relation in other.parents:
-                cache.setdefault(parent, []).append({"slug": other.slug, "relation": relation})
-        snapshot.extra["children"] = cache
-    return cache
+                children.setdefault(parent, []).append({"slug": other.slug,
+                                                        "relation": relation})
+        return children
+
+    return snapshot.memo("children", find)
 
 
 def _draw_text(draw: Draw | None) -> str:
