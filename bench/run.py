@@ -114,20 +114,20 @@ def inventory_seconds(db: str, repeat: int = 1) -> tuple[float, float, float]:
 
 
 def _effective_once(db: str) -> float:
-    return _after_snapshot(db, "from tracker.provenance import effective_all",
+    return _after_snapshot(db, "from tracker.assess.provenance import effective_all",
                            "effective_all(snap)")
 
 
 def _inventory_once(db: str) -> float:
     """Every row made, as the command's output takes them (the rows are made as read)."""
-    return _after_snapshot(db, "from tracker.inventory import inventory",
+    return _after_snapshot(db, "from tracker.assess.inventory import inventory",
                            "for _ in inventory(snap): pass")
 
 
 def _after_snapshot(db: str, imports: str, work: str) -> float:
     """Seconds of `work` on the registry's snapshot, loaded first, in a fresh process."""
     code = ("from tracker.registry import Registry; from tracker.db import resolve_url; "
-            f"from tracker.reporting import registry_snapshot; {imports}; import time; "
+            f"from tracker.service.snapshots import registry_snapshot; {imports}; import time; "
             f"r = Registry(resolve_url({db!r}));\n"
             "with r.reading() as s: snap = registry_snapshot(s)\n"
             f"t = time.perf_counter()\n{work}\nprint(time.perf_counter() - t)")

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 
-from tracker.errors import TrackerError
+from tracker.values.errors import TrackerError
 
 DEFAULT_PATH = "tracker.db"
 BUSY_TIMEOUT_MS = 30_000

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection, Engine, inspect, text
 
 from tracker.db import write_connection
-from tracker.errors import TrackerError
+from tracker.values.errors import TrackerError
 
 if TYPE_CHECKING:
     from alembic.config import Config

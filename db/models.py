@@ -1,7 +1,7 @@
 """The registry's tables.
 
-Enumerated fields are plain text checked by ``tracker.parse`` against
-``tracker.vocab``: adding a value must not need a migration. Money columns use
+Enumerated fields are plain text checked by ``tracker.values.parse`` against
+``tracker.values.vocab``: adding a value must not need a migration. Money columns use
 ExactDecimal; large counts use BigInteger (token counts pass 2^31 easily).
 """
 

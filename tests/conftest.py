@@ -23,9 +23,8 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import create_engine, text
 
-from tracker import audit
 from tracker.cli.main import cli
-from tracker.registry import Registry
+from tracker.registry import Registry, audit
 
 PG_ENV = "TRACKER_TEST_PG_URL"
 # One per test session, so two sessions can share a server.

@@ -11,8 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import Tracker
-from tracker import audit
-from tracker.records import canonical_json, sha256_text
+from tracker.registry import audit
+from tracker.values.canonical import canonical_json, sha256_text
 
 
 @pytest.fixture

@@ -13,10 +13,9 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from conftest import Tracker, _url, bench_generate
-from tracker import audit, catalog, claims, consent, ledger, lineage
 from tracker.db.models import Dataset, Source
-from tracker.interop import records, table
-from tracker.registry import Registry, Writer
+from tracker.interop import apply, records, table
+from tracker.registry import Registry, Writer, audit, catalog, claims, consent, ledger, lineage
 
 # Rows the generator does not make: a parent named before it is described (a placeholder,
 # then updated by its own row), a row updating an earlier one, and a shared agreement.
@@ -103,7 +102,7 @@ def _row_changes(log: list[dict[str, Any]]) -> list[tuple[object, ...]]:
 def test_bulk_import_equals_one_change_at_a_time(tracker: Tracker, other: Tracker,
                                                  tmp_path: Path, chunk: int,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(records, "CHUNK", chunk)
+    monkeypatch.setattr(apply, "CHUNK", chunk)
     rows = [*bench_generate().datasets(40, seed=3), *EXTRA]
     path = tmp_path / "datasets.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
@@ -154,7 +153,7 @@ def test_bulk_import_refuses_a_cycle_through_placeholders(tracker: Tracker,
 
 def test_large_imports_summarise_their_changes(tracker: Tracker, tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(records.Changes, "KEEP", 10)
+    monkeypatch.setattr(apply.Changes, "KEEP", 10)
     path = tmp_path / "many.csv"
     path.write_text("slug,name\n" + "".join(f"d{i},D {i}\n" for i in range(12)))
     result = tracker(["import", "table", str(path)])

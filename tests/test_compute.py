@@ -6,8 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from tracker.compute import ComputePlan, catalogue, estimate
-from tracker.errors import TrackerError
+from tracker.assess.compute import catalogue, estimate
+from tracker.facts.compute_plan import ComputePlan
+from tracker.values.errors import TrackerError
 
 
 def within_1pct(value: Decimal, published: Decimal) -> bool:

@@ -293,7 +293,7 @@ def test_quantities_and_original_amounts_rounded_for_output_only(run: Tracker,
     ("2.5000005", "2.5", "2.5"),  # half to even at the sixth decimal
 ])
 def test_quantities_for_output(value: str, text: str, display: str) -> None:
-    from tracker.money import money_text, quantity_display, quantity_text
+    from tracker.values.money import money_text, quantity_display, quantity_text
 
     assert quantity_text(Decimal(value)) == text
     assert quantity_display(Decimal(value)) == display

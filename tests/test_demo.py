@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import Tracker
-from tracker import demo
+from tracker.service import demo
 
 
 def test_demo_builds_an_illustrative_registry(tracker: Tracker) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import Tracker
-from tracker.interop import records
+from tracker.interop import apply
 
 
 def show(tracker: Tracker, slug: str) -> dict:
@@ -147,7 +147,7 @@ def test_an_error_chunks_into_a_large_import_undoes_the_written_chunks(
         error: str) -> None:
     # Chunks of 10: the process writing has written three chunks when the one reading meets
     # line 37, whether it cannot read the line or the line is wrong.
-    monkeypatch.setattr(records, "CHUNK", 10)
+    monkeypatch.setattr(apply, "CHUNK", 10)
     lines = [json.dumps({"slug": f"d{i}", "name": f"Dataset {i}", "license": "MIT"})
              for i in range(50)]
     lines[36] = bad

@@ -11,15 +11,15 @@ from pathlib import Path
 import pytest
 
 from conftest import Tracker
-from tracker import licenses
-from tracker.licence_names import (
+from tracker.assess.license_names import (
     clashes,
     id_for_text,
     normal_form,
     spellings,
     unmapped_claim,
 )
-from tracker.snapshot import LicenseFacts
+from tracker.facts.snapshot import LicenseFacts
+from tracker.registry import licenses
 
 FIXTURES = Path(__file__).parent / "fixtures"
 KB: dict[str, LicenseFacts] = {lic.key: lic for lic in licenses.builtin_terms()}

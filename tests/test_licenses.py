@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from license_expression import get_spdx_licensing
 
-from tracker import licenses
 from tracker.db.models import License
-from tracker.errors import InvalidValue
+from tracker.registry import licenses
+from tracker.values.errors import InvalidValue
 
 REQUIRED = {
     *(f"CC-{v}-{n}" for v in ("BY", "BY-SA", "BY-NC", "BY-ND", "BY-NC-SA", "BY-NC-ND")

@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from tracker import parse
-from tracker.errors import InvalidValue
-from tracker.money import Money, parse_amount, parse_currency
+from tracker.values import parse
+from tracker.values.errors import InvalidValue
+from tracker.values.money import Money, parse_amount, parse_currency
 
 
 @pytest.mark.parametrize("text", ["0.10", "12345678901.23", "0.0000025", "7", "1000000.000001"])

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import Tracker
-from tracker import licenses
+from tracker.registry import licenses
 
 HF_LICENSE_IDS = """apache-2.0 mit openrail bigscience-openrail-m creativeml-openrail-m
 bigscience-bloom-rail-1.0 bigcode-openrail-m afl-3.0 artistic-2.0 bsl-1.0 bsd bsd-2-clause
@@ -260,7 +260,7 @@ def test_attribution_export(family: Tracker) -> None:
 def test_default_policy_documents_every_code() -> None:
     from importlib import resources
 
-    from tracker.flags import CODES
+    from tracker.assess.flags import CODES
 
     text = resources.files("tracker.data").joinpath("policy.toml").read_text("utf-8")
     assert set(CODES) <= set(tomllib.loads(text)["flags"])
@@ -272,8 +272,8 @@ def test_default_policy_documents_every_code() -> None:
 def _reference_effective(d, snapshot, or_branch):  # type: ignore[no-untyped-def]
     """Effective terms as first specified: every ancestor breadth first, each resolved and
     compared with the dataset's own terms, the strictest of all merged."""
-    from tracker.provenance import CONSENT_RISK, Effective, Inherited, ancestors, resolve
-    from tracker.terms import Terms, strictest
+    from tracker.assess.provenance import CONSENT_RISK, Effective, Inherited, ancestors, resolve
+    from tracker.assess.terms import Terms, strictest
 
     def risk(consent):  # type: ignore[no-untyped-def]
         return -1 if consent is None else CONSENT_RISK.index(consent.status)
@@ -311,8 +311,8 @@ def _random_snapshot(seed: int, size: int = 300, *, shared: bool = False,  # typ
     import datetime as dt
     import random
 
-    from tracker.fx import RateTable
-    from tracker.snapshot import ClaimFacts, ConsentFacts, DatasetFacts, Snapshot, SourceFacts
+    from tracker.facts.snapshot import ClaimFacts, ConsentFacts, DatasetFacts, Snapshot, SourceFacts
+    from tracker.values.fx import RateTable
 
     rng = random.Random(seed)
     known = {t.key: t for t in licenses.builtin_terms()}
@@ -372,7 +372,7 @@ SHAPES = [pytest.param({}, id="plain"),
 @pytest.mark.parametrize("shape", SHAPES)
 def test_effective_terms_match_a_plain_walk_of_every_ancestor(seed: int, or_branch: str,
                                                                shape: dict[str, bool]) -> None:
-    from tracker.provenance import effective
+    from tracker.assess.provenance import effective
 
     fast, plain = _random_snapshot(seed, **shape), _random_snapshot(seed, **shape)
     # Asked in a shuffled order, so that ancestors are sometimes resolved first, sometimes not.
@@ -390,7 +390,7 @@ def test_effective_terms_match_a_plain_walk_of_every_ancestor(seed: int, or_bran
 @pytest.mark.parametrize("shape", SHAPES)
 def test_effective_all_matches_a_plain_walk_of_every_ancestor(seed: int, or_branch: str,
                                                               shape: dict[str, bool]) -> None:
-    from tracker.provenance import effective, effective_all
+    from tracker.assess.provenance import effective, effective_all
 
     fast, plain = _random_snapshot(seed, **shape), _random_snapshot(seed, **shape)
     # A few asked first, one by one, so that effective_all() meets some walked already.
@@ -410,7 +410,7 @@ def test_effective_terms_of_a_dataset_that_is_not_the_snapshots_own(
     has it, even where its lineage leads back to the snapshot's dataset of that id."""
     from dataclasses import replace
 
-    from tracker.provenance import effective, effective_all
+    from tracker.assess.provenance import effective, effective_all
 
     fast, plain = _random_snapshot(3, **shape), _random_snapshot(3, **shape)
     children = {p: c.id for c in fast.scope() for p, _ in c.parents}
@@ -430,7 +430,14 @@ def test_strictness_bits_fold_like_strictest() -> None:
     import itertools
     import random
 
-    from tracker.terms import AI_TRAINING, COMMERCIAL, Terms, from_strictness, strictest, strictness
+    from tracker.assess.terms import (
+        AI_TRAINING,
+        COMMERCIAL,
+        Terms,
+        from_strictness,
+        strictest,
+        strictness,
+    )
 
     every = [Terms(c, a, *flags) for c in COMMERCIAL for a in AI_TRAINING
              for flags in itertools.product([False, True], repeat=6)]
@@ -447,9 +454,9 @@ def test_record_digests_are_those_of_the_facts_as_dicts() -> None:
     """The digest stored with a review must not change with how it is computed."""
     from dataclasses import asdict
 
-    from tracker.provenance import effective
-    from tracker.records import canonical_json, jsonable, sha256_text
-    from tracker.reviews import record_digest
+    from tracker.assess.provenance import effective
+    from tracker.assess.review_status import record_digest
+    from tracker.values.canonical import canonical_json, jsonable, sha256_text
 
     def plain(value):  # type: ignore[no-untyped-def]
         if isinstance(value, dict):

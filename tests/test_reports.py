@@ -89,7 +89,7 @@ def test_markup_in_names_renders_as_text(tracker: Tracker, tmp_path: Path) -> No
 
 def test_a_large_registry_report_details_the_most_pressing(
         tracker: Tracker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tracker import reports
+    from tracker.publish import reports
 
     monkeypatch.setattr(reports, "CARD_LIMIT", 4)
     monkeypatch.setattr(reports, "FINDING_LIMIT", 3)
@@ -124,7 +124,7 @@ def test_registry_report_covers_every_dataset(tracker: Tracker, tmp_path: Path) 
 
 def test_large_run_leads_with_the_summary_and_counts_what_it_omits(
         tracker: Tracker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tracker import reports
+    from tracker.publish import reports
 
     # The limits stand for a run of thousands of datasets; six are enough to cross them.
     monkeypatch.setattr(reports, "CARD_LIMIT", 3)

@@ -8,9 +8,9 @@ from sqlalchemy import event
 
 from conftest import Tracker, bench_generate
 from tracker.db import resolve_url
-from tracker.db.load import load_registry, load_run
+from tracker.facts.load import load_registry, load_run
 from tracker.registry import Registry
-from tracker.runs import find_run
+from tracker.registry.runs import find_run
 
 
 def _generated(tracker: Tracker, tmp_path: Path, rows: int) -> None:
@@ -93,7 +93,7 @@ def test_run_snapshots_hold_the_same_facts_however_they_are_filtered(
         tracker: Tracker, tmp_path: Path) -> None:
     """A run drawing a small part of the registry is filtered in the database (by a recursive
     query over its lineage), a large one after reading: both give the registry's facts."""
-    from tracker.db.load import _ancestry, _edges
+    from tracker.facts.load import _ancestry, _edges
 
     _generated(tracker, tmp_path, 60)
     tracker("run create small --model m --start 2025-01-01 --end 2025-12-31")

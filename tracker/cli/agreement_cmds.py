@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from tracker import ledger
 from tracker.cli.common import App, done, output_options, pass_app
 from tracker.cli.correcting import all_option, corrected, reason_option, record_id, show_list
+from tracker.registry import ledger
 
 AGREEMENT_COLUMNS = ("id", "counterparty", "contract", "term_start", "term_end", "fees")
 

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import click
 
-from tracker.budget import Budget
-from tracker.money import Money
+from tracker.assess.budget import Budget
+from tracker.values.money import Money
 
 
 def _m(amount: Decimal, currency: str) -> str:

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from tracker import vocab
 from tracker.cli.common import (
     App,
     confirm_destructive,
@@ -27,14 +26,15 @@ from tracker.cli.common import (
     yes_option,
 )
 from tracker.cli.correcting import all_option, show_list, void_command
-from tracker.fields import (
+from tracker.values import vocab
+from tracker.values.fields import (
     DATASET_FIELDS,
     DATASET_LIST_COLUMNS,
     SOURCE_FIELDS,
     SOURCE_LIST_COLUMNS,
     FieldSpec,
 )
-from tracker.wording import plural
+from tracker.values.wording import plural
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -49,7 +49,7 @@ def _lazy(path: str) -> Callable[..., Any]:
     module, _, name = path.rpartition(".")
 
     def call(*args: Any, **kwargs: Any) -> Any:
-        return getattr(import_module(f"tracker.{module}"), name)(*args, **kwargs)
+        return getattr(import_module(module), name)(*args, **kwargs)
 
     return call
 
@@ -154,10 +154,12 @@ def dataset_group() -> None:
     """Training datasets: what they are, how big, where they stand."""
 
 
-DATASETS = RecordKind("dataset", "dataset", DATASET_FIELDS, _lazy("catalog.add_dataset"),
-                      _lazy("catalog.edit_dataset"), _lazy("catalog.list_datasets"),
-                      DATASET_LIST_COLUMNS, _lazy("detail.dataset_detail"),
-                      _lazy("catalog.removal_summary"), _lazy("catalog.remove_dataset"))
+_CATALOG = "tracker.registry.catalog"
+_DETAIL = "tracker.service.detail"
+DATASETS = RecordKind("dataset", "dataset", DATASET_FIELDS, _lazy(f"{_CATALOG}.add_dataset"),
+                      _lazy(f"{_CATALOG}.edit_dataset"), _lazy(f"{_CATALOG}.list_datasets"),
+                      DATASET_LIST_COLUMNS, _lazy(f"{_DETAIL}.dataset_detail"),
+                      _lazy(f"{_CATALOG}.removal_summary"), _lazy(f"{_CATALOG}.remove_dataset"))
 record_commands(
     dataset_group, DATASETS,
     add_help="Register a dataset under SLUG (a short unique handle such as 'news-archive').",
@@ -182,10 +184,10 @@ def dataset_show(app: App, slug: str, policy_file: Path | None, as_json: bool) -
     """A dataset's record card: the licence that governs it and its effective terms, its open
     findings, its review and what derives from it first; then its fields, sources, licence
     claims, fees, costs, consent and lineage."""
+    from tracker.assess.policy import load_policy
     from tracker.cli.dataset_card import card_lines
-    from tracker.detail import dataset_detail
-    from tracker.overview import dataset_overview
-    from tracker.policy import load_policy
+    from tracker.service.detail import dataset_detail
+    from tracker.service.overview import dataset_overview
 
     policy = load_policy(policy_file)
     with app.registry.reading() as session:
@@ -202,7 +204,7 @@ def dataset_impact(app: App, slug: str, as_json: bool) -> None:
     it, with the lineage path, and every training run drawing it or one of those, with the
     run's status."""
     from tracker.cli.dataset_card import impact_lines
-    from tracker.impact import dataset_impact as impact_of
+    from tracker.service.impact import dataset_impact as impact_of
 
     with app.registry.reading() as session:
         found = impact_of(session, slug)
@@ -239,8 +241,8 @@ def dataset_list(app: App, license_id: str | None, commercial: str | None,
     if all(v is None for v in given.values()):
         list_records(app, DATASETS, limit, offset, as_json, as_csv)
         return
-    from tracker import catalog
-    from tracker.policy import load_policy
+    from tracker.assess.policy import load_policy
+    from tracker.registry import catalog
 
     policy = load_policy(policy_file)
     with app.registry.reading() as session:
@@ -256,10 +258,10 @@ def source_group() -> None:
 
 record_commands(
     source_group,
-    RecordKind("source", "source", SOURCE_FIELDS, _lazy("catalog.add_source"),
-               _lazy("catalog.edit_source"), _lazy("catalog.list_sources"),
-               SOURCE_LIST_COLUMNS, _lazy("detail.source_detail"),
-               _lazy("catalog.source_removal_summary"), _lazy("catalog.remove_source")),
+    RecordKind("source", "source", SOURCE_FIELDS, _lazy(f"{_CATALOG}.add_source"),
+               _lazy(f"{_CATALOG}.edit_source"), _lazy(f"{_CATALOG}.list_sources"),
+               SOURCE_LIST_COLUMNS, _lazy(f"{_DETAIL}.source_detail"),
+               _lazy(f"{_CATALOG}.source_removal_summary"), _lazy(f"{_CATALOG}.remove_source")),
     add_help="Register a source under SLUG.",
     show_help="A source with the datasets drawn from it and its consent history.",
     remove_help="Delete a source with its links to datasets and its consent records.",
@@ -277,7 +279,7 @@ record_commands(
 def source_link(app: App, dataset: str, source: str, content_bytes: str | None, notes: str,
                 unlink: bool, yes: bool) -> None:
     """Record that DATASET draws on SOURCE."""
-    from tracker import catalog
+    from tracker.registry import catalog
 
     if unlink:
         confirm_destructive(f"unlink {dataset} <- {source}", yes)
@@ -301,7 +303,7 @@ def source_domains() -> None:
 def source_domains_import(app: App, file: Path, source_slug: str) -> None:
     """Replace a source's domain list with FILE (CSV: domain, content_bytes[, robots,
     tdm_reserved]). Streamed; all or nothing; robots is allowed|disallowed|partial|unknown."""
-    from tracker.domains import import_domains
+    from tracker.registry.domains import import_domains
 
     total = file.stat().st_size
     with click.progressbar(length=total, label=f"importing {file.name}", file=sys.stderr,
@@ -325,7 +327,7 @@ def source_domains_import(app: App, file: Path, source_slug: str) -> None:
 @pass_app
 def source_domains_list(app: App, source_slug: str, limit: int, as_json: bool) -> None:
     """The largest domains of SOURCE's crawl, with totals."""
-    from tracker.domains import summary
+    from tracker.registry.domains import summary
 
     with app.registry.reading() as session:
         data = summary(session, source_slug, limit)
@@ -353,7 +355,7 @@ def lineage_group() -> None:
 @pass_app
 def lineage_add(app: App, child: str, parent: str, relation: str, notes: str) -> None:
     """Record that CHILD was derived from PARENT (cycles are refused)."""
-    from tracker import lineage
+    from tracker.registry import lineage
 
     with app.registry.writing(app.actor) as w:
         lineage.add_edge(w, child, parent, relation, notes)
@@ -367,7 +369,7 @@ def lineage_add(app: App, child: str, parent: str, relation: str, notes: str) ->
 @pass_app
 def lineage_remove(app: App, child: str, parent: str, yes: bool) -> None:
     """Remove the edge CHILD <- PARENT."""
-    from tracker import lineage
+    from tracker.registry import lineage
 
     confirm_destructive(f"remove the lineage edge {child} <- {parent}", yes)
     with app.registry.writing(app.actor) as w:
@@ -383,15 +385,16 @@ def lineage_remove(app: App, child: str, parent: str, yes: bool) -> None:
 @pass_app
 def lineage_show(app: App, dataset: str, effective: bool, as_json: bool) -> None:
     """Draw DATASET's ancestors and descendants."""
-    from tracker import lineage
-    from tracker.cli.license_cmds import resolution_view, terms_line
+    from tracker.assess.inventory import resolution_view
+    from tracker.assess.inventory import terms_text as terms_line
+    from tracker.registry import lineage
 
     with app.registry.reading() as session:
         data = lineage.neighbourhood(session, dataset)
         if effective:
-            from tracker.provenance import effective as effective_terms
-            from tracker.provenance import resolve
-            from tracker.reporting import registry_snapshot
+            from tracker.assess.provenance import effective as effective_terms
+            from tracker.assess.provenance import resolve
+            from tracker.service.snapshots import registry_snapshot
 
             snapshot = registry_snapshot(session)
             facts = next(d for d in snapshot.datasets.values() if d.slug == dataset)
@@ -447,7 +450,7 @@ def consent_set(app: App, dataset: str | None, source: str | None, status: str,
                 legal_basis: str, compensation: str, evidence: str | None,
                 recorded_on: str | None, notes: str) -> None:
     """Record the consent status of DATASET (or --source); earlier records are kept."""
-    from tracker import consent
+    from tracker.registry import consent
 
     with app.registry.writing(app.actor) as w:
         consent.set_consent(w, dataset_slug=dataset, source_slug=source, status=status,
@@ -456,7 +459,7 @@ def consent_set(app: App, dataset: str | None, source: str | None, status: str,
     done(f"consent of {dataset or source}: {status}")
 
 
-void_command(consent_group, "consent record", _lazy("consent.void_consent"),
+void_command(consent_group, "consent record", _lazy("tracker.registry.consent.void_consent"),
              help="Void consent record ID (ids: `tracker consent history`), entered in error: "
                   "it is kept, shown as voided with who, when and why, and the record before "
                   "it is in force again. A change of status is a new record (`consent set`).")
@@ -472,7 +475,7 @@ def consent_history(app: App, dataset: str | None, source: str | None, include_v
                     as_json: bool, as_csv: bool) -> None:
     """Consent records of DATASET (or --source), oldest first; the last is in force.
     Voided records (in force never) with --all."""
-    from tracker import consent
+    from tracker.registry import consent
 
     if (dataset is None) == (source is None):
         raise click.UsageError("give a DATASET or --source")

@@ -17,8 +17,8 @@ from typing import IO, Any, TypeVar
 
 import click
 
-from tracker.errors import TrackerError
-from tracker.fields import FieldSpec, missing_required
+from tracker.values.errors import TrackerError
+from tracker.values.fields import FieldSpec, missing_required
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -47,7 +47,7 @@ class App:
 
     @property
     def actor(self) -> str:
-        from tracker.parse import check_utf8
+        from tracker.values.parse import check_utf8
 
         if self.actor_option:
             actor, field = self.actor_option, "as"
@@ -86,7 +86,7 @@ def _check_text_given(ctx: click.Context | None) -> None:
     """Bytes that are not UTF-8 reach a command as lone surrogates, which the registry can
     neither store nor look up: refused naming the option, before the command runs. Paths
     are left alone: a file's name may be any bytes."""
-    from tracker.parse import check_utf8
+    from tracker.values.parse import check_utf8
 
     while ctx is not None:
         for param in ctx.command.params:

@@ -55,7 +55,7 @@ def show_list(rows: list[dict[str, Any]], columns: Sequence[str], *, as_json: bo
     """JSON and CSV as `emit_rows` gives them; a table otherwise, each row through `display`,
     with a VOIDED column (by whom, when, why) under --all. True when the table was printed
     (the caller then prints its totals for people)."""
-    from tracker.corrections import voided_cell, voided_text
+    from tracker.registry.corrections import voided_cell, voided_text
 
     if as_json or as_csv:
         emit_rows(rows, columns, as_json=as_json, as_csv=as_csv, totals=totals, key=key)

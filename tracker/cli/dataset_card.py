@@ -8,11 +8,11 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from tracker.impact import path_text, summary_line
-from tracker.inventory import conflict_text, restriction_text, terms_text
-from tracker.money import Money
-from tracker.policy import SEVERITIES
-from tracker.wording import plural
+from tracker.assess.inventory import conflict_text, restriction_text, terms_text
+from tracker.assess.policy import SEVERITIES
+from tracker.service.impact import path_text, summary_line
+from tracker.values.money import Money
+from tracker.values.wording import plural
 
 # Keys of `dataset show --json` that are not the dataset's own fields.
 OVERVIEW_KEYS = ("resolved_license", "open_findings", "waived_findings", "review", "impact")
@@ -39,16 +39,16 @@ def _labelled(label: str, text: str) -> str:
 
 def standing_lines(data: dict[str, Any]) -> list[str]:
     """Licence and terms, review, findings, impact: what decides whether it may be used."""
-    licence = data["resolved_license"]
-    lines = [_labelled("Licence", f"{licence['resolved'] or 'none claimed'} "
-                                  f"({licence['why']})")]
-    if licence["terms"]:
-        lines.append(_labelled("Terms", terms_text(licence["terms"])))
-    if licence["inherited"]:
-        lines.append(_labelled("Effective", terms_text(licence["effective_terms"])
+    license = data["resolved_license"]
+    lines = [_labelled("Licence", f"{license['resolved'] or 'none claimed'} "
+                                  f"({license['why']})")]
+    if license["terms"]:
+        lines.append(_labelled("Terms", terms_text(license["terms"])))
+    if license["inherited"]:
+        lines.append(_labelled("Effective", terms_text(license["effective_terms"])
                                + ", with what it inherits:"))
-        lines += [f"{'':{_LABEL_WIDTH}}   {restriction_text(i)}" for i in licence["inherited"]]
-    lines += [_labelled("Conflict", conflict_text(c)) for c in licence["conflicts"]]
+        lines += [f"{'':{_LABEL_WIDTH}}   {restriction_text(i)}" for i in license["inherited"]]
+    lines += [_labelled("Conflict", conflict_text(c)) for c in license["conflicts"]]
     lines.append(_labelled("Review", review_text(data["review"])))
     lines += findings_lines(data["open_findings"], data["waived_findings"])
     lines.append(_labelled("Impact", summary_line(data["impact"])))

@@ -8,7 +8,7 @@ import click
 from sqlmodel import func, select
 
 from tracker.cli.common import App, done, output_options, pass_app, print_json
-from tracker.wording import plural
+from tracker.values.wording import plural
 
 
 @click.group("db")
@@ -45,9 +45,9 @@ def db_upgrade(app: App) -> None:
 @pass_app
 def db_status(app: App, as_json: bool) -> None:
     """Schema version and the number of rows in each table."""
-    from tracker import audit
     from tracker.db.migrate import current_revision, head_revision
     from tracker.db.models import AUDITED
+    from tracker.registry import audit
 
     registry = app.registry
     with registry.reading() as session:

@@ -25,7 +25,7 @@ def demo_cmd(app: App, report: Path | None) -> None:
     data, an annotation contract; fees in USD, EUR and GBP. Every record says
     it is illustrative.
     """
-    from tracker import demo
+    from tracker.service import demo
 
     built = demo.build(app.registry, app.actor)
     where = app.registry.location

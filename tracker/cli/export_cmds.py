@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 import click
 
 from tracker.cli.common import App, done, pass_app, write_csv
-from tracker.errors import TrackerError
-from tracker.wording import plural
+from tracker.values.errors import TrackerError
+from tracker.values.wording import plural
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -28,9 +28,9 @@ def export_group() -> None:
 def export_attribution(app: App, run: str, output: Path | None) -> None:
     """The notices RUN's licences oblige (attribution, share-alike, use and output
     restrictions), grouped by obligation, including those inherited through lineage."""
-    from tracker.attribution import build, markdown
-    from tracker.policy import load_policy
-    from tracker.reporting import run_snapshot
+    from tracker.assess.policy import load_policy
+    from tracker.publish.attribution import build, markdown
+    from tracker.service.snapshots import run_snapshot
 
     with app.registry.reading() as session:
         snapshot = run_snapshot(session, run)
@@ -69,8 +69,8 @@ def _write_tables(session: Session, folder: Path) -> list[Path]:
     CSV writer (which neutralises formulas)."""
     from sqlmodel import select
 
+    from tracker.db.rows import record
     from tracker.interop.registry_file import TABLES
-    from tracker.records import record
 
     written = []
     try:
@@ -97,9 +97,9 @@ def export_croissant(app: App, dataset: str, output: Path | None) -> None:
     personal data, collection, resolved licence, lineage)."""
     import json
 
-    from tracker.catalog import find_dataset
     from tracker.interop.croissant_export import build
-    from tracker.reporting import registry_snapshot
+    from tracker.registry.catalog import find_dataset
+    from tracker.service.snapshots import registry_snapshot
 
     with app.registry.reading() as session:
         snapshot = registry_snapshot(session)
@@ -114,8 +114,8 @@ def export_croissant(app: App, dataset: str, output: Path | None) -> None:
 @pass_app
 def export_datasheet(app: App, dataset: str, output: Path | None) -> None:
     """DATASET's datasheet (Datasheets for Datasets) as Markdown; unknown answers say so."""
-    from tracker.reporting import datasheet
-    from tracker.reports import render_datasheet
+    from tracker.publish.reports import render_datasheet
+    from tracker.service.snapshots import datasheet
 
     with app.registry.reading() as session:
         facts, snapshot, runs = datasheet(session, dataset)
@@ -123,7 +123,7 @@ def export_datasheet(app: App, dataset: str, output: Path | None) -> None:
 
 
 def _out(text: str, output: Path | None) -> None:
-    from tracker.reports import write
+    from tracker.publish.reports import write
 
     if output is None:
         click.echo(text, nl=False)

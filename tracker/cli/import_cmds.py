@@ -12,7 +12,7 @@ import click
 
 from tracker.cli.common import App, done, pass_app
 from tracker.interop.limits import CARD_LIMIT, DOCUMENT_LIMIT, REGISTRY_LIMIT, TABLE_LIMIT
-from tracker.wording import plural
+from tracker.values.wording import plural
 
 file_argument = click.argument("files", nargs=-1, required=True,
                                type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -37,7 +37,7 @@ def _run(app: App, files: Sequence[Path], read: Callable[[Path], Any], dry_run: 
     """Each file in its own transaction: a bad file changes nothing, and the others are
     still tried (unless `stop_on_error`); the failed ones are named at the end, exit 1.
     With `parallel`, records are read and checked in a second process (see `apply`)."""
-    from tracker.errors import TrackerError
+    from tracker.values.errors import TrackerError
 
     failed: list[str] = []
     with _file_progress(files) as tracked:
@@ -62,7 +62,7 @@ def _run(app: App, files: Sequence[Path], read: Callable[[Path], Any], dry_run: 
 
 def _import_file(app: App, path: Path, read: Callable[[Path], Any], dry_run: bool,
                  parallel: bool) -> None:
-    from tracker.interop.records import Changes, DryRun, apply
+    from tracker.interop.apply import Changes, DryRun, apply
 
     changes = Changes()
     try:

@@ -7,7 +7,6 @@ from typing import Any
 
 import click
 
-from tracker import ledger, vocab
 from tracker.cli.common import App, done, output_options, pass_app
 from tracker.cli.correcting import (
     all_option,
@@ -17,6 +16,8 @@ from tracker.cli.correcting import (
     show_list,
     void_command,
 )
+from tracker.registry import ledger
+from tracker.values import vocab
 
 # The amount column shows the currency too, with thousands separators, as `budget` does.
 FEE_COLUMNS = ("id", "dataset", "basis", "amount", "counterparty", "contract", "term_start",

@@ -7,7 +7,16 @@ from typing import Any
 
 import click
 
-from tracker import catalog, claims, licenses, vocab
+from tracker.assess.inventory import (
+    INVENTORY_CSV_COLUMNS,
+    conflict_text,
+    inventory,
+    inventory_csv_row,
+    resolution_view,
+    restriction_text,
+)
+from tracker.assess.inventory import terms_text as terms_line
+from tracker.assess.provenance import effective, resolve
 from tracker.cli.common import (
     App,
     done,
@@ -21,16 +30,8 @@ from tracker.cli.common import (
     print_record,
 )
 from tracker.cli.correcting import all_option, show_list, void_command
-from tracker.inventory import (
-    INVENTORY_CSV_COLUMNS,
-    conflict_text,
-    inventory,
-    inventory_csv_row,
-    resolution_view,
-    restriction_text,
-)
-from tracker.inventory import terms_text as terms_line
-from tracker.provenance import effective, resolve
+from tracker.registry import catalog, claims, licenses
+from tracker.values import vocab
 
 LIST_COLUMNS = ("id", "category", "commercial_use", "ai_training", "share_alike",
                 "no_derivatives", "name")
@@ -160,8 +161,8 @@ def license_resolve(app: App, dataset: str | None, every: bool, policy_file: Pat
     With --all, every dataset's resolved licence, terms, effective terms with the
     ancestors that restrict them, and conflicts (JSON: one dataset per line).
     """
-    from tracker.policy import load_policy
-    from tracker.reporting import registry_snapshot
+    from tracker.assess.policy import load_policy
+    from tracker.service.snapshots import registry_snapshot
 
     if every == (dataset is not None):
         raise click.UsageError("give a DATASET or --all")

@@ -6,8 +6,8 @@ from typing import Any
 
 import click
 
-from tracker import audit
 from tracker.cli.common import App, emit_rows, output_options, pass_app, print_table
+from tracker.registry import audit
 
 LOG_COLUMNS = ("id", "at", "actor", "action", "entity")
 

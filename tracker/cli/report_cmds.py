@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from tracker.cli.common import App, done, pass_app
-from tracker.cli.run_cmds import as_of_option, parse_as_of, policy_option
+from tracker.cli.options import as_of_option, parse_as_of, policy_option
 
 output_option = click.option("-o", "--output", required=True,
                              type=click.Path(dir_okay=False, path_type=Path),
@@ -27,16 +27,11 @@ def report_group() -> None:
 
 def write_audit_report(app: App, run: str, output: Path, policy_file: Path | None = None,
                        as_of: str | None = None, *, full: bool = False) -> None:
-    from tracker.budget import build
-    from tracker.policy import load_policy
-    from tracker.reporting import run_snapshot
-    from tracker.reports import render_audit, write
+    from tracker.publish.reports import render_audit, write
+    from tracker.service.assessing import assess
 
-    policy = load_policy(policy_file)
-    with app.registry.reading() as session:
-        snapshot = run_snapshot(session, run, stamp=True)
-    write(output, render_audit(snapshot, build(snapshot, policy, today=parse_as_of(as_of)),
-                               policy, full=full))
+    judged = assess(app.registry, run, policy=policy_file, today=parse_as_of(as_of), stamp=True)
+    write(output, render_audit(judged.snapshot, judged.budget, judged.policy, full=full))
 
 
 @report_group.command("audit")
@@ -64,16 +59,11 @@ def report_registry(app: App, output: Path, policy_file: Path | None, as_of: str
                     full: bool) -> None:
     """Report on every dataset in the registry, with findings judged without a run (the
     most pressing in detail for a large registry)."""
-    from tracker.flags import evaluate
-    from tracker.policy import load_policy
-    from tracker.reporting import registry_snapshot
-    from tracker.reports import render_registry, write
+    from tracker.publish.reports import render_registry, write
+    from tracker.service.assessing import assess
 
-    policy = load_policy(policy_file)
-    with app.registry.reading() as session:
-        snapshot = registry_snapshot(session, stamp=True)
-    findings = evaluate(snapshot, policy, today=parse_as_of(as_of))
-    write(output, render_registry(snapshot, findings, policy, full=full))
+    judged = assess(app.registry, policy=policy_file, today=parse_as_of(as_of), stamp=True)
+    write(output, render_registry(judged.snapshot, judged.findings, judged.policy, full=full))
     done(f"wrote {output}")
 
 
@@ -89,9 +79,9 @@ def report_eu_summary(app: App, run: str, output: Path, sme: bool) -> None:
 
     Filled from the registry; what it lacks is listed as open points, never invented.
     """
-    from tracker.policy import load_policy
-    from tracker.reporting import eu_summary
-    from tracker.reports import render_eu_summary, write
+    from tracker.assess.policy import load_policy
+    from tracker.publish.reports import render_eu_summary, write
+    from tracker.service.snapshots import eu_summary
 
     suffix = output.suffix.lower()
     if suffix not in (".md", ".html", ".htm"):
@@ -109,8 +99,8 @@ def report_eu_summary(app: App, run: str, output: Path, sme: bool) -> None:
 @pass_app
 def report_datasheet(app: App, dataset: str, output: Path) -> None:
     """DATASET's datasheet (Datasheets for Datasets) as a self-contained HTML page."""
-    from tracker.reporting import datasheet
-    from tracker.reports import render_datasheet, write
+    from tracker.publish.reports import render_datasheet, write
+    from tracker.service.snapshots import datasheet
 
     with app.registry.reading() as session:
         facts, snapshot, runs = datasheet(session, dataset)

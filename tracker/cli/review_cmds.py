@@ -8,10 +8,10 @@ from typing import Any
 
 import click
 
+from tracker.assess.policy import SEVERITIES
 from tracker.cli.common import App, done, emit_rows, output_options, pass_app, print_json
-from tracker.cli.run_cmds import as_of_option, parse_as_of, policy_option
-from tracker.policy import SEVERITIES
-from tracker.wording import plural
+from tracker.cli.options import as_of_option, parse_as_of, policy_option
+from tracker.values.wording import plural
 
 
 class ReviewGroup(click.Group):
@@ -43,12 +43,13 @@ def review_group() -> None:
 def review_record(app: App, dataset: str | None, run_slug: str | None, decision: str,
                   note: str, conditions: str, policy_file: Path | None) -> None:
     """Record a review of DATASET (or --run RUN), with a digest of the record reviewed."""
-    from tracker.catalog import find_dataset
-    from tracker.db.load import load_run
-    from tracker.policy import load_policy
-    from tracker.reporting import registry_snapshot
-    from tracker.reviews import record_digest, record_review, run_digest
-    from tracker.runs import find_run
+    from tracker.assess.policy import load_policy
+    from tracker.assess.review_status import record_digest, run_digest
+    from tracker.facts.load import load_run
+    from tracker.registry.catalog import find_dataset
+    from tracker.registry.reviews import record_review
+    from tracker.registry.runs import find_run
+    from tracker.service.snapshots import registry_snapshot
 
     if (dataset is None) == (run_slug is None):
         raise click.UsageError("give a DATASET or --run RUN, not both")
@@ -80,18 +81,13 @@ def review_record(app: App, dataset: str | None, run_slug: str | None, decision:
 def review_queue(app: App, currency: str, policy_file: Path | None, as_of: str | None,
                  as_json: bool, as_csv: bool) -> None:
     """Datasets needing review (never reviewed, stale, sent back): most severe, costliest first."""
-    from tracker.flags import evaluate
-    from tracker.money import parse_currency
-    from tracker.policy import load_policy
-    from tracker.reporting import registry_snapshot
-    from tracker.reviews import queue
+    from tracker.assess.review_status import queue
+    from tracker.service.assessing import assess
+    from tracker.values.money import parse_currency
 
-    policy = load_policy(policy_file)
     day = parse_as_of(as_of)
-    with app.registry.reading() as session:
-        snapshot = registry_snapshot(session)
-    rows = queue(snapshot, policy, evaluate(snapshot, policy, today=day),
-                 parse_currency(currency), day)
+    judged = assess(app.registry, policy=policy_file, today=day)
+    rows = queue(judged.snapshot, judged.policy, judged.findings, parse_currency(currency), day)
     emit_rows(rows, ("dataset", "status", "worst_finding", "findings", "annual_cost",
                      "currency", "last_review"), as_json=as_json, as_csv=as_csv)
 
@@ -104,7 +100,7 @@ def review_queue(app: App, currency: str, policy_file: Path | None, as_of: str |
 def review_history(app: App, dataset: str | None, run_slug: str | None, as_json: bool,
                    as_csv: bool) -> None:
     """Past reviews (of DATASET, --run RUN, or all), oldest first."""
-    from tracker.reviews import history
+    from tracker.registry.reviews import history
 
     with app.registry.reading() as session:
         rows = history(session, dataset, run_slug)
@@ -126,26 +122,19 @@ def check_cmd(app: App, run: str, policy_file: Path | None, fail_on: str | None,
 
     Waived findings do not fail the check. Use it in a pipeline before training starts.
     """
-    from tracker import parse
-    from tracker.budget import compute_estimate
-    from tracker.flags import evaluate
-    from tracker.policy import load_policy
-    from tracker.reporting import run_snapshot
+    from tracker.service.assessing import assess
+    from tracker.values import parse
 
-    policy = load_policy(policy_file)
-    level = parse.choice(fail_on, "fail-on", SEVERITIES) if fail_on else policy.fail_on
-    with app.registry.reading() as session:
-        snapshot = run_snapshot(session, run)
-    compute_estimate(snapshot)  # a gate must not pass a run whose budget cannot be priced
-    findings = evaluate(snapshot, policy, today=parse_as_of(as_of))
-    failing = [f for f in findings if f.waiver is None
-               and SEVERITIES.index(f.severity) >= SEVERITIES.index(level)]
+    level = parse.choice(fail_on, "fail-on", SEVERITIES) if fail_on else None
+    judged = assess(app.registry, run, policy=policy_file, today=parse_as_of(as_of))
+    gate = judged.gate(level)
+    level, failing = gate.level, gate.failing
     result: dict[str, Any] = {
-        "run": run, "fail_on": level, "passed": not failing,
+        "run": run, "fail_on": level, "passed": gate.passed,
         "checked_on": (parse_as_of(as_of) or dt.date.today()).isoformat(),
-        "policy": policy.source,
+        "policy": judged.policy.source,
         "failing": [f.as_dict() for f in failing],
-        "waived": [f.as_dict() for f in findings if f.waiver is not None],
+        "waived": [f.as_dict() for f in gate.waived],
     }
     if as_json:
         print_json(result)

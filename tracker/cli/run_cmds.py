@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import click
 
-from tracker import runs
+from tracker.assess.policy import SEVERITIES
 from tracker.cli.common import (
     App,
     confirm_destructive,
@@ -22,9 +21,10 @@ from tracker.cli.common import (
     print_record,
     yes_option,
 )
-from tracker.compute import PRICINGS
-from tracker.policy import SEVERITIES
-from tracker.wording import plural
+from tracker.cli.options import as_of_option, parse_as_of, policy_option
+from tracker.facts.compute_plan import PRICINGS
+from tracker.registry import findings, runs
+from tracker.values.wording import plural
 
 USES = "|".join(runs.INTENDED_USES)
 
@@ -201,8 +201,8 @@ def run_set_compute(app: App, run: str, **values: Any) -> None:
 def run_accelerators(as_json: bool, as_csv: bool) -> None:
     """The accelerator catalogue: every figure an estimate may use (peak FLOP/s, TDP, prices,
     server-to-chip power ratio, average load, and the defaults), each with its source."""
-    from tracker.compute import LISTED_FIGURES, listing
-    from tracker.money import quantity_display
+    from tracker.assess.compute import LISTED_FIGURES, listing
+    from tracker.values.money import quantity_display
 
     rows = listing()
     if as_json or as_csv:
@@ -223,19 +223,6 @@ def run_accelerators(as_json: bool, as_csv: bool) -> None:
 
 # ---- budget, flags --------------------------------------------------------------------------
 
-policy_option = click.option("--policy", "policy_file", default=None,
-                             type=click.Path(dir_okay=False, path_type=Path),
-                             help="Policy file (TOML) [the packaged default].")
-as_of_option = click.option("--as-of", default=None,
-                            help="Judge waiver expiry on this date (YYYY-MM-DD) [today].")
-
-
-def parse_as_of(value: str | None) -> dt.date | None:
-    from tracker import parse
-
-    return None if value is None else parse.date(value, "as-of")
-
-
 @click.command("budget")
 @click.argument("run")
 @policy_option
@@ -245,15 +232,10 @@ def parse_as_of(value: str | None) -> dt.date | None:
 def budget_cmd(app: App, run: str, policy_file: Path | None, as_of: str | None, as_json: bool,
                as_csv: bool) -> None:
     """What RUN will really cost: compute, data, contingency, reserves for findings."""
-    from tracker.budget import build
     from tracker.cli.budget_view import print_budget
-    from tracker.policy import load_policy
-    from tracker.reporting import run_snapshot
+    from tracker.service.assessing import assess
 
-    policy = load_policy(policy_file)
-    with app.registry.reading() as session:
-        snapshot = run_snapshot(session, run)
-    budget = build(snapshot, policy, today=parse_as_of(as_of))
+    budget = assess(app.registry, run, policy=policy_file, today=parse_as_of(as_of)).budget
     if as_json:
         print_json(budget.as_dict())
     elif as_csv:
@@ -271,14 +253,10 @@ def budget_cmd(app: App, run: str, policy_file: Path | None, as_of: str | None, 
 def flags_cmd(app: App, run: str | None, policy_file: Path | None, as_of: str | None,
               as_json: bool, as_csv: bool) -> None:
     """Findings for the datasets RUN draws (or every dataset), most severe first."""
-    from tracker.flags import evaluate
-    from tracker.policy import load_policy
-    from tracker.reporting import registry_snapshot, run_snapshot
+    from tracker.service.assessing import assess
 
-    policy = load_policy(policy_file)
-    with app.registry.reading() as session:
-        snapshot = run_snapshot(session, run) if run else registry_snapshot(session)
-    findings = evaluate(snapshot, policy, today=parse_as_of(as_of))
+    findings = assess(app.registry, run or None, policy=policy_file,
+                      today=parse_as_of(as_of)).findings
     if as_json:
         print_json([f.as_dict() for f in findings])
         return
@@ -310,7 +288,7 @@ def flag_group() -> None:
 def flag_add(app: App, dataset: str, code: str, severity: str, why: str, fix: str) -> None:
     """Raise a finding on DATASET that no rule would find."""
     with app.registry.writing(app.actor) as w:
-        runs.add_manual_flag(w, dataset, code=code, severity=severity, why=why, fix=fix)
+        findings.add_manual_flag(w, dataset, code=code, severity=severity, why=why, fix=fix)
     done(f"flagged {dataset}: {code}")
 
 
@@ -326,7 +304,7 @@ def flag_waive(app: App, dataset: str, code: str, reason: str, run_slug: str | N
                expires: str | None, granted_on: str | None) -> None:
     """Waive finding CODE on DATASET; you (--as) are recorded as the reviewer."""
     with app.registry.writing(app.actor) as w:
-        runs.waive(w, dataset, code, reason=reason, run_slug=run_slug, expires=expires,
+        findings.waive(w, dataset, code, reason=reason, run_slug=run_slug, expires=expires,
                    on=granted_on)
     done(f"waived {code} on {dataset}")
 
@@ -339,7 +317,7 @@ def flag_waive(app: App, dataset: str, code: str, reason: str, run_slug: str | N
 def flag_resolve(app: App, dataset: str, code: str, resolved_on: str | None) -> None:
     """Mark the manual finding CODE on DATASET resolved (it stays in the history)."""
     with app.registry.writing(app.actor) as w:
-        count = runs.resolve_manual_flag(w, dataset, code, on=resolved_on)
+        count = findings.resolve_manual_flag(w, dataset, code, on=resolved_on)
     done(f"resolved {plural(count, 'manual finding')} {code} on {dataset}")
 
 
@@ -351,7 +329,7 @@ def flag_resolve(app: App, dataset: str, code: str, resolved_on: str | None) -> 
 def flag_revoke(app: App, dataset: str, code: str, run_slug: str | None) -> None:
     """End the waivers of CODE on DATASET today (they stay in the history)."""
     with app.registry.writing(app.actor) as w:
-        count = runs.revoke_waivers(w, dataset, code, run_slug)
+        count = findings.revoke_waivers(w, dataset, code, run_slug)
     done(f"revoked {plural(count, 'waiver')} of {code} on {dataset}")
 
 

@@ -7,16 +7,16 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from tracker.errors import TrackerError
 from tracker.interop.records import (
     DOCUMENT_LIMIT,
     DatasetIn,
     ParentIn,
-    licence_claim,
+    license_claim,
     read_json,
     slugify,
     url_or_none,
 )
+from tracker.values.errors import TrackerError
 
 _SIZE = re.compile(r"^\s*([-+]?[\d.]+(?:e[-+]?\d+)?)\s*([kmgtp]?i?b|bytes?)?\s*$", re.I)
 _UNITS = {"": 1, "b": 1, "byte": 1, "bytes": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9,
@@ -44,7 +44,7 @@ def _names(value: Any) -> list[str]:
     return [_text(i) for i in items if _text(i)]
 
 
-def _licence_texts(value: Any) -> list[str]:
+def _license_texts(value: Any) -> list[str]:
     return [text for item in (value if isinstance(value, list) else [value] if value else [])
             if (text := _text(item))]
 
@@ -111,7 +111,7 @@ def read(path: Path, *, slug: str | None = None, limit: int = DOCUMENT_LIMIT) ->
     if creators:
         fields["steward"] = ", ".join(creators)[:300]
     published = _text(doc.get("datePublished"))[:10] or None
-    claim = licence_claim(_licence_texts(doc.get("license")), "authors", [url] if url else [],
+    claim = license_claim(_license_texts(doc.get("license")), "authors", [url] if url else [],
                           "From the Croissant metadata.", published)
     parents = [ParentIn(slugify(p.rstrip("/").rsplit("/", 1)[-1]), "subset", p[:300])
                for p in _names(doc.get("prov:wasDerivedFrom"))]

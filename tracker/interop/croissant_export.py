@@ -7,8 +7,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from tracker.provenance import effective, resolve
-from tracker.snapshot import DatasetFacts, Snapshot
+from tracker.assess.provenance import effective, resolve
+from tracker.facts.snapshot import DatasetFacts, Snapshot
 
 COLLECTION_TYPE = {
     "public_dataset": "Secondary Data Analysis", "commercially_licensed": "Others",
@@ -35,11 +35,11 @@ def _personal(d: DatasetFacts) -> str:
 def build(d: DatasetFacts, snapshot: Snapshot) -> dict[str, Any]:
     resolution = resolve(d, snapshot)
     eff = effective(d, snapshot)
-    licences = []
+    licenses = []
     if resolution.terms is not None:
         for key in resolution.terms.keys:
             lic = snapshot.licenses.get(key)
-            licences.append(lic.url if lic is not None and lic.url else key)
+            licenses.append(lic.url if lic is not None and lic.url else key)
     holders = sorted({s.rights_holder for s in d.sources if s.rights_holder})
     doc: dict[str, Any] = {
         "@context": context(),
@@ -48,7 +48,7 @@ def build(d: DatasetFacts, snapshot: Snapshot) -> dict[str, Any]:
         "description": d.record.get("description") or d.name,
         "conformsTo": "http://mlcommons.org/croissant/1.0",
         "url": d.record.get("homepage") or f"urn:dataset-tracker:{d.slug}",
-        "license": licences or ["https://spdx.org/licenses/NOASSERTION"],
+        "license": licenses or ["https://spdx.org/licenses/NOASSERTION"],
         "creator": [{"@type": "sc:Organization", "name": h} for h in holders]
         or [{"@type": "sc:Organization", "name": d.record.get("steward") or "unknown"}],
         "keywords": [d.record.get("modality") or "", d.source_category],

@@ -12,19 +12,19 @@ import re
 from pathlib import Path
 from typing import Any
 
-from tracker.errors import TrackerError
 from tracker.interop.records import (
     DOCUMENT_LIMIT,
     DatasetIn,
     ParentIn,
     SourceIn,
-    licence_claim,
+    license_claim,
     read_json,
     slugify,
     strings,
     url_or_none,
     urls_in,
 )
+from tracker.values.errors import TrackerError
 
 LANGUAGES = {
     "english": "en", "french": "fr", "german": "de", "spanish": "es", "portuguese": "pt",
@@ -108,7 +108,7 @@ def _record(key: str, item: dict[str, Any], origin: str, collection: str) -> Dat
     verified = [lic for lic in item.get("Licenses") or [] if isinstance(lic, dict)]
     # "Unspecified" verified by an annotator is a statement: nobody found a licence.
     names = [" ".join(str(lic.get("License") or "").split()) for lic in verified]
-    claims = [c for c in [licence_claim(
+    claims = [c for c in [license_claim(
         [n for n in dict.fromkeys(names) if n], "authors",
         [u for lic in verified for u in urls_in(lic.get("License URL"))],
         f"Verified by the Data Provenance Initiative "
@@ -121,7 +121,7 @@ def _record(key: str, item: dict[str, Any], origin: str, collection: str) -> Dat
             (("GitHub License",), "repository", item.get("GitHub URL")),
             (("PwC License Name",), "aggregator", item.get("Papers with Code URL"))):
         given = _names(*(inferred.get(f) for f in fields_read))
-        claim = licence_claim(given, claimant, [*urls_in(page), *urls_in(" ".join(given))],
+        claim = license_claim(given, claimant, [*urls_in(page), *urls_in(" ".join(given))],
                               f"Inferred by the Data Provenance Initiative "
                               f"({', '.join(f for f in fields_read if inferred.get(f))}).")
         if claim is not None:

@@ -11,20 +11,20 @@ from typing import Any
 
 import yaml
 
-from tracker import parse
-from tracker.errors import InvalidValue, TrackerError
+from tracker.assess.license_names import id_for_text
 from tracker.interop.limits import CARD_LIMIT
 from tracker.interop.reading import load_yaml, read_text
 from tracker.interop.records import (
     ClaimIn,
     DatasetIn,
-    LicenceIn,
+    LicenseIn,
     ParentIn,
     slugify,
     strings,
     url_or_none,
 )
-from tracker.licence_names import id_for_text
+from tracker.values import parse
+from tracker.values.errors import InvalidValue, TrackerError
 
 HUB = "https://huggingface.co/datasets/"
 
@@ -118,12 +118,12 @@ def read(path: Path, *, slug: str | None = None, observed_on: str | None = None,
     card = front_matter(read_text(path, limit), name)
     key = slug or card_slug(path)
     warnings: list[str] = []
-    licences: list[LicenceIn] = []
+    licenses: list[LicenseIn] = []
     expressions = []
     for raw in strings(card.get("license", card.get("licenses"))):
         if raw.lower() == "other" and card.get("license_name"):
             custom = "LicenseRef-" + slugify(str(card["license_name"])).replace("/", "-")
-            licences.append(LicenceIn(custom[:128], str(card.get("license_name"))[:300],
+            licenses.append(LicenseIn(custom[:128], str(card.get("license_name"))[:300],
                                       _link(card.get("license_link"), warnings),
                                       notes=f"Named by the {key} dataset card."))
             expressions.append(custom[:128])
@@ -161,5 +161,5 @@ def read(path: Path, *, slug: str | None = None, observed_on: str | None = None,
                                 "(left out)")
                 continue
             parents.append(ParentIn(slugify(parent), "augmented", parent[:300]))
-    return DatasetIn(key, fields, f"{name} (front matter)", claims, [], parents, licences,
+    return DatasetIn(key, fields, f"{name} (front matter)", claims, [], parents, licenses,
                      warnings=warnings, lenient=True)

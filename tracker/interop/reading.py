@@ -18,8 +18,8 @@ from typing import Any
 
 import yaml
 
-from tracker.errors import TrackerError
 from tracker.interop.limits import MiB
+from tracker.values.errors import TrackerError
 
 # What one line of a CSV or JSON Lines file may hold: far beyond a real record.
 MAX_LINE = 16 * MiB

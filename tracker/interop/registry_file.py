@@ -16,12 +16,12 @@ from sqlalchemy import Date, func, insert, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, select
 
-from tracker import parse
 from tracker.db.models import AUDITED, CrawlDomain, Dataset, Source, TrainingRun
+from tracker.db.rows import record
 from tracker.db.types import ExactDecimal
-from tracker.errors import TrackerError
-from tracker.records import record
 from tracker.registry import Writer
+from tracker.values import parse
+from tracker.values.errors import TrackerError
 
 FORMAT = "dataset-tracker-registry"
 TABLES: dict[str, type[SQLModel]] = {**AUDITED, "crawl_domain": CrawlDomain}
@@ -117,7 +117,7 @@ def load(writer: Writer, document: Any, name: str) -> dict[str, int]:
                                    f"({str(exc.orig).splitlines()[0]})") from exc
             counts[table] += 1
     if counts.get("crawl_domain"):
-        from tracker.domains import list_digest
+        from tracker.facts.crawl_domains import list_digest
 
         for source_id in sorted({row["source_id"] for row in tables["crawl_domain"]}):
             rows, digest = list_digest(session, source_id)

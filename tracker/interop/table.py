@@ -19,11 +19,11 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from tracker.errors import TrackerError
-from tracker.fields import DATASET_FIELDS
 from tracker.interop.limits import TABLE_LIMIT
 from tracker.interop.reading import load_json, text_lines
 from tracker.interop.records import ClaimIn, ConsentIn, DatasetIn, FeeIn, ParentIn, SourceIn
+from tracker.values.errors import TrackerError
+from tracker.values.fields import DATASET_FIELDS
 
 DATASET_COLUMNS = {spec.name for spec in DATASET_FIELDS}
 FEE_COLUMNS = {"fee_kind", "fee_amount", "fee_currency", "fee_period", "fee_unit",

@@ -1,0 +1,2 @@
+"""What the registry holds, as plain frozen dataclasses, and the few queries that load them
+at once."""

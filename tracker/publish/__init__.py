@@ -1,0 +1,2 @@
+"""Documents made from facts and assessments: HTML and Markdown reports, the EU summary,
+datasheets and attribution notices."""

@@ -1,0 +1,72 @@
+"""Compliance reviews as recorded: a decision on a record, by whom, with the digest of what
+was reviewed, and the history of those decisions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import or_
+from sqlmodel import Session, col, select
+
+from tracker.assess.policy import Policy
+from tracker.assess.review_status import DECISIONS
+from tracker.db.models import AuditEvent, DatasetSource, Review
+from tracker.registry.writer import Writer
+from tracker.values import parse
+from tracker.values.errors import InvalidValue
+
+
+def last_changed_by(session: Session, dataset_id: int) -> str | None:
+    """Who last changed anything the dataset's review covers, from the audit log: its row,
+    its claims, fees, costs, consent and lineage, and the sources it is linked to."""
+    patterns = [f'%"{key}":{dataset_id}{end}%' for key in ("dataset_id", "child_id")
+                for end in (",", "}")]
+    matches = [col(AuditEvent.after).like(p) for p in patterns] + \
+              [col(AuditEvent.before).like(p) for p in patterns]
+    sources = session.exec(select(DatasetSource.source_id)
+                           .where(DatasetSource.dataset_id == dataset_id)).all()
+    found = session.exec(
+        select(AuditEvent.actor)
+        .where(AuditEvent.entity != "review")
+        .where(or_((AuditEvent.entity == "dataset") & (AuditEvent.entity_id == dataset_id),
+                   (AuditEvent.entity == "source") & col(AuditEvent.entity_id).in_(sources),
+                   *matches))
+        .order_by(col(AuditEvent.id).desc()).limit(1)).first()
+    return found
+
+
+def record_review(writer: Writer, *, digest: str, decision: str, note: str, conditions: str,
+                  dataset_id: int | None, run_id: int | None, label: str,
+                  policy: Policy) -> Review:
+    """Record a decision on a dataset or run whose record has digest `digest`,
+    the writer's actor as the reviewer; refused without a note, a conditional approval
+    without conditions, or (if the policy says so) by the person who last changed it."""
+    choice = parse.choice(decision, "decision", DECISIONS)
+    if not note.strip():
+        raise InvalidValue("note", note, "say what was checked and why")
+    if choice == "conditional" and not conditions.strip():
+        raise InvalidValue("conditions", conditions, "a conditional approval needs --conditions")
+    if dataset_id is not None and policy.reviewer_must_differ:
+        changer = last_changed_by(writer.session, dataset_id)
+        if changer == writer.actor:
+            raise InvalidValue("reviewer", writer.actor,
+                               f"last changed {label}; the policy requires a different reviewer")
+    row = Review(dataset_id=dataset_id, run_id=run_id, decision=choice,
+                 note=parse.text(note, "note"), conditions=parse.text(conditions, "conditions"),
+                 reviewer=writer.actor,
+                 reviewed_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                 digest=digest)
+    return writer.add(row, label=f"{label}: {choice}")
+
+
+def history(session: Session, dataset_slug: str | None = None,
+            run_slug: str | None = None) -> list[dict[str, Any]]:
+    """Past reviews of a dataset, a run, or all, oldest first."""
+    from tracker.registry.runs import with_owner
+
+    query = with_owner(session, Review, dataset_slug=dataset_slug, run_slug=run_slug)
+    return [{"dataset": ds, "run": rs, "decision": r.decision, "reviewer": r.reviewer,
+             "reviewed_at": r.reviewed_at, "note": r.note, "conditions": r.conditions,
+             "digest": r.digest}
+            for r, ds, rs in session.exec(query.order_by(Review.id))]
