@@ -26,9 +26,9 @@ def chromium_binary() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """One Chromium per test module; in CI a missing Chromium fails rather than skips."""
+def launched() -> Iterator[Browser]:
+    """Debian's Chromium under Playwright, for a module-scoped fixture; in CI a missing
+    Chromium fails rather than skips."""
     binary = chromium_binary()
     if binary is None:
         if os.environ.get("CI"):

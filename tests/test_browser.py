@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser
 
-from browser import WIDTHS, Opened, browser, open_report  # noqa: F401 - browser is a fixture
+from browser import WIDTHS, Opened, launched, open_report
 from conftest import Tracker
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Browser]:
+    yield from launched()
 
 LETTER_PAGES = 16  # the demo audit on Letter paper, everything --full would show included
 
@@ -36,11 +42,11 @@ def _quiet(opened: Opened) -> None:
     assert opened.requests == [opened.url]
 
 
-def test_audit_report_in_a_browser(browser: Browser, tracker: Tracker, tmp_path: Path) -> None:
+def test_audit_report_in_a_browser(chromium: Browser, tracker: Tracker, tmp_path: Path) -> None:
     report = tmp_path / "audit.html"
     tracker(["demo", "--report", str(report)])
     totals = json.loads(tracker("budget frontier-run-1 --json").stdout)["totals"]
-    opened = open_report(browser, report)
+    opened = open_report(chromium, report)
     _quiet(opened)
     page = opened.page
     shown = {e.get_attribute("data-total"): e.get_attribute("data-amount")
@@ -62,12 +68,12 @@ def test_audit_report_in_a_browser(browser: Browser, tracker: Tracker, tmp_path:
 
 
 @pytest.mark.parametrize("name", ["audit", "registry", "eu-summary", "datasheet"])
-def test_no_page_scrolls_sideways_at_any_width(browser: Browser, demo_reports: dict[str, Path],
+def test_no_page_scrolls_sideways_at_any_width(chromium: Browser, demo_reports: dict[str, Path],
                                                name: str) -> None:
     """On a phone, a tablet and a desktop the page is as wide as the window: wide tables scroll
     in their own box or become cards, and chart text stays at 12 px or more."""
     for width in WIDTHS:
-        opened = open_report(browser, demo_reports[name], width)
+        opened = open_report(chromium, demo_reports[name], width)
         _quiet(opened)
         assert opened.scroll_width() == opened.window_width() == width, (name, width)
         sizes = opened.page.evaluate("""() => [...document.querySelectorAll('svg text')]
@@ -76,10 +82,10 @@ def test_no_page_scrolls_sideways_at_any_width(browser: Browser, demo_reports: d
         opened.page.close()
 
 
-def test_every_chart_has_a_title_and_a_text_alternative(browser: Browser,
+def test_every_chart_has_a_title_and_a_text_alternative(chromium: Browser,
                                                         demo_reports: dict[str, Path]) -> None:
     for name in ("audit", "registry"):
-        opened = open_report(browser, demo_reports[name])
+        opened = open_report(chromium, demo_reports[name])
         charts = opened.page.query_selector_all("svg")
         assert charts
         for svg in charts:
@@ -89,8 +95,8 @@ def test_every_chart_has_a_title_and_a_text_alternative(browser: Browser,
 
 
 def test_the_demo_audit_prints_short_with_headers_repeated(
-        browser: Browser, demo_reports: dict[str, Path]) -> None:
-    opened = open_report(browser, demo_reports["audit"])
+        chromium: Browser, demo_reports: dict[str, Path]) -> None:
+    opened = open_report(chromium, demo_reports["audit"])
     headings = {h.strip().upper() for h in opened.page.eval_on_selector_all(
         "h1, h2, h3, h4, figcaption", "els => els.map(e => e.innerText)")}
     for paper, most in (("Letter", LETTER_PAGES), ("A4", LETTER_PAGES)):
@@ -104,9 +110,9 @@ def test_the_demo_audit_prints_short_with_headers_repeated(
 
 
 def test_the_content_security_policy_stops_injected_script_and_fetches(
-        browser: Browser, demo_reports: dict[str, Path]) -> None:
+        chromium: Browser, demo_reports: dict[str, Path]) -> None:
     """Even markup that got in could neither run nor call home."""
-    opened = open_report(browser, demo_reports["audit"])
+    opened = open_report(chromium, demo_reports["audit"])
     opened.page.evaluate("""() => {
         const s = document.createElement('script');
         s.textContent = 'window.ran = 1';
@@ -122,7 +128,7 @@ def test_the_content_security_policy_stops_injected_script_and_fetches(
     assert any(re.search("Content Security Policy", e) for e in opened.errors)
 
 
-def test_hostile_names_run_no_script_and_fetch_nothing(browser: Browser,
+def test_hostile_names_run_no_script_and_fetch_nothing(chromium: Browser,
                                                         sqlite_tracker: Tracker,
                                                         tmp_path: Path) -> None:
     names = ['<script>window.pwned = 1</script>', '<img src="http://127.0.0.1:9/x" '
@@ -137,7 +143,7 @@ def test_hostile_names_run_no_script_and_fetch_nothing(browser: Browser,
     sqlite_tracker("lineage add d1 d0 --relation filtered")
     report = tmp_path / "hostile.html"
     sqlite_tracker(["report", "audit", "r", "-o", str(report)])
-    opened = open_report(browser, report)
+    opened = open_report(chromium, report)
     assert opened.page.evaluate("typeof window.pwned") == "undefined"
     _quiet(opened)
     assert opened.page.query_selector_all("script, img, iframe") == []
