@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from tracker.budget import quantity, units_drawn
 from tracker.domains import TopDomains
+from tracker.labels import label
 from tracker.snapshot import DatasetFacts, Snapshot
 from tracker.wording import plural
 
@@ -43,9 +44,9 @@ def band(modality: str, size: Decimal | None) -> str:
     if modality not in BANDS or size is None:
         return "size not recorded"
     _, bands, top = BANDS[modality]
-    for bound, label in bands:
+    for bound, words in bands:
         if size < bound:
-            return label
+            return words
     return top
 
 
@@ -201,7 +202,7 @@ def build(snapshot: Snapshot, top: TopDomains) -> Summary:
     for d in crawled_facts:
         for s in d.sources:
             behaviour.append(f"{d.slug} from {s.name}: opt-out mechanism "
-                             f"{s.tdm_reservation.replace('_', '.')}, "
+                             f"{label('tdm_reservation', s.tdm_reservation)}, "
                              f"{HONOURED[s.tdm_honoured]}")
             if s.opted_out_domains:
                 verbs = "disallows crawling or reserves" if s.opted_out_domains == 1 \
@@ -220,7 +221,8 @@ def build(snapshot: Snapshot, top: TopDomains) -> Summary:
     if synthetic and not generators:
         open_points.append(OpenPoint("2.5", "the models that generated the synthetic data are "
                                      "not recorded"))
-    tdm_facts = sorted({f"{s.name}: {s.tdm_reservation.replace('_', '.')} reservation "
+    tdm_facts = sorted({f"{s.name}: {label('tdm_reservation', s.tdm_reservation)} "
+                        "reservation "
                         f"{HONOURED[s.tdm_honoured]}"
                         for d in datasets for s in d.sources
                         if s.tdm_reservation not in ("none", "unknown")})
@@ -255,10 +257,10 @@ def _modality(name: str, size: Decimal, members: list[str], uncounted: list[str]
     if name not in BANDS:
         return Modality(name, None, "", "describe in other units", members)
     known = size if len(uncounted) < len(members) else None
-    label = band(name, known)
-    if known is not None and uncounted and label != BANDS[name][2]:
-        label = f"{label}, or a higher band"  # a lower bound may sit below the true band
-    return Modality(name, known, BANDS[name][0], label, members, uncounted)
+    words = band(name, known)
+    if known is not None and uncounted and words != BANDS[name][2]:
+        words = f"{words}, or a higher band"  # a lower bound may sit below the true band
+    return Modality(name, known, BANDS[name][0], words, members, uncounted)
 
 
 def size_text(m: Modality) -> str:

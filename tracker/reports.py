@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 
 from tracker import __version__, fix_steps
 from tracker.budget import Budget, Line, quantity
@@ -76,6 +77,7 @@ def environment(*, markdown: bool = False) -> Environment:
     env.filters["fix"] = fix_steps.split
     env.filters["figure"] = _figure
     env.filters["id"] = id
+    env.filters["breakable"] = _breakable
     env.globals["SEVERITIES"] = tuple(reversed(SEVERITIES))
     env.globals["SEVERITY_COLOURS"] = SEVERITY_COLOURS
     return env
@@ -97,6 +99,11 @@ def _figure(assumption: str) -> dict[str, str]:
     if not sep:
         return {"name": "", "rest": assumption}
     return {"name": label("compute_figure", name), "rest": rest}
+
+
+def _breakable(code: str) -> Markup:
+    """A long code that may wrap after its underscores and nowhere else."""
+    return Markup("_<wbr>").join(code.split("_"))
 
 
 def bars(items: Sequence[tuple[str, Decimal, str, str]]) -> list[dict[str, Any]]:
