@@ -51,9 +51,11 @@ class Opened:
     refused: list[str] = field(default_factory=list)
 
     def scroll_width(self) -> int:
+        """The document's width: more than the window's means the page scrolls sideways."""
         return self.page.evaluate("document.documentElement.scrollWidth")
 
     def window_width(self) -> int:
+        """The width of the window the page is shown in."""
         return self.page.evaluate("window.innerWidth")
 
     def pdf_pages(self, paper: str) -> list[str]:

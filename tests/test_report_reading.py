@@ -201,7 +201,8 @@ def test_a_lineage_of_hundreds_shows_the_restricted_part_with_counts(
     assert found is not None
     assert found.total == 300 and found.shown == NODE_LIMIT
     assert all(n.restricted for n in found.nodes)
-    assert found.width > 0 and found.restricted_edges > 0
+    # Kept link by link, so the part drawn stays connected: most boxes have an arrow.
+    assert found.restricted_edges >= NODE_LIMIT // 2
 
 
 def test_the_registry_report_sums_fees_by_basis_and_currency(tracker: Tracker,

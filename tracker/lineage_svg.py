@@ -101,13 +101,18 @@ def restricted_links(findings: Iterable[Finding]) -> set[tuple[str, str]]:
 
 def _keep(family: dict[int, DatasetFacts], links: set[tuple[str, str]],
           limit: int) -> set[int]:
-    """Every dataset while they fit; past the limit those on a restricted path, then as many
-    of the run's own as still fit."""
+    """Every dataset while they fit; past the limit, the ends of restricted links, link by
+    link (so that what is drawn stays connected), until the limit is reached."""
     if len(family) <= limit:
         return set(family)
-    on_path = {slug for link in links for slug in link}
-    kept = {i for i, d in family.items() if d.slug in on_path}
-    return set(sorted(kept, key=lambda i: family[i].slug)[:limit])
+    by_slug = {d.slug: i for i, d in family.items()}
+    kept: set[int] = set()
+    for parent, child in sorted(links, key=lambda link: (link[1], link[0])):
+        ends = {by_slug[s] for s in (parent, child) if s in by_slug}
+        if len(kept | ends) > limit:
+            break
+        kept |= ends
+    return kept
 
 
 def _licence(d: DatasetFacts, licences: dict[str, str | None]) -> str:
