@@ -1,163 +1,88 @@
-"""A real headless Chromium driven over the DevTools protocol on a pipe (no extra packages).
+"""Debian's Chromium, driven by Playwright: reports opened as a reader opens them.
 
-Chromium reads commands from fd 3 and writes replies and events to fd 4,
-NUL-separated JSON; this is the whole client.
+Playwright's own browser download is not needed: it launches the system's
+`chromium`. Every page records its console errors and every request that
+reaches the network (one the page's Content-Security-Policy stops never does);
+a request for anything but the report itself is refused and recorded.
 """
 
 from __future__ import annotations
 
-import base64
-import json
+import io
 import os
 import shutil
-import subprocess
-import tempfile
-import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--disable-default-apps", "--mute-audio", "--remote-debugging-pipe"]
+import pytest
+from playwright.sync_api import Browser, Page, Route, sync_playwright
+from pypdf import PdfReader
+
+WIDTHS = (390, 768, 1400)  # a phone, a tablet, a desktop
 
 
 def chromium_binary() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-class Browser:
-    def __init__(self, binary: str, timeout: float = 60) -> None:
-        self.timeout = timeout
-        self.profile = tempfile.mkdtemp(prefix="tracker-chromium-")
-        to_chrome_r, self._to_chrome = os.pipe()
-        self._from_chrome, from_chrome_w = os.pipe()
-
-        def wire() -> None:  # in the child: the protocol's fixed descriptors
-            os.dup2(to_chrome_r, 3)
-            os.dup2(from_chrome_w, 4)
-
-        self.proc = subprocess.Popen(
-            [binary, *FLAGS, f"--user-data-dir={self.profile}", "about:blank"],
-            preexec_fn=wire, pass_fds=(3, 4), stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        os.close(to_chrome_r)
-        os.close(from_chrome_w)
-        self._buffer = b""
-        self._next_id = 0
-        self.events: list[dict[str, Any]] = []
-
-    def _read_message(self, deadline: float) -> dict[str, Any]:
-        while b"\0" not in self._buffer:
-            if time.monotonic() > deadline:
-                raise TimeoutError("no answer from chromium")
-            chunk = os.read(self._from_chrome, 1 << 16)
-            if not chunk:
-                raise RuntimeError("chromium closed the pipe")
-            self._buffer += chunk
-        raw, self._buffer = self._buffer.split(b"\0", 1)
-        return json.loads(raw)
-
-    def send(self, method: str, params: dict[str, Any] | None = None,
-             session: str | None = None) -> dict[str, Any]:
-        self._next_id += 1
-        message: dict[str, Any] = {"id": self._next_id, "method": method,
-                                   "params": params or {}}
-        if session:
-            message["sessionId"] = session
-        os.write(self._to_chrome, json.dumps(message).encode() + b"\0")
-        deadline = time.monotonic() + self.timeout
-        while True:
-            reply = self._read_message(deadline)
-            if reply.get("id") == self._next_id:
-                if "error" in reply:
-                    raise RuntimeError(f"{method}: {reply['error']}")
-                return reply["result"]
-            self.events.append(reply)
-
-    def wait_for(self, method: str) -> dict[str, Any]:
-        deadline = time.monotonic() + self.timeout
-        for event in self.events:
-            if event.get("method") == method:
-                return event
-        while True:
-            event = self._read_message(deadline)
-            self.events.append(event)
-            if event.get("method") == method:
-                return event
-
-    def close(self) -> None:
-        try:
-            self.send("Browser.close")
-        except Exception:  # noqa: BLE001 - closing anyway
-            pass
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        os.close(self._to_chrome)
-        os.close(self._from_chrome)
-        shutil.rmtree(self.profile, ignore_errors=True)
+def launched() -> Iterator[Browser]:
+    """Debian's Chromium under Playwright, for a module-scoped fixture; in CI a missing
+    Chromium fails rather than skips."""
+    binary = chromium_binary()
+    if binary is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed: CI must run the browser tests")
+        pytest.skip("Chromium: install Debian's chromium package to run the browser tests")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=binary)
+        yield chromium
+        chromium.close()
 
 
-class Page:
-    """One tab, with console messages, exceptions and network requests recorded."""
+@dataclass
+class Opened:
+    """A report open in a tab, with what it did while loading."""
 
-    def __init__(self, browser: Browser) -> None:
-        self.browser = browser
-        target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
-        self.session = browser.send("Target.attachToTarget",
-                                    {"targetId": target, "flatten": True})["sessionId"]
-        for domain in ("Page", "Runtime", "Log", "Network"):
-            self.call(f"{domain}.enable")
+    page: Page
+    url: str
+    errors: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)  # those that reached the network
+    refused: list[str] = field(default_factory=list)
 
-    def call(self, method: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
-        return self.browser.send(method, params, self.session)
+    def scroll_width(self) -> int:
+        """The document's width: more than the window's means the page scrolls sideways."""
+        return self.page.evaluate("document.documentElement.scrollWidth")
 
-    def open(self, path: Path) -> None:
-        self.call("Page.navigate", {"url": path.resolve().as_uri()})
-        self.browser.wait_for("Page.loadEventFired")
-        # Let late console messages and requests arrive; any reply carries the events before it.
-        time.sleep(0.5)
-        self.call("Runtime.evaluate", {"expression": "0"})
+    def window_width(self) -> int:
+        """The width of the window the page is shown in."""
+        return self.page.evaluate("window.innerWidth")
 
-    def _events(self, method: str) -> list[dict[str, Any]]:
-        return [e["params"] for e in self.browser.events
-                if e.get("method") == method and e.get("sessionId") == self.session]
+    def pdf_pages(self, paper: str) -> list[str]:
+        """The text of each page of the report printed to PDF on `paper` (Letter, A4)."""
+        pdf = self.page.pdf(format=paper, print_background=True)
+        return [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
 
-    def console_errors(self) -> list[str]:
-        errors = [str(p.get("args")) for p in self._events("Runtime.consoleAPICalled")
-                  if p.get("type") in ("error", "assert")]
-        errors += [p["exceptionDetails"].get("text", "")
-                   for p in self._events("Runtime.exceptionThrown")]
-        errors += [p["entry"].get("text", "") for p in self._events("Log.entryAdded")
-                   if p["entry"].get("level") == "error"]
-        return errors
 
-    def requests(self) -> list[str]:
-        return [p["request"]["url"] for p in self._events("Network.requestWillBeSent")]
+def open_report(browser: Browser, path: Path, width: int = 1280) -> Opened:
+    """`path` in a new tab `width` pixels wide, loaded."""
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    opened = Opened(page, path.resolve().as_uri())
 
-    def failed_requests(self) -> list[str]:
-        return [p.get("errorText", "") for p in self._events("Network.loadingFailed")]
+    def route(r: Route) -> None:
+        opened.requests.append(r.request.url)
+        if r.request.url == opened.url:
+            r.continue_()
+        else:
+            opened.refused.append(r.request.url)
+            r.abort()
 
-    def attributes(self, selector: str) -> list[dict[str, str]]:
-        root = self.call("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
-        nodes = self.call("DOM.querySelectorAll", {"nodeId": root, "selector": selector})
-        found = []
-        for node in nodes["nodeIds"]:
-            flat = self.call("DOM.getAttributes", {"nodeId": node})["attributes"]
-            found.append(dict(zip(flat[::2], flat[1::2], strict=True)))
-        return found
+    def console(message: object) -> None:
+        if getattr(message, "type", "") in ("error", "assert"):
+            opened.errors.append(getattr(message, "text", ""))
 
-    def text(self, selector: str) -> list[str]:
-        root = self.call("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
-        nodes = self.call("DOM.querySelectorAll", {"nodeId": root, "selector": selector})
-        return [self.call("DOM.getOuterHTML", {"nodeId": n})["outerHTML"]
-                for n in nodes["nodeIds"]]
-
-    def evaluate(self, expression: str) -> Any:
-        return self.call("Runtime.evaluate", {"expression": expression,
-                                              "returnByValue": True})["result"].get("value")
-
-    def pdf(self) -> bytes:
-        data = self.call("Page.printToPDF", {"printBackground": True})["data"]
-        return base64.b64decode(data)
+    page.route("**/*", route)
+    page.on("console", console)
+    page.on("pageerror", lambda error: opened.errors.append(str(error)))
+    page.goto(opened.url, wait_until="load")
+    return opened

@@ -7,7 +7,7 @@ from typing import Any
 
 from tracker.assess.provenance import effective, resolve
 from tracker.facts.snapshot import DatasetFacts, Snapshot
-from tracker.publish.eu_summary import HONOURED
+from tracker.values.labels import label
 
 UNKNOWN = "Unknown: not recorded in the registry."
 
@@ -42,10 +42,11 @@ def sections(d: DatasetFacts, snapshot: Snapshot, runs: list[str]
     period = ""
     if r.get("acquired_from") or r.get("acquired_to"):
         period = f"{r.get('acquired_from') or '?'} to {r.get('acquired_to') or 'ongoing'}"
-    fees = "; ".join(f"{f.kind.replace('_', '-')} {f.amount} {f.currency}"
+    fees = "; ".join(f"{label('fee_kind', f.kind)} {f.amount} {f.currency}"
                      f"{' per ' + (f.period or f.unit or '') if f.kind != 'one_time' else ''} "
                      f"to {f.counterparty}" for f in d.fees)
-    history = "; ".join(f"{c.recorded_on}: {c.status.replace('_', ' ')}" for c in d.consent)
+    history = "; ".join(f"{c.recorded_on}: {label('consent_status', c.status).lower()}"
+                        for c in d.consent)
     return [
         ("Motivation", [
             _q("For what purpose was the dataset created?", r.get("description")),
@@ -53,7 +54,8 @@ def sections(d: DatasetFacts, snapshot: Snapshot, runs: list[str]
             _q("Who funded the creation of the dataset?", None),
         ]),
         ("Composition", [
-            _q("What do the instances represent?", r.get("modality")),
+            _q("What do the instances represent?",
+               r.get("modality") and label("modality", r.get("modality"))),
             _q("How many instances are there?", sizes),
             _q("Which languages does it contain?", r.get("languages")),
             _q("Does the dataset contain data that might be considered confidential or "
@@ -68,11 +70,13 @@ def sections(d: DatasetFacts, snapshot: Snapshot, runs: list[str]
             _q("How was the data acquired?", d.collection_method),
             _q("Over what timeframe was the data collected?", period),
             _q("Where did the data come from (sources)?",
-               "; ".join(f"{s.name} ({s.kind})" for s in d.sources)),
+               "; ".join(f"{s.name} ({label('source_kind', s.kind).lower()})"
+                         for s in d.sources)),
             _q("Were the individuals in question notified about the data collection?",
                None if consent is None else
                ("Yes" if consent.status in ("notice_only", "opt_in", "opt_out_honoured")
-                else "No" if consent.status == "none" else consent.status.replace("_", " "))),
+                else "No" if consent.status == "none"
+                else label("consent_status", consent.status))),
             _q("Did the individuals consent to the collection and use of their data?",
                None if consent is None or consent.status == "unknown" else
                {"opt_in": "Yes, they opted in.", "opt_out_honoured":
@@ -86,23 +90,24 @@ def sections(d: DatasetFacts, snapshot: Snapshot, runs: list[str]
                 "Yes (opt-out)" if consent.status == "opt_out_honoured" else "")),
             _q("Were the contributors compensated?",
                None if consent is None or consent.compensation == "unknown"
-               else consent.compensation.capitalize()),
+               else label("compensation", consent.compensation)),
             _q("Legal basis and consent history", history and
-               f"{consent.legal_basis.replace('_', ' ') if consent else ''}; {history}"),
+               f"{label('legal_basis', consent.legal_basis) if consent else ''}; {history}"),
             _q("Were text-and-data-mining opt-outs respected?",
-               "; ".join(f"{s.name}: {s.tdm_reservation.replace('_', '.')} "
-                         f"{HONOURED[s.tdm_honoured]}"
+               "; ".join(f"{s.name}: {label('tdm_reservation', s.tdm_reservation)}, "
+                         f"{label('tdm_honoured', s.tdm_honoured).lower()}"
                          for s in d.sources if s.tdm_reservation != "none")),
         ]),
         ("Preprocessing, cleaning, labeling", [
             _q("Was any preprocessing, cleaning or labeling done?",
-               "; ".join(f"{c.category}: {c.description or c.vendor}" for c in d.costs
+               "; ".join(f"{label('cost_category', c.category)}: {c.description or c.vendor}"
+                         for c in d.costs
                          if c.category in ("annotation", "cleaning", "transcription"))),
         ]),
         ("Uses", [
             _q("Which training runs use the dataset?", ", ".join(runs)),
             _q("Are there tasks for which the dataset should not be used?",
-               "; ".join(f"inherited from {' <- '.join(i.path)}: {', '.join(i.restrictions)}"
+               "; ".join(f"inherited from {' ← '.join(i.path)}: {', '.join(i.restrictions)}"
                          for i in eff.inherited if i.restrictions)
                or (None if eff.terms is None else
                    ("Commercial use is not permitted." if eff.terms.commercial_use == "no"
@@ -112,13 +117,14 @@ def sections(d: DatasetFacts, snapshot: Snapshot, runs: list[str]
             _q("Under what licence is the dataset distributed?",
                resolution.expression and
                f"{resolution.expression} (claims: " + "; ".join(
-                   f"{c.claim.expression} by {c.claim.claimed_by}, {c.claim.observed_on}"
+                   f"{c.claim.expression} by {label('claimant', c.claim.claimed_by).lower()}, "
+                   f"{c.claim.observed_on}"
                    for c in resolution.claims) + ")"),
             _q("Have any third parties imposed fees or other restrictions?", fees),
         ]),
         ("Maintenance", [
             _q("Who is supporting/hosting/maintaining the dataset?", r.get("steward")),
-            _q("What is its status?", r.get("status")),
+            _q("What is its status?", r.get("status") and label("dataset_status", r.get("status"))),
             _q("Where can it be found?", r.get("homepage")),
         ]),
     ]

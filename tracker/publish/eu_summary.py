@@ -14,6 +14,7 @@ from tracker.assess.budget import quantity
 from tracker.assess.fees import units_drawn
 from tracker.facts.crawl_domains import TopDomains
 from tracker.facts.snapshot import DatasetFacts, Snapshot
+from tracker.values.labels import label
 from tracker.values.wording import plural
 
 # The template's size bands per modality: (upper bound, label).
@@ -35,6 +36,7 @@ BANDS: dict[str, tuple[str, tuple[tuple[Decimal, str], ...], str]] = {
 TEMPLATE_MODALITY = {"text": "text", "code": "text", "tabular": "text", "image": "image",
                      "audio": "audio", "video": "video", "multimodal": "other", "other": "other"}
 UNIT_OF = {"text": "token", "image": "image", "audio": "hour", "video": "hour"}
+SIZE_OPTION = {"token": "--size-tokens", "image": "--size-records", "hour": "--size-hours"}
 LARGE_SHARE = Decimal("0.03")
 HONOURED = {"yes": "honoured", "no": "not honoured", "unknown": "honouring unknown"}
 
@@ -44,19 +46,36 @@ def band(modality: str, size: Decimal | None) -> str:
     if modality not in BANDS or size is None:
         return "size not recorded"
     _, bands, top = BANDS[modality]
-    for bound, label in bands:
+    for bound, words in bands:
         if size < bound:
-            return label
+            return words
     return top
 
 
 @dataclass
 class Modality:
     name: str
-    size: Decimal | None
+    size: Decimal | None  # a lower bound when some datasets lack a count
     unit: str
     band: str
     datasets: list[str]
+    uncounted: list[str] = field(default_factory=list)  # datasets without a count in `unit`
+
+
+@dataclass(frozen=True)
+class OpenPoint:
+    """Something the template asks for that the registry does not hold; `command` records it."""
+
+    section: str
+    text: str
+    command: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.section}: {self.text}"
+
+
+def _section_order(point: OpenPoint) -> tuple[int, ...]:
+    return tuple(int(part) for part in point.section.split(".") if part.isdigit())
 
 
 @dataclass
@@ -97,7 +116,7 @@ class Summary:
     tdm_facts: list[str]
     illegal_content: str
     other_processing: str
-    open_points: list[str] = field(default_factory=list)
+    open_points: list[OpenPoint] = field(default_factory=list)
 
 
 def _month(day: str | None) -> str | None:
@@ -117,10 +136,12 @@ def build(snapshot: Snapshot, top: TopDomains) -> Summary:
     run = snapshot.run
     assert run is not None
     datasets = snapshot.scope()
-    open_points: list[str] = []
-    # Section 1: sizes per template modality from what the run draws.
-    sizes: dict[str, Decimal | None] = {}
+    open_points: list[OpenPoint] = []
+    # Section 1: sizes per template modality from what the run draws; datasets without a
+    # count leave a lower bound, and say how many they are.
+    sizes: dict[str, Decimal] = {}
     members: dict[str, list[str]] = {}
+    uncounted: dict[str, list[str]] = {}
     drawn: dict[str, Decimal | None] = {}
     for d in datasets:
         modality = TEMPLATE_MODALITY.get(d.record.get("modality", "other"), "other")
@@ -128,34 +149,32 @@ def build(snapshot: Snapshot, top: TopDomains) -> Summary:
         unit = UNIT_OF.get(modality)
         units = None if unit is None else units_drawn(d, run.draws[d.id], unit)
         drawn[d.slug] = units
-        if modality not in sizes:
-            sizes[modality] = Decimal(0)
-        if units is None:
-            if unit is not None:
-                open_points.append(f"1.3: size of {d.slug} in {unit}s is not recorded")
-            sizes[modality] = None if unit is not None else sizes[modality]
-        elif sizes[modality] is not None:
-            sizes[modality] = sizes[modality] + units  # type: ignore[operator]
-    modalities = [Modality(m, sizes[m] if m in BANDS else None,
-                           BANDS[m][0] if m in BANDS else "",
-                           band(m, sizes[m]) if m in BANDS else "describe in other units",
-                           members[m]) for m in sorted(members)]
+        sizes.setdefault(modality, Decimal(0))
+        if units is not None:
+            sizes[modality] += units
+        elif unit is not None:
+            uncounted.setdefault(modality, []).append(d.slug)
+            open_points.append(OpenPoint("1.3", f"size of {d.slug} in {unit}s is not recorded",
+                                         f"tracker dataset edit {d.slug} {SIZE_OPTION[unit]} N"))
+    modalities = [_modality(m, sizes[m], members[m], uncounted.get(m, []))
+                  for m in sorted(members)]
     dates = [v for d in datasets for v in (d.record.get("acquired_to"),
                                            d.record.get("acquired_from")) if v]
     latest = max(dates) if dates else None
     if latest is None:
-        open_points.append("1.3: no acquisition dates are recorded")
+        open_points.append(OpenPoint("1.3", "no acquisition dates are recorded"))
     languages = sorted({lang for d in datasets
                         for lang in (d.record.get("languages") or "").split(",") if lang})
     if not languages:
-        open_points.append("1.3: no languages are recorded")
+        open_points.append(OpenPoint("1.3", "no languages are recorded"))
     if not run.record.get("provider"):
-        open_points.append("1.1: provider is not recorded (tracker run edit --provider)")
-    open_points.append("1.2: date of placement on the EU market is not recorded")
+        open_points.append(OpenPoint("1.1", "provider is not recorded",
+                                     "tracker run edit --provider NAME"))
+    open_points.append(OpenPoint("1.2", "date of placement on the EU market is not recorded"))
 
     def line(d: DatasetFacts) -> DatasetLine:
         modality = TEMPLATE_MODALITY.get(d.record.get("modality", "other"), "other")
-        total = sizes.get(modality)
+        total = None if uncounted.get(modality) else sizes.get(modality)
         units = drawn.get(d.slug)
         share = None if not total or units is None else (units / total)
         return DatasetLine(d.slug, d.name, d.record.get("homepage"), modality, share,
@@ -168,13 +187,13 @@ def build(snapshot: Snapshot, top: TopDomains) -> Summary:
     large = [p for p in public if p.share is not None and p.share > LARGE_SHARE]
     for p in public:
         if p.share is None:
-            open_points.append(f"2.1: share of {p.slug} in its modality is unknown, so "
-                               "whether it must be listed cannot be decided")
+            open_points.append(OpenPoint("2.1", f"share of {p.slug} in its modality is unknown, "
+                                         "so whether it must be listed cannot be decided"))
     crawled_facts = [d for d in datasets if d.source_category == "crawled"]
     crawlers = sorted({d.record.get("crawler") for d in crawled_facts if d.record.get("crawler")})
     if crawled_facts and not crawlers:
-        open_points.append("2.3: crawler names are not recorded (tracker dataset edit "
-                           "--crawler)")
+        open_points.append(OpenPoint("2.3", "crawler names are not recorded",
+                                     "tracker dataset edit SLUG --crawler NAME"))
     starts = [d.record.get("acquired_from") for d in crawled_facts if d.record.get("acquired_from")]
     ends = [d.record.get("acquired_to") for d in crawled_facts if d.record.get("acquired_to")]
     crawl_period = None
@@ -182,12 +201,12 @@ def build(snapshot: Snapshot, top: TopDomains) -> Summary:
         crawl_period = f"{_month(min(starts)) if starts else '?'} to " \
                        f"{_month(max(ends)) if ends else 'ongoing'}"
     elif crawled_facts:
-        open_points.append("2.3: the collection period of the crawl is not recorded")
+        open_points.append(OpenPoint("2.3", "the collection period of the crawl is not recorded"))
     behaviour = []
     for d in crawled_facts:
         for s in d.sources:
             behaviour.append(f"{d.slug} from {s.name}: opt-out mechanism "
-                             f"{s.tdm_reservation.replace('_', '.')}, "
+                             f"{label('tdm_reservation', s.tdm_reservation)}, "
                              f"{HONOURED[s.tdm_honoured]}")
             if s.opted_out_domains:
                 verbs = "disallows crawling or reserves" if s.opted_out_domains == 1 \
@@ -197,23 +216,27 @@ def build(snapshot: Snapshot, top: TopDomains) -> Summary:
                                  "text and data mining contributed "
                                  f"{plural(s.opted_out_bytes, 'byte')}")
     if crawled_facts and top.total_domains == 0:
-        open_points.append("2.3: no per-domain content sizes are imported, so the top domains "
-                           "cannot be listed (tracker source domains import)")
+        open_points.append(OpenPoint("2.3", "no per-domain content sizes are imported, so the "
+                                     "top domains cannot be listed",
+                                     "tracker source domains import FILE --source SLUG"))
     synthetic = by_category.get("synthetic", [])
     generators = sorted({d.generator_model for d in datasets
                          if d.source_category == "synthetic" and d.generator_model})
     if synthetic and not generators:
-        open_points.append("2.5: the models that generated the synthetic data are not recorded")
-    tdm_facts = sorted({f"{s.name}: {s.tdm_reservation.replace('_', '.')} reservation "
+        open_points.append(OpenPoint("2.5", "the models that generated the synthetic data are "
+                                     "not recorded"))
+    tdm_facts = sorted({f"{s.name}: {label('tdm_reservation', s.tdm_reservation)} "
+                        "reservation "
                         f"{HONOURED[s.tdm_honoured]}"
                         for d in datasets for s in d.sources
                         if s.tdm_reservation not in ("none", "unknown")})
     if not run.record.get("tdm_measures"):
-        open_points.append("3.1: measures to respect text-and-data-mining opt-outs are not "
-                           "described (tracker run edit --tdm-measures)")
+        open_points.append(OpenPoint("3.1", "measures to respect text-and-data-mining opt-outs "
+                                     "are not described", "tracker run edit --tdm-measures TEXT"))
     if not run.record.get("illegal_content_measures"):
-        open_points.append("3.2: measures to remove illegal content are not described "
-                           "(tracker run edit --illegal-content-measures)")
+        open_points.append(OpenPoint("3.2", "measures to remove illegal content are not "
+                                     "described",
+                                     "tracker run edit --illegal-content-measures TEXT"))
     return Summary(
         provider=run.record.get("provider") or "", model=run.record.get("model_name") or "",
         run=run.slug, generated_on=dt.date.today().isoformat(), modalities=modalities,
@@ -230,12 +253,27 @@ def build(snapshot: Snapshot, top: TopDomains) -> Summary:
         tdm_measures=run.record.get("tdm_measures") or "", tdm_facts=tdm_facts,
         illegal_content=run.record.get("illegal_content_measures") or "",
         other_processing=run.record.get("other_processing") or "",
-        open_points=open_points,
+        open_points=sorted(open_points, key=_section_order),
     )
 
 
+def _modality(name: str, size: Decimal, members: list[str], uncounted: list[str]) -> Modality:
+    if name not in BANDS:
+        return Modality(name, None, "", "describe in other units", members)
+    known = size if len(uncounted) < len(members) else None
+    words = band(name, known)
+    if known is not None and uncounted and words != BANDS[name][2]:
+        words = f"{words}, or a higher band"  # a lower bound may sit below the true band
+    return Modality(name, known, BANDS[name][0], words, members, uncounted)
+
+
 def size_text(m: Modality) -> str:
-    """A modality's size as the summary prints it."""
+    """The size drawn in words: exact, a lower bound naming how many datasets lack a count,
+    or not recorded."""
+    lacking = plural(len(m.uncounted), "dataset")
     if m.size is None:
-        return "not recorded"
+        return f"not recorded ({lacking} without a count in {m.unit})" if m.uncounted \
+            else "not recorded"
+    if m.uncounted:
+        return f"at least {quantity(m.size)} {m.unit} ({lacking} without a count in {m.unit})"
     return f"{quantity(m.size)} {m.unit}"

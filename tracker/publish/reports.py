@@ -16,14 +16,20 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 
 from tracker import __version__
 from tracker.assess.budget import Budget, Line, quantity
+from tracker.assess.fee_summary import summarise
 from tracker.assess.flags import Finding, counts
 from tracker.assess.policy import SEVERITIES, Policy
 from tracker.assess.provenance import effective, resolve
 from tracker.facts.snapshot import DatasetFacts, Draw, Snapshot
+from tracker.publish import fix_steps
+from tracker.publish.lineage_svg import picture
 from tracker.publish.markdown import md_escape
+from tracker.publish.timeline_svg import timeline
+from tracker.values.labels import label
 from tracker.values.money import Money, decimal_text
 
 CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
@@ -67,9 +73,38 @@ def environment(*, markdown: bool = False) -> Environment:
     env.filters["money"] = _money
     env.filters["pct"] = _pct
     env.filters["exact"] = decimal_text
+    env.filters["label"] = lambda code, field: label(field, code)
+    env.filters["line_label"] = _line_label
+    env.filters["fix"] = fix_steps.split
+    env.filters["figure"] = _figure
+    env.filters["id"] = id
+    env.filters["breakable"] = _breakable
     env.globals["SEVERITIES"] = tuple(reversed(SEVERITIES))
     env.globals["SEVERITY_COLOURS"] = SEVERITY_COLOURS
     return env
+
+
+def _line_label(line: Line) -> str:
+    """A budget line's kind in words: a reserve by its finding, a cost item by its category."""
+    if line.section == "reserve":
+        return label("finding", line.kind)
+    if line.category is not None:
+        words = label("cost_category", line.category)
+        return f"{words} (whole run)" if line.kind == "run_cost" else words
+    return label("budget_kind", line.kind)
+
+
+def _figure(assumption: str) -> dict[str, str]:
+    """A compute assumption ('name = value from where') as its label and the rest."""
+    name, sep, rest = assumption.partition(" = ")
+    if not sep:
+        return {"name": "", "rest": assumption}
+    return {"name": label("compute_figure", name), "rest": rest}
+
+
+def _breakable(code: str) -> Markup:
+    """A long code that may wrap after its underscores and nowhere else."""
+    return Markup("_<wbr>").join(code.split("_"))
 
 
 def bars(items: Sequence[tuple[str, Decimal, str, str]]) -> list[dict[str, Any]]:
@@ -81,8 +116,11 @@ def bars(items: Sequence[tuple[str, Decimal, str, str]]) -> list[dict[str, Any]]
 
 
 def _dataset_card(d: DatasetFacts, snapshot: Snapshot, findings: list[Finding],
-                  lines: list[Line], policy: Policy) -> dict[str, Any]:
-    """One dataset's card; `findings` and `lines` are already that dataset's own."""
+                  lines: list[Line], policy: Policy,
+                  numbers: dict[int, int] | None = None) -> dict[str, Any]:
+    """One dataset's card; `findings` and `lines` are already that dataset's own, and
+    `numbers` gives each listed finding its number in the findings table, which the card
+    links to rather than printing the finding again."""
     resolution = resolve(d, snapshot, policy.or_branch)
     claims = [{"claim": c.claim, "terms": c.terms, "current": c.current}
               for c in resolution.claims]
@@ -96,10 +134,17 @@ def _dataset_card(d: DatasetFacts, snapshot: Snapshot, findings: list[Finding],
              if value is not None]
     if d.size_hours is not None:
         sizes.append(f"{quantity(d.size_hours)} hours")
+    numbers = numbers or {}
+    listed = [(numbers[id(f)], f) for f in findings if id(f) in numbers]
     return {"d": d, "claims": claims, "resolved": resolution.terms,
             "resolved_expression": resolution.expression, "conflicts": resolution.conflicts,
             "effective": eff, "parents": parents,
-            "children": children, "findings": findings,
+            "children": children, "findings": sorted(listed, key=lambda nf: nf[0]),
+            "unlisted": len(findings) - len(listed),
+            "worst": _worst_name(findings),
+            "none_recorded": [what for what, has in (
+                ("sources", d.sources), ("licence claims", claims), ("consent history", d.consent),
+                ("fees", d.fees)) if not has],
             "lines": lines, "draw_text": _draw_text(draw), "sizes": sizes,
             "review": _review_text(d, snapshot, policy)}
 
@@ -117,7 +162,7 @@ def _run_review_text(snapshot: Snapshot) -> dict[str, str] | None:
     review = snapshot.run_review
     if review is None:
         return None
-    text = f"{review.decision} by {review.reviewer} at {review.reviewed_at}"
+    text = f"{label('decision', review.decision)} by {review.reviewer} at {review.reviewed_at}"
     if review.digest != run_digest(snapshot):
         text += "; STALE: the run or its datasets changed after the review"
     return {"text": text}
@@ -156,7 +201,8 @@ def _review_text(d: DatasetFacts, snapshot: Snapshot, policy: Policy) -> dict[st
     st = dataset_status(d, snapshot, policy)
     if st.review is None:
         return {"state": "missing", "text": "not reviewed"}
-    text = f"{st.review.decision} by {st.review.reviewer} at {st.review.reviewed_at}"
+    text = (f"{label('decision', st.review.decision)} by {st.review.reviewer} at "
+            f"{st.review.reviewed_at}")
     if st.review.conditions:
         text += f" on conditions: {st.review.conditions}"
     if st.state == "stale":
@@ -165,13 +211,13 @@ def _review_text(d: DatasetFacts, snapshot: Snapshot, policy: Policy) -> dict[st
 
 
 def _severity_counts(findings: list[Finding]) -> list[dict[str, Any]]:
-    return bars([(s, Decimal(n), SEVERITY_COLOURS[s], str(n))
+    return bars([(label("severity", s), Decimal(n), SEVERITY_COLOURS[s], str(n))
                  for s, n in counts(findings).items()])
 
 
 def _open_counts(findings: list[Finding]) -> list[str]:
-    return [f"{n:,} {s}{'s' if n != 1 else ''}" for s, n in counts(findings).items()
-            if n]
+    return [f"{n:,} {label('severity', s).lower()}{'s' if n != 1 else ''}"
+            for s, n in counts(findings).items() if n]
 
 
 _RANK = {s: i for i, s in enumerate(SEVERITIES)}
@@ -182,15 +228,30 @@ def _worst_open(findings: Sequence[Finding]) -> int:
     return max((_RANK[f.severity] for f in findings if f.waiver is None), default=-1)
 
 
+def _worst_name(findings: Sequence[Finding]) -> str | None:
+    """The most severe open finding's severity, None when none is open."""
+    rank = _worst_open(findings)
+    return None if rank < 0 else SEVERITIES[rank]
+
+
 def _card_selection(scope: list[DatasetFacts], findings_by: dict[str, list[Finding]],
                     cost_by: dict[str, Decimal], limit: int | None) -> list[DatasetFacts]:
-    """Every dataset in run order while they fit; past the limit, those with the most severe
-    open findings first and, among equals, the costliest."""
-    if limit is None or len(scope) <= limit:
-        return scope
+    """The datasets with the most severe open findings first, the costliest first among
+    equals, then by slug; past the limit, the first `limit` of them."""
     worst = {d.slug: _worst_open(findings_by.get(d.slug, ())) for d in scope}
-    ranked = sorted(scope, key=lambda d: (-worst[d.slug], -cost_by.get(d.slug, Decimal(0))))
-    return ranked[:limit]
+    ranked = sorted(scope, key=lambda d: (-worst[d.slug], -cost_by.get(d.slug, Decimal(0)),
+                                          d.slug))
+    return ranked if limit is None else ranked[:limit]
+
+
+def _numbered(findings: list[Finding]) -> tuple[dict[int, int], list[dict[str, Any]]]:
+    """Each listed finding's number (1, 2, ...) by identity, and the commands that fix them,
+    for the appendix: the findings table says what to do in words."""
+    numbers = {id(f): n for n, f in enumerate(findings, 1)}
+    commands = [{"n": n, "finding": f, "commands": steps.commands}
+                for n, f in enumerate(findings, 1)
+                if (steps := fix_steps.split(f.fix)).commands]
+    return numbers, commands
 
 
 def _finding_order(findings: list[Finding], cost_by: dict[str, Decimal]) -> list[Finding]:
@@ -248,13 +309,13 @@ def render_audit(snapshot: Snapshot, budget: Budget, policy: Policy, *,
              "estimate": budget.money_text(totals["estimate"]),
              "risk_adjusted": budget.money_text(totals["risk_adjusted"]),
              "data_share": decimal_text(totals["data_share"])}
-    breakdown = [(f"compute: {line.kind}", line.amount, "#34495e", _money(line.amount, cur))
-                 for line in budget.section("compute")]
-    breakdown += [(f"data: {kind.replace('_', '-')}", amount, "#16a085", _money(amount, cur))
+    breakdown = [(f"Compute: {label('budget_kind', line.kind)}", line.amount, "#34495e",
+                  _money(line.amount, cur)) for line in budget.section("compute")]
+    breakdown += [(f"Data: {label('budget_kind', kind)}", amount, "#16a085", _money(amount, cur))
                   for kind, amount in budget.data_by_kind().items() if amount]
-    breakdown.append(("contingency", totals["contingency"], "#7f8c8d",
+    breakdown.append(("Contingency", totals["contingency"], "#7f8c8d",
                       _money(totals["contingency"], cur)))
-    breakdown.append(("reserves for findings", totals["reserve_total"], "#c0392b",
+    breakdown.append(("Reserves for findings", totals["reserve_total"], "#c0392b",
                       _money(totals["reserve_total"], cur)))
     base = totals["compute_total"] + totals["data_total"]
     split = {"compute": 0.0 if base == 0 else float(totals["compute_total"] / base * 100),
@@ -267,17 +328,17 @@ def render_audit(snapshot: Snapshot, budget: Budget, policy: Policy, *,
             lines_by.setdefault(line.dataset, []).append(line)
     cost_by = budget.data_by_dataset()
     scope = snapshot.scope()
+    findings_cut = len(findings) > FINDING_LIMIT and not full
+    listed_findings = _finding_order(findings, cost_by)
+    if findings_cut:
+        listed_findings = listed_findings[:FINDING_LIMIT]
+    numbers, commands = _numbered(listed_findings)
     shown = _card_selection(scope, findings_by, cost_by, None if full else CARD_LIMIT)
     cards = [_dataset_card(d, snapshot, findings_by.get(d.slug, []), lines_by.get(d.slug, []),
-                           policy) for d in shown]
+                           policy, numbers) for d in shown]
 
-    blockers = budget.blockers
-    listed_blockers = blockers
-    if len(blockers) > BLOCKER_LIMIT and not full:
-        listed_blockers = _finding_order(blockers, cost_by)[:BLOCKER_LIMIT]
-    findings_cut = len(findings) > FINDING_LIMIT and not full
-    listed_findings = _finding_order(findings, cost_by)[:FINDING_LIMIT] if findings_cut \
-        else findings
+    blockers = _finding_order(budget.blockers, cost_by)
+    listed_blockers = blockers if full else blockers[:BLOCKER_LIMIT]
 
     return environment().get_template("audit.html.j2").render(
         title=f"Audit report: {budget.run.slug}",
@@ -290,9 +351,17 @@ def render_audit(snapshot: Snapshot, budget: Budget, policy: Policy, *,
         breakdown=bars(breakdown), split=split,
         severity_bars=_severity_counts(findings), open_counts=_open_counts(findings),
         run_review=_run_review_text(snapshot),
-        cards=cards, datasets_total=len(scope),
+        cards=cards, datasets_total=len(scope), numbers=numbers, commands=commands,
+        lineage=picture(snapshot, findings, _licences(snapshot, policy)),
+        agreements=timeline(snapshot),
         generated_at=_now(), version=__version__,
     )
+
+
+def _licences(snapshot: Snapshot, policy: Policy) -> dict[str, str | None]:
+    """Each dataset's resolved licence expression, for the roots of the lineage picture."""
+    return {d.slug: resolve(d, snapshot, policy.or_branch).expression
+            for d in snapshot.datasets.values() if not d.parents}
 
 
 def render_registry(snapshot: Snapshot, findings: list[Finding], policy: Policy, *,
@@ -305,15 +374,19 @@ def render_registry(snapshot: Snapshot, findings: list[Finding], policy: Policy,
         by_category[d.source_category] = by_category.get(d.source_category, 0) + 1
     shown = _card_selection(snapshot.scope(), findings_by, {}, None if full else CARD_LIMIT)
     findings_cut = len(findings) > FINDING_LIMIT and not full
+    listed_findings = _finding_order(findings, {})
+    if findings_cut:
+        listed_findings = listed_findings[:FINDING_LIMIT]
+    numbers, commands = _numbered(listed_findings)
     return environment().get_template("registry.html.j2").render(
         title="Registry report", csp=CSP, snapshot=snapshot, policy=policy, findings=findings,
-        listed_findings=_finding_order(findings, {})[:FINDING_LIMIT] if findings_cut
-        else findings,
+        listed_findings=listed_findings,
         findings_by_code=_findings_by_code(findings) if findings_cut else [],
         severity_bars=_severity_counts(findings),
-        category_bars=bars([(k, Decimal(v), "#16a085", str(v))
+        category_bars=bars([(label("source_category", k), Decimal(v), "#16a085", str(v))
                             for k, v in sorted(by_category.items())]),
-        cards=[_dataset_card(d, snapshot, findings_by.get(d.slug, []), [], policy)
+        money=summarise(snapshot), numbers=numbers, commands=commands,
+        cards=[_dataset_card(d, snapshot, findings_by.get(d.slug, []), [], policy, numbers)
                for d in shown],
         generated_at=_now(), version=__version__,
     )
