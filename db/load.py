@@ -17,6 +17,7 @@ from tracker.db.models import (
     Consent,
     CostItem,
     CrawlDomain,
+    CrawlSignal,
     Dataset,
     DatasetSource,
     Fee,
@@ -102,6 +103,15 @@ def _in_force(model: type[SQLModel]) -> ColumnElement[bool]:
     """Not voided: a record entered in error counts nowhere (budgets, findings, summaries,
     review digests), so no snapshot holds it."""
     return col(model.voided_at).is_(None)  # type: ignore[attr-defined]
+
+
+def _reserved_by_signals() -> ColumnElement[bool]:
+    """The domain's opt-out evidence, read from what the crawl saved, reserves its content
+    (or disallows the crawler in robots.txt)."""
+    signal = select(CrawlSignal.id).where(
+        CrawlSignal.source_id == CrawlDomain.source_id, CrawlSignal.domain == CrawlDomain.domain,
+        or_(CrawlSignal.reserved == "yes", CrawlSignal.robots == "disallowed"))
+    return signal.exists()
 
 
 def _ancestry(edges: list[tuple[int, int, str]], roots: Iterable[int]) -> set[int]:
@@ -204,7 +214,8 @@ def _datasets(session: Session, ids: set[int] | None, within: Within,
     opted_out = {
         source_id: (int(n), int(size or 0)) for source_id, n, size in _rows(session,
             select(CrawlDomain.source_id, func.count(), func.sum(CrawlDomain.content_bytes))
-            .where(or_(CrawlDomain.robots == "disallowed", CrawlDomain.tdm_reserved == "yes"))
+            .where(or_(CrawlDomain.robots == "disallowed", CrawlDomain.tdm_reserved == "yes",
+                       _reserved_by_signals()))
             .where(CrawlDomain.content_bytes > 0)
             .group_by(CrawlDomain.source_id))}
     sources: dict[int, list[SourceFacts]] = defaultdict(list)

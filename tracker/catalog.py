@@ -178,9 +178,11 @@ def _source_dependents(session: Session, source: Source) -> list[SQLModel]:
 def remove_source(writer: Writer, slug: str) -> int:
     """Delete a source with its links and consent records; returns the number of rows removed."""
     source = find_source(writer.session, slug)
+    from tracker.domain_signals import drop_signals
     from tracker.domains import drop_domains
 
     drop_domains(writer, source, slug)
+    drop_signals(writer, source, slug)
     dependents = _source_dependents(writer.session, source)
     for row in dependents:
         writer.delete(row, label=f"{slug}: {row.__tablename__}")  # type: ignore[attr-defined]

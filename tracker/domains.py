@@ -92,11 +92,10 @@ def _rows(handle: io.TextIOBase, name: str) -> Iterator[tuple[int, dict[str, str
 
 def _parse(line: int, row: dict[str, str], name: str) -> dict[str, Any]:
     where = f"{name} line {line}"
-    domain = row["domain"].lower().rstrip(".")
-    if domain.startswith("www."):
-        domain = domain[4:]
-    if not _DOMAIN.match(domain):
-        raise InvalidValue(f"{where}: domain", row["domain"], "is not a domain name")
+    try:
+        domain = domain_name(row["domain"])
+    except InvalidValue as exc:
+        raise InvalidValue(f"{where}: domain", row["domain"], exc.reason) from exc
     size, robots, tdm = row["size"], row["robots"] or "unknown", row["tdm_reserved"] or "unknown"
     try:
         # The common case checked directly; anything else gets the full parser and its message.
@@ -109,6 +108,16 @@ def _parse(line: int, row: dict[str, str], name: str) -> dict[str, Any]:
     except InvalidValue as exc:
         raise InvalidValue(f"{where}: {exc.field}", exc.value, exc.reason) from exc
     return {"domain": domain, "content_bytes": content, "robots": robots, "tdm_reserved": tdm}
+
+
+def domain_name(value: str) -> str:
+    """A domain in its canonical spelling: lower case, no trailing dot, no leading www."""
+    domain = value.strip().lower().rstrip(".")
+    if domain.startswith("www."):
+        domain = domain[4:]
+    if not _DOMAIN.match(domain):
+        raise InvalidValue("domain", value, "is not a domain name")
+    return domain
 
 
 def robots_value(value: str) -> str:
@@ -127,26 +136,39 @@ def _line(domain: str, content: int, robots: str, tdm: str) -> bytes:
 
 def list_digest(session: Session, source_id: int) -> tuple[int, str]:
     """(rows, SHA-256) of a source's domain list as stored, in import order."""
+    return source_rows_digest(session, CrawlDomain, ("domain", "content_bytes", "robots",
+                                                     "tdm_reserved"), source_id, _line)
+
+
+def source_rows_digest(session: Session, model: Any, columns: Iterable[str], source_id: int,
+                       line: Callable[..., bytes]) -> tuple[int, str]:
+    """(rows, SHA-256) of a source's per-domain list (`model`), each row's `columns` made a
+    line by `line`, in import order."""
     digest = hashlib.sha256()
     count = 0
-    query = (select(CrawlDomain.domain, CrawlDomain.content_bytes, CrawlDomain.robots,
-                    CrawlDomain.tdm_reserved)
-             .where(CrawlDomain.source_id == source_id).order_by(CrawlDomain.id)
+    query = (select(*(getattr(model, c) for c in columns))
+             .where(model.source_id == source_id).order_by(model.id)
              .execution_options(yield_per=10_000))
     for row in session.exec(query):
-        digest.update(_line(*row))
+        digest.update(line(*row))
         count += 1
     return count, digest.hexdigest()
 
 
 def drop_domains(writer: Writer, source: Any, slug: str) -> int:
     """Remove a source's domain list (one audited event), e.g. before removing the source."""
+    return drop_source_rows(writer, CrawlDomain, source, f"{slug}: {{}} domains removed")
+
+
+def drop_source_rows(writer: Writer, model: Any, source: Any, label: str) -> int:
+    """Remove the rows of a per-domain list (`model`) of a source, audited as one event
+    (`label` takes the count); the number removed."""
     session = writer.session
-    count = session.exec(select(func.count()).select_from(CrawlDomain)
-                         .where(CrawlDomain.source_id == source.id)).one()
+    count = session.exec(select(func.count()).select_from(model)
+                         .where(model.source_id == source.id)).one()
     if count:
-        session.exec(delete(CrawlDomain).where(col(CrawlDomain.source_id) == source.id))
-        writer.event("delete", "crawl_domain", source.id, f"{slug}: {count} domains removed",
+        session.exec(delete(model).where(col(model.source_id) == source.id))
+        writer.event("delete", model.__tablename__, source.id, label.format(count),
                      {"rows": count}, None)
     return int(count)
 

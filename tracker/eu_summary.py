@@ -9,11 +9,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from tracker.budget import quantity, units_drawn
 from tracker.domains import TopDomains
 from tracker.snapshot import DatasetFacts, Snapshot
 from tracker.wording import plural
+
+if TYPE_CHECKING:
+    from tracker.domain_signals import CrawlEvidence
 
 # The template's size bands per modality: (upper bound, label).
 BANDS: dict[str, tuple[str, tuple[tuple[Decimal, str], ...], str]] = {
@@ -96,6 +100,8 @@ class Summary:
     illegal_content: str
     other_processing: str
     open_points: list[str] = field(default_factory=list)
+    # Opt-out evidence read from what the crawl saved (`source domains signals`).
+    signals: CrawlEvidence | None = None
 
 
 def _month(day: str | None) -> str | None:
@@ -109,7 +115,8 @@ def _period(d: DatasetFacts) -> str:
     return f"{_month(start) or '?'} to {_month(end) or 'ongoing'}"
 
 
-def build(snapshot: Snapshot, top: TopDomains) -> Summary:
+def build(snapshot: Snapshot, top: TopDomains, signals: CrawlEvidence | None = None
+          ) -> Summary:
     run = snapshot.run
     assert run is not None
     datasets = snapshot.scope()
@@ -195,6 +202,9 @@ def build(snapshot: Snapshot, top: TopDomains) -> Summary:
     if crawled_facts and top.total_domains == 0:
         open_points.append("2.3: no per-domain content sizes are imported, so the top domains "
                            "cannot be listed (tracker source domains import)")
+    if crawled_facts and (signals is None or signals.summary is None):
+        open_points.append("3.1: no opt-out signals were read from what the crawl saved "
+                           "(tracker source domains signals)")
     synthetic = by_category.get("synthetic", [])
     generators = sorted({d.generator_model for d in datasets
                          if d.source_category == "synthetic" and d.generator_model})
@@ -226,7 +236,7 @@ def build(snapshot: Snapshot, top: TopDomains) -> Summary:
         tdm_measures=run.record.get("tdm_measures") or "", tdm_facts=tdm_facts,
         illegal_content=run.record.get("illegal_content_measures") or "",
         other_processing=run.record.get("other_processing") or "",
-        open_points=open_points,
+        open_points=open_points, signals=signals,
     )
 
 

@@ -28,17 +28,23 @@ def registry_snapshot(session: Session, *, stamp: bool = False) -> Snapshot:
 
 
 def eu_summary(session: Session, slug: str, *, sme: bool = False) -> tuple[object, Snapshot]:
+    from tracker.domain_signals import crawl_evidence
     from tracker.domains import top_domains
     from tracker.eu_summary import build
 
     snapshot = run_snapshot(session, slug, stamp=True)
-    crawl_sources = session.exec(
+    crawl_sources = crawl_source_ids(session, snapshot)
+    top = top_domains(session, crawl_sources, sme=sme)
+    return build(snapshot, top, crawl_evidence(session, crawl_sources)), snapshot
+
+
+def crawl_source_ids(session: Session, snapshot: Snapshot) -> set[int]:
+    """The sources of the crawled datasets in the snapshot's scope."""
+    return set(session.exec(
         select(Source.id).join(DatasetSource, col(DatasetSource.source_id) == Source.id)
         .join(Dataset, col(Dataset.id) == DatasetSource.dataset_id)
         .where(col(Dataset.id).in_(snapshot.in_scope))
-        .where(Dataset.source_category == "crawled")).all()
-    top = top_domains(session, set(crawl_sources), sme=sme)
-    return build(snapshot, top), snapshot
+        .where(Dataset.source_category == "crawled")).all())
 
 
 def datasheet(session: Session, slug: str) -> tuple[DatasetFacts, Snapshot, list[str]]:

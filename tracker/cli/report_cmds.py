@@ -28,15 +28,17 @@ def report_group() -> None:
 def write_audit_report(app: App, run: str, output: Path, policy_file: Path | None = None,
                        as_of: str | None = None, *, full: bool = False) -> None:
     from tracker.budget import build
+    from tracker.domain_signals import crawl_evidence
     from tracker.policy import load_policy
-    from tracker.reporting import run_snapshot
+    from tracker.reporting import crawl_source_ids, run_snapshot
     from tracker.reports import render_audit, write
 
     policy = load_policy(policy_file)
     with app.registry.reading() as session:
         snapshot = run_snapshot(session, run, stamp=True)
+        evidence = crawl_evidence(session, crawl_source_ids(session, snapshot))
     write(output, render_audit(snapshot, build(snapshot, policy, today=parse_as_of(as_of)),
-                               policy, full=full))
+                               policy, full=full, crawl_evidence=evidence))
 
 
 @report_group.command("audit")
