@@ -122,6 +122,34 @@ def export_datasheet(app: App, dataset: str, output: Path | None) -> None:
     _out(render_datasheet(facts, snapshot, runs, html=False), output)
 
 
+@export_group.command("spdx")
+@click.argument("run", required=False)
+@click.option("--dataset", default=None, metavar="SLUG",
+              help="Export one dataset and its ancestors instead of a run.")
+@click.option("-o", "--output", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write, e.g. RUN.spdx.json [stdout].")
+@pass_app
+def export_spdx(app: App, run: str | None, dataset: str | None, output: Path | None) -> None:
+    """RUN as an SPDX 3.0.1 AI BOM (JSON-LD): the model as an AI package trained on each
+    dataset it draws, each dataset with its declared and concluded licences, sources and
+    lineage. With --dataset, one dataset and its ancestors."""
+    from tracker.interop import spdx3
+    from tracker.reporting import registry_snapshot, run_snapshot
+
+    if (run is None) == (dataset is None):
+        raise click.UsageError("give a RUN or --dataset")
+    with app.registry.reading() as session:
+        if run is not None:
+            text = spdx3.run_document(run_snapshot(session, run))
+        else:
+            from tracker.catalog import find_dataset
+
+            snapshot = registry_snapshot(session)
+            facts = snapshot.datasets[find_dataset(session, dataset).id]  # type: ignore[arg-type,index]
+            text = spdx3.dataset_document(snapshot, facts)
+    _out(text, output)
+
+
 def _out(text: str, output: Path | None) -> None:
     from tracker.reports import write
 
