@@ -150,6 +150,23 @@ def export_spdx(app: App, run: str | None, dataset: str | None, output: Path | N
     _out(text, output)
 
 
+@export_group.command("cyclonedx")
+@click.argument("run")
+@click.option("-o", "--output", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write, e.g. RUN.cdx.json [stdout].")
+@pass_app
+def export_cyclonedx(app: App, run: str, output: Path | None) -> None:
+    """RUN as a CycloneDX 1.6 ML-BOM: the model (with a model card naming its datasets),
+    each dataset as a data component with its licence, classification, sensitive data and
+    governance, and lineage as dependencies. Checked against the 1.6 schema."""
+    from tracker.interop.cyclonedx import run_bom
+    from tracker.reporting import run_snapshot
+
+    with app.registry.reading() as session:
+        snapshot = run_snapshot(session, run)
+    _out(run_bom(snapshot), output)
+
+
 def _out(text: str, output: Path | None) -> None:
     from tracker.reports import write
 
