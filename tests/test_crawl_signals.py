@@ -305,7 +305,7 @@ def test_odd_domains_are_warned_and_the_rest_is_read(crawl: Tracker, tmp_path: P
 
 
 @pytest.mark.parametrize("line, message", [
-    ('{"url": "https://a.example/", "headers": {', "headers.jsonl line 2: not a JSON object"),
+    ('{"url": "https://a.example/", "headers": {', "headers.jsonl line 2: malformed JSON"),
     ('["https://a.example/"]', "headers.jsonl line 2: not a JSON object"),
     ('{"url": "file:///etc/passwd", "headers": {}}',
      "headers.jsonl line 2: url: is not an http(s) URL (got 'file:///etc/passwd')"),

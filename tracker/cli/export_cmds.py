@@ -167,6 +167,30 @@ def export_cyclonedx(app: App, run: str, output: Path | None) -> None:
     _out(run_bom(snapshot), output)
 
 
+@export_group.command("openlineage")
+@click.argument("run")
+@click.option("-o", "--output", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write (one JSON line) [stdout].")
+@click.option("--policy", "policy_file", default=None,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Policy file (TOML) the blockers are judged by [the packaged default].")
+@pass_app
+def export_openlineage(app: App, run: str, output: Path | None,
+                       policy_file: Path | None) -> None:
+    """RUN as an OpenLineage run event: its inputs the datasets it draws, each with the
+    datasetTracker_compliance facet (resolved licence, effective commercial use, consent
+    status, open blockers)."""
+    from tracker.flags import evaluate
+    from tracker.interop.openlineage import run_event
+    from tracker.policy import load_policy
+    from tracker.reporting import run_snapshot
+
+    policy = load_policy(policy_file)
+    with app.registry.reading() as session:
+        snapshot = run_snapshot(session, run)
+    _out(run_event(snapshot, evaluate(snapshot, policy)), output)
+
+
 def _out(text: str, output: Path | None) -> None:
     from tracker.reports import write
 

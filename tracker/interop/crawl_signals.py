@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 from tracker.domains import domain_name
 from tracker.errors import InvalidValue, TrackerError
 from tracker.interop.limits import TABLE_LIMIT, MiB
+from tracker.interop.reading import load_json
 from tracker.signal_verdicts import (
     Agent,
     Signal,
@@ -190,9 +191,10 @@ def _domain_signals(folder: str, name: str, crawler: str, agents: Sequence[Agent
 def _header_line(line: bytes, number: int, shown: str) -> tuple[str, str, dict[str, str]]:
     where = f"{shown} line {number}"
     try:
-        item = json.loads(line)
-    except (ValueError, RecursionError) as exc:
-        raise TrackerError(f"{where}: not a JSON object ({exc})") from None
+        text = line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise TrackerError(f"{where}: not UTF-8 text ({exc.reason})") from None
+    item = load_json(text, shown, number)
     if not isinstance(item, dict):
         raise TrackerError(f"{where}: not a JSON object")
     url, headers = item.get("url"), item.get("headers")
