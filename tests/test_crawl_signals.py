@@ -203,6 +203,9 @@ def test_reserved_content_kept_is_a_blocker_unless_dropped(crawl: Tracker,
     ignored = [f for f in flags if f["code"] == "tdm_opt_out_ignored"]
     assert [(f["severity"], f["dataset"]) for f in ignored] == [("blocker", "web")]
     assert "2 domains in crawl's crawl (5,100 bytes)" in ignored[0]["why"]
+    assert ignored[0]["why"].endswith(
+        "Largest: blocks-gptbot.example (5,000 bytes; robots.txt: disallows the whole site "
+        "to GPTBot (OpenAI, training)).")
     assert crawl("check r1", expect=3).exit_code == 3
 
 
