@@ -132,12 +132,6 @@ class DomainEvidence:
     captured_on: str | None
     protocols: tuple[str, ...]
 
-    def as_dict(self) -> dict[str, Any]:
-        return {"domain": self.domain, "content_bytes": self.content_bytes,
-                "robots": self.robots, "reserved": self.reserved,
-                "decided_by": self.decided_by, "captured_on": self.captured_on,
-                "protocols": list(self.protocols)}
-
 
 def _protocols(signals: str) -> tuple[str, ...]:
     return tuple(sorted({s["protocol"] for s in json.loads(signals) if s["reserves"]}))

@@ -55,6 +55,7 @@ class Signal:
     reserves: bool | None
 
     def as_dict(self) -> dict[str, object]:
+        """As stored and listed: protocol, detail, reserves."""
         return {"protocol": self.protocol, "detail": self.detail, "reserves": self.reserves}
 
 

@@ -52,6 +52,7 @@ _STATES = {"running": ol.RunState.RUNNING, "completed": ol.RunState.COMPLETE,
 
 
 def external_id(namespace: str, name: str) -> str:
+    """The identifier a dataset named by OpenLineage keeps in the registry."""
     return f"{PREFIX}{namespace}/{name}"
 
 
