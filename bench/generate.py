@@ -6,6 +6,7 @@ four of those (about three parents per derived dataset, shallow ancestry).
 
     python bench/generate.py datasets 100000 > datasets.jsonl
     python bench/generate.py domains 1000000 > domains.csv
+    python bench/generate.py signals 100000 DIR
 """
 
 from __future__ import annotations
@@ -83,9 +84,61 @@ def write_domains(count: int, out: TextIO, seed: int = 11) -> None:
                   f"{rng.choice(['yes', 'no', 'unknown'])}\n")
 
 
+AI_AGENTS = ["GPTBot", "CCBot", "Google-Extended", "ClaudeBot", "Bytespider", "PerplexityBot",
+             "Applebot-Extended", "meta-externalagent"]
+
+
+def _robots(rng: random.Random) -> str:
+    """A robots.txt as sites write them: a `*` group with a few paths, often AI groups."""
+    lines = ["User-agent: *"]
+    lines += [f"Disallow: /{rng.choice(['admin', 'private', 'tmp', 'search', 'cart'])}"
+              f"{rng.randrange(100)}/" for _ in range(rng.randrange(1, 8))]
+    if rng.random() < 0.3:
+        lines += ["Disallow: /*.pdf$", f"Allow: /public{rng.randrange(10)}/"]
+    for agent in rng.sample(AI_AGENTS, rng.choice([0, 0, 1, 3, 8])):
+        lines += ["", f"User-agent: {agent}", "Disallow: /" if rng.random() < 0.7
+                  else f"Disallow: /{rng.randrange(1000)}/"]
+    lines += ["", f"Sitemap: https://example.com/sitemap{rng.randrange(1000)}.xml"]
+    return "\n".join(lines) + "\n"
+
+
+def write_signals(count: int, root: Path, seed: int = 13) -> None:
+    """A crawl's saved opt-out signals, as `source domains signals` reads them: a robots.txt
+    for nine domains in ten, TDMRep files, ai.txt, home pages, and header captures."""
+    rng = random.Random(seed)
+    root.mkdir(parents=True, exist_ok=True)
+    with (root / "headers.jsonl").open("w") as headers:
+        for i in range(count):
+            domain = f"site{i:07d}.example{i % 50}.com"
+            folder = root / domain
+            folder.mkdir()
+            if rng.random() < 0.9:
+                (folder / "robots.txt").write_text(_robots(rng))
+            if rng.random() < 0.1:
+                (folder / ".well-known").mkdir()
+                (folder / ".well-known" / "tdmrep.json").write_text(json.dumps(
+                    [{"location": "/", "tdm-reservation": rng.randrange(2)},
+                     {"location": f"/news{rng.randrange(9)}/*", "tdm-reservation": 1,
+                      "tdm-policy": f"https://{domain}/policy.json"}]))
+            if rng.random() < 0.03:
+                (folder / "ai.txt").write_text("User-Agent: *\nDisallow: *.jpg\n")
+            if rng.random() < 0.05:
+                (folder / "index.html").write_text(
+                    '<html><head><meta name="tdm-reservation" content="1"></head></html>')
+            for _ in range(rng.choice([0, 0, 1, 2])):
+                reserve = rng.random() < 0.1
+                headers.write(json.dumps({"url": f"https://{domain}/a/{rng.randrange(10**6)}",
+                                          "headers": {"Content-Type": "text/html",
+                                                      **({"tdm-reservation": "1"} if reserve
+                                                         else {})}}) + "\n")
+
+
 if __name__ == "__main__":
     what, number = sys.argv[1], int(sys.argv[2])
-    (write_datasets if what == "datasets" else write_domains)(number, sys.stdout)
+    if what == "signals":
+        write_signals(number, Path(sys.argv[3]))
+    else:
+        (write_datasets if what == "datasets" else write_domains)(number, sys.stdout)
 
 
 # Licence names as the Data Provenance Collection spells them, with the shapes that once

@@ -61,6 +61,8 @@ class Source(SQLModel, table=True):
     tdm_honoured: str = Field(default="unknown", max_length=10)
     checked_on: dt.date | None = None
     notes: str = Field(default="", sa_type=Text)
+    # The user agent a crawl of this source announced: robots.txt is judged for it.
+    crawler: str = Field(default="", max_length=300)
 
 
 class DatasetSource(SQLModel, table=True):
@@ -319,6 +321,27 @@ class CrawlDomain(SQLModel, table=True):
     content_bytes: int = Field(default=0, sa_type=BigInteger)
     robots: str = Field(default="unknown", max_length=20)
     tdm_reserved: str = Field(default="unknown", max_length=10)
+
+
+class CrawlSignal(SQLModel, table=True):
+    """Opt-out evidence of one crawled domain, read from what the crawl saved: the signals
+    found (JSON), the verdict and the rule that decided it, and the SHA-256 of each file."""
+
+    __tablename__ = "crawl_signal"
+    __table_args__ = (UniqueConstraint("source_id", "domain"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Its own index: a signal list is read by source in id order (its digest), as domains are.
+    source_id: int = Field(foreign_key="source.id", index=True)
+    domain: str = Field(max_length=253)
+    # robots.txt for the crawler's own user agent: allowed, disallowed, partial, unknown.
+    robots: str = Field(default="unknown", max_length=20)
+    # AI training or text and data mining reserved: yes, no, unknown.
+    reserved: str = Field(default="unknown", max_length=10)
+    decided_by: str = Field(default="", sa_type=Text)
+    captured_on: dt.date | None = None
+    signals: str = Field(default="[]", sa_type=Text)
+    files: str = Field(default="{}", sa_type=Text)
 
 
 class AuditEvent(SQLModel, table=True):

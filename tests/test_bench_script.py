@@ -31,7 +31,8 @@ def test_the_benchmark_script_runs_at_a_tiny_size(backend: str, tmp_path: Path,
     rows = [line for line in text.splitlines() if line.startswith("| ")][1:]
     assert [r.split(" | ")[0] for r in rows] == [
         "| import 60 datasets (JSONL: validated, about 7 rows and 1 audit event each)",
-        "| import 500 crawl domains", "| `dataset list --limit 50` on 60 datasets",
+        "| import 500 crawl domains", "| read opt-out signals of 50 crawl domains",
+        "| `dataset list --limit 50` on 60 datasets",
         "| `dataset show` on 60 datasets", "| effective terms for all 60 datasets",
         "| licence inventory (`license resolve --all`) for all 60 datasets",
         "| `dataset list --commercial no --limit 50` on 60 datasets",

@@ -352,7 +352,8 @@ def _collection(d: DatasetFacts, ctx: Context) -> Iterator[Raw]:
                       + ("disallows crawling in robots.txt or reserves text and data mining, "
                          "and its content was kept." if s.opted_out_domains == 1 else
                          "disallow crawling in robots.txt or reserve text and data mining, "
-                         "and their content was kept."),
+                         "and their content was kept.")
+                      + (f" Largest: {s.opted_out_example}." if s.opted_out_example else ""),
                       "Remove the content of those domains, or license it.")
         if s.tdm_reservation not in ("none", "unknown") and s.tdm_honoured == "no":
             yield Raw("tdm_opt_out_ignored",

@@ -320,6 +320,54 @@ def source_domains_import(app: App, file: Path, source_slug: str) -> None:
          + (f" (replacing {result.replaced:,})" if result.replaced else ""))
 
 
+@source_domains.command("signals")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--source", "source_slug", required=True, help="The crawl source they belong to.")
+@click.option("--agents", "agents_file", default=None,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="CSV of more AI crawler user agents (user_agent, operator, purpose, source, "
+                   "checked_on), added to the packaged table.")
+@click.option("--captured-on", default=None, metavar="DATE",
+              help="When the crawl captured the files [each domain's newest file date].")
+@pass_app
+def source_domains_signals(app: App, directory: Path, source_slug: str,
+                           agents_file: Path | None, captured_on: str | None) -> None:
+    """Replace a source's opt-out evidence with what the crawl saved in DIRECTORY:
+    DOMAIN/robots.txt, DOMAIN/.well-known/tdmrep.json, DOMAIN/ai.txt, DOMAIN/index.html and
+    headers.jsonl. robots.txt is judged for the source's crawler (`source edit --crawler`)
+    and the AI crawlers of the packaged table; a domain whose files are odd is read without
+    them, with a warning."""
+    from tracker.interop.signals_import import import_signals
+    from tracker.values.parse import date
+
+    when = None if captured_on is None else date(captured_on, "captured-on")
+    with app.registry.writing(app.actor) as w:
+        result = import_signals(w, source_slug, directory, agents_file=agents_file,
+                                captured_on=when, warn=lambda m: click.echo(f"warning: {m}",
+                                                                            err=True))
+    done(f"{source_slug}: opt-out signals of {plural(result.rows, 'domain')} read, "
+         f"{result.reserved:,} reserving AI training or text and data mining"
+         + (f" (replacing {result.replaced:,})" if result.replaced else "")
+         + (f"; {plural(result.warnings, 'warning')}" if result.warnings else ""))
+
+
+@source_domains.command("evidence")
+@click.argument("source_slug", metavar="SOURCE")
+@click.option("--reserved", "reserved_only", is_flag=True,
+              help="Only the domains that reserve AI training or text and data mining.")
+@output_options()
+@pass_app
+def source_domains_evidence(app: App, source_slug: str, reserved_only: bool, as_json: bool,
+                            as_csv: bool) -> None:
+    """SOURCE's opt-out evidence by domain: the verdict, the rule that decided it and when
+    it was captured (--json adds every signal and each file's SHA-256)."""
+    from tracker.registry.domain_signals import EVIDENCE_COLUMNS, evidence_rows
+
+    with app.registry.reading() as session:
+        rows = evidence_rows(session, source_slug, reserved_only=reserved_only)
+    emit_rows(rows, EVIDENCE_COLUMNS, as_json=as_json, as_csv=as_csv, wrap="decided_by")
+
+
 @source_domains.command("list")
 @click.argument("source_slug", metavar="SOURCE")
 @click.option("--limit", "-n", default=20, show_default=True, help="How many of the largest.")

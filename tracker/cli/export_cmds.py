@@ -122,6 +122,71 @@ def export_datasheet(app: App, dataset: str, output: Path | None) -> None:
     _out(render_datasheet(facts, snapshot, runs, html=False), output)
 
 
+@export_group.command("spdx")
+@click.argument("run", required=False)
+@click.option("--dataset", default=None, metavar="SLUG",
+              help="Export one dataset and its ancestors instead of a run.")
+@click.option("-o", "--output", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write, e.g. RUN.spdx.json [stdout].")
+@pass_app
+def export_spdx(app: App, run: str | None, dataset: str | None, output: Path | None) -> None:
+    """RUN as an SPDX 3.0.1 AI BOM (JSON-LD): the model as an AI package trained on each
+    dataset it draws, each dataset with its declared and concluded licences, sources and
+    lineage. With --dataset, one dataset and its ancestors."""
+    from tracker.interop import spdx3
+    from tracker.service.snapshots import registry_snapshot, run_snapshot
+
+    if (run is None) == (dataset is None):
+        raise click.UsageError("give a RUN or --dataset")
+    with app.registry.reading() as session:
+        if run is not None:
+            text = spdx3.run_document(run_snapshot(session, run))
+        else:
+            from tracker.registry.catalog import find_dataset
+
+            snapshot = registry_snapshot(session)
+            facts = snapshot.datasets[find_dataset(session, dataset).id]  # type: ignore[arg-type,index]
+            text = spdx3.dataset_document(snapshot, facts)
+    _out(text, output)
+
+
+@export_group.command("cyclonedx")
+@click.argument("run")
+@click.option("-o", "--output", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write, e.g. RUN.cdx.json [stdout].")
+@pass_app
+def export_cyclonedx(app: App, run: str, output: Path | None) -> None:
+    """RUN as a CycloneDX 1.6 ML-BOM: the model (with a model card naming its datasets),
+    each dataset as a data component with its licence, classification, sensitive data and
+    governance, and lineage as dependencies. Checked against the 1.6 schema."""
+    from tracker.interop.cyclonedx import run_bom
+    from tracker.service.snapshots import run_snapshot
+
+    with app.registry.reading() as session:
+        snapshot = run_snapshot(session, run)
+    _out(run_bom(snapshot), output)
+
+
+@export_group.command("openlineage")
+@click.argument("run")
+@click.option("-o", "--output", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write (one JSON line) [stdout].")
+@click.option("--policy", "policy_file", default=None,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Policy file (TOML) the blockers are judged by [the packaged default].")
+@pass_app
+def export_openlineage(app: App, run: str, output: Path | None,
+                       policy_file: Path | None) -> None:
+    """RUN as an OpenLineage run event: its inputs the datasets it draws, each with the
+    datasetTracker_compliance facet (resolved licence, effective commercial use, consent
+    status, open blockers)."""
+    from tracker.interop.openlineage import run_event
+    from tracker.service.assessing import assess
+
+    judged = assess(app.registry, run, policy=policy_file)
+    _out(run_event(judged.snapshot, judged.findings), output)
+
+
 def _out(text: str, output: Path | None) -> None:
     from tracker.publish.reports import write
 

@@ -157,6 +157,21 @@ def import_dpi(app: App, files: tuple[Path, ...], dry_run: bool, stop_on_error: 
     _run(app, files, lambda p: dpi.read(p, max_bytes), dry_run, stop_on_error)
 
 
+@import_group.command("openlineage")
+@file_argument
+@dry_run_option
+@stop_option
+@pass_app
+def import_openlineage(app: App, files: tuple[Path, ...], dry_run: bool,
+                       stop_on_error: bool) -> None:
+    """Datasets and lineage from OpenLineage run events (JSON Lines, one event a line):
+    inputs and outputs become datasets matched by namespace and name, each output derived
+    from each input. A bad event stops its file, named by its line."""
+    from tracker.interop.openlineage import read_events
+
+    _run(app, files, read_events, dry_run, stop_on_error)
+
+
 @import_group.command("table")
 @file_argument
 @click.option("--map", "mapping", multiple=True, metavar="THEIRS=OURS",

@@ -29,9 +29,12 @@ def write_audit_report(app: App, run: str, output: Path, policy_file: Path | Non
                        as_of: str | None = None, *, full: bool = False) -> None:
     from tracker.publish.reports import render_audit, write
     from tracker.service.assessing import assess
+    from tracker.service.snapshots import run_crawl_evidence
 
     judged = assess(app.registry, run, policy=policy_file, today=parse_as_of(as_of), stamp=True)
-    write(output, render_audit(judged.snapshot, judged.budget, judged.policy, full=full))
+    evidence = run_crawl_evidence(app.registry, judged.snapshot)
+    write(output, render_audit(judged.snapshot, judged.budget, judged.policy, full=full,
+                               crawl_evidence=evidence))
 
 
 @report_group.command("audit")

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -21,14 +22,21 @@ def domain_line(domain: str, content: int, robots: str, tdm: str) -> bytes:
 
 def list_digest(session: Session, source_id: int) -> tuple[int, str]:
     """(rows, SHA-256) of a source's domain list as stored, in import order."""
+    return source_rows_digest(session, CrawlDomain, ("domain", "content_bytes", "robots",
+                                                     "tdm_reserved"), source_id, domain_line)
+
+
+def source_rows_digest(session: Session, model: Any, columns: Iterable[str], source_id: int,
+                       line: Callable[..., bytes]) -> tuple[int, str]:
+    """(rows, SHA-256) of a source's per-domain list (`model`), each row's `columns` made a
+    line by `line`, in import order."""
     digest = hashlib.sha256()
     count = 0
-    query = (select(CrawlDomain.domain, CrawlDomain.content_bytes, CrawlDomain.robots,
-                    CrawlDomain.tdm_reserved)
-             .where(CrawlDomain.source_id == source_id).order_by(CrawlDomain.id)
+    query = (select(*(getattr(model, c) for c in columns))
+             .where(model.source_id == source_id).order_by(model.id)
              .execution_options(yield_per=10_000))
     for row in session.exec(query):
-        digest.update(domain_line(*row))
+        digest.update(line(*row))
         count += 1
     return count, digest.hexdigest()
 

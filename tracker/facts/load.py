@@ -16,6 +16,7 @@ from tracker.db.models import (
     Consent,
     CostItem,
     CrawlDomain,
+    CrawlSignal,
     Dataset,
     DatasetSource,
     Fee,
@@ -104,6 +105,28 @@ def _in_force(model: type[SQLModel]) -> ColumnElement[bool]:
     """Not voided: a record entered in error counts nowhere (budgets, findings, summaries,
     review digests), so no snapshot holds it."""
     return col(model.voided_at).is_(None)  # type: ignore[attr-defined]
+
+
+def _reserved_by_signals() -> ColumnElement[bool]:
+    """The domain's opt-out evidence, read from what the crawl saved, reserves its content
+    (or disallows the crawler in robots.txt)."""
+    signal = select(CrawlSignal.id).where(
+        CrawlSignal.source_id == CrawlDomain.source_id, CrawlSignal.domain == CrawlDomain.domain,
+        or_(CrawlSignal.reserved == "yes", CrawlSignal.robots == "disallowed"))
+    return signal.exists()
+
+
+def _largest_opted_out(session: Session, source_id: int) -> str:
+    """The crawl's largest kept domain whose signals reserve it, with the rule that decided
+    it ("" when no signals were read): what a finding names as its example."""
+    found = session.exec(
+        select(CrawlDomain.domain, CrawlDomain.content_bytes, CrawlSignal.decided_by)
+        .join(CrawlSignal, (CrawlSignal.source_id == CrawlDomain.source_id)
+              & (CrawlSignal.domain == CrawlDomain.domain))
+        .where(CrawlDomain.source_id == source_id, CrawlDomain.content_bytes > 0,
+               or_(CrawlSignal.reserved == "yes", CrawlSignal.robots == "disallowed"))
+        .order_by(col(CrawlDomain.content_bytes).desc(), CrawlDomain.domain).limit(1)).first()
+    return "" if found is None else f"{found[0]} ({found[1]:,} bytes; {found[2]})"
 
 
 def _ancestry(edges: list[tuple[int, int, str]], roots: Iterable[int]) -> set[int]:
@@ -206,9 +229,11 @@ def _datasets(session: Session, ids: set[int] | None, within: Within,
     opted_out = {
         source_id: (int(n), int(size or 0)) for source_id, n, size in _rows(session,
             select(CrawlDomain.source_id, func.count(), func.sum(CrawlDomain.content_bytes))
-            .where(or_(CrawlDomain.robots == "disallowed", CrawlDomain.tdm_reserved == "yes"))
+            .where(or_(CrawlDomain.robots == "disallowed", CrawlDomain.tdm_reserved == "yes",
+                       _reserved_by_signals()))
             .where(CrawlDomain.content_bytes > 0)
             .group_by(CrawlDomain.source_id))}
+    examples = {source_id: _largest_opted_out(session, source_id) for source_id in opted_out}
     sources: dict[int, list[SourceFacts]] = defaultdict(list)
     # One SourceFacts per source, shared by every dataset linked to it.
     source_facts: dict[int, SourceFacts] = {}
@@ -226,7 +251,8 @@ def _datasets(session: Session, ids: set[int] | None, within: Within,
             key = source_id or 0
             facts = source_facts[source_id] = SourceFacts(
                 slug, name, kind, url, rights_holder, terms_url, tdm_reservation, tdm_honoured,
-                tuple(source_consent.get(key, ())), *opted_out.get(key, (0, 0)))
+                tuple(source_consent.get(key, ())), *opted_out.get(key, (0, 0)),
+                examples.get(key, ""))
         sources[dataset_id].append(facts)
     parents: dict[int, list[tuple[int, str]]] = defaultdict(list)
     for child, parent, relation in edges:

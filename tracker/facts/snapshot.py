@@ -96,6 +96,8 @@ class SourceFacts:
     # From the crawl's domain list: domains that disallow crawling or reserve TDM.
     opted_out_domains: int = 0
     opted_out_bytes: int = 0
+    # The largest of them whose opt-out signals were read, with the rule that decided it.
+    opted_out_example: str = ""
 
 
 @dataclass(frozen=True)

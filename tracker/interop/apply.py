@@ -337,10 +337,11 @@ class Importer:
     def _parents(self, dataset: dict[str, Any], rec: DatasetIn) -> None:
         child = dataset["id"]
         for parent in rec.parents:
-            parent_id = self.dataset_ids.get(parent.slug)
+            parent_id = self.external_ids.get(parent.external_id) if parent.external_id \
+                else self.dataset_ids.get(parent.slug)
             if parent_id is None:
                 parent_id = self._new_dataset(parent.slug, {
-                    "name": parent.name or parent.slug,
+                    "name": parent.name or parent.slug, "external_id": parent.external_id,
                     # The origin names a file, whose name may hold bytes that are not text.
                     "description": f"Named as a parent of {rec.slug} by "
                                    f"{rec.origin.encode('utf-8', 'backslashreplace').decode()}; "

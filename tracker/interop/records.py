@@ -45,6 +45,9 @@ class ParentIn:
     slug: str
     relation: str
     name: str | None = None
+    # Where the parent is known by an identifier (e.g. an OpenLineage dataset), it is
+    # matched by that first, whatever its slug has become.
+    external_id: str | None = None
 
 
 @dataclass

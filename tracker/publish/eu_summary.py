@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from tracker.assess.budget import quantity
 from tracker.assess.fees import units_drawn
@@ -16,6 +17,9 @@ from tracker.facts.crawl_domains import TopDomains
 from tracker.facts.snapshot import DatasetFacts, Snapshot
 from tracker.values.labels import label
 from tracker.values.wording import plural
+
+if TYPE_CHECKING:
+    from tracker.facts.crawl_signals import CrawlEvidence
 
 # The template's size bands per modality: (upper bound, label).
 BANDS: dict[str, tuple[str, tuple[tuple[Decimal, str], ...], str]] = {
@@ -117,6 +121,8 @@ class Summary:
     illegal_content: str
     other_processing: str
     open_points: list[OpenPoint] = field(default_factory=list)
+    # Opt-out evidence read from what the crawl saved (`source domains signals`).
+    signals: CrawlEvidence | None = None
 
 
 def _month(day: str | None) -> str | None:
@@ -130,7 +136,8 @@ def _period(d: DatasetFacts) -> str:
     return f"{_month(start) or '?'} to {_month(end) or 'ongoing'}"
 
 
-def build(snapshot: Snapshot, top: TopDomains) -> Summary:
+def build(snapshot: Snapshot, top: TopDomains, signals: CrawlEvidence | None = None
+          ) -> Summary:
     """The EU AI Act public summary of the run's training content, by the sections
     of the AI Office's template, with what the registry lacks as open points."""
     run = snapshot.run
@@ -219,6 +226,9 @@ def build(snapshot: Snapshot, top: TopDomains) -> Summary:
         open_points.append(OpenPoint("2.3", "no per-domain content sizes are imported, so the "
                                      "top domains cannot be listed",
                                      "tracker source domains import FILE --source SLUG"))
+    if crawled_facts and (signals is None or signals.summary is None):
+        open_points.append(OpenPoint("3.1", "no opt-out signals were read from what the crawl "
+                                     "saved", "tracker source domains signals DIR --source SLUG"))
     synthetic = by_category.get("synthetic", [])
     generators = sorted({d.generator_model for d in datasets
                          if d.source_category == "synthetic" and d.generator_model})
@@ -253,7 +263,7 @@ def build(snapshot: Snapshot, top: TopDomains) -> Summary:
         tdm_measures=run.record.get("tdm_measures") or "", tdm_facts=tdm_facts,
         illegal_content=run.record.get("illegal_content_measures") or "",
         other_processing=run.record.get("other_processing") or "",
-        open_points=sorted(open_points, key=_section_order),
+        open_points=sorted(open_points, key=_section_order), signals=signals,
     )
 
 

@@ -293,9 +293,10 @@ def _findings_by_code(findings: list[Finding]) -> list[dict[str, Any]]:
 
 
 def render_audit(snapshot: Snapshot, budget: Budget, policy: Policy, *,
-                 full: bool = False) -> str:
+                 full: bool = False, crawl_evidence: Any = None) -> str:
     """The run's audit report; `full` lifts the limits a large run's report has (every
-    dataset gets a card, every finding and budget line is listed)."""
+    dataset gets a card, every finding and budget line is listed). `crawl_evidence`: the
+    opt-out signals of the run's crawls (a CrawlEvidence), shown when given."""
     cur = budget.currency
     findings = list(budget.findings)
     # Each Budget total rescans every line: take them once, not once per use in the page.
@@ -353,7 +354,7 @@ def render_audit(snapshot: Snapshot, budget: Budget, policy: Policy, *,
         run_review=_run_review_text(snapshot),
         cards=cards, datasets_total=len(scope), numbers=numbers, commands=commands,
         lineage=picture(snapshot, findings, _licences(snapshot, policy)),
-        agreements=timeline(snapshot),
+        agreements=timeline(snapshot), crawl_evidence=crawl_evidence,
         generated_at=_now(), version=__version__,
     )
 

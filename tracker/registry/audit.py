@@ -111,7 +111,7 @@ def encoded_state(state: dict[str, Any] | str | None) -> str | None:
 
 
 # What events are about: the audited tables, and a source's crawl domain list.
-ENTITIES = (*AUDITED, "crawl_domain")
+ENTITIES = (*AUDITED, "crawl_domain", "crawl_signal")
 
 
 def events(session: Session, *, limit: int | None = None,
@@ -223,17 +223,20 @@ def _matches(audited_after: str, current: dict[str, Any]) -> bool:
 
 def _domain_lists(session: Session, latest: dict[tuple[str, int], str | None]
                   ) -> Iterator[Problem]:
-    from tracker.facts.crawl_domains import list_digest
+    from tracker.facts import crawl_domains, crawl_signals
 
+    digests = {"crawl_domain": ("crawl domains", crawl_domains.list_digest),
+               "crawl_signal": ("opt-out signals", crawl_signals.list_digest)}
     for (entity, source_id), after in latest.items():
-        if entity != "crawl_domain" or after is None:
+        if entity not in digests or after is None:
             continue
         expected = json.loads(after)
         if "sha256" not in expected:
             continue
+        what, list_digest = digests[entity]
         rows, digest = list_digest(session, source_id)
         if (rows, digest) != (expected["rows"], expected["sha256"]):
-            yield Problem(f"crawl domains of source #{source_id}",
+            yield Problem(f"{what} of source #{source_id}",
                           "differ from the imported list: changed without an audit event")
 
 

@@ -12,6 +12,7 @@ from tracker.db.models import (
     Consent,
     CostItem,
     CrawlDomain,
+    CrawlSignal,
     Dataset,
     DatasetSource,
     Fee,
@@ -181,12 +182,24 @@ def _source_dependents(session: Session, source: Source) -> list[SQLModel]:
 
 def drop_domains(writer: Writer, source: Any, slug: str) -> int:
     """Remove a source's domain list (one audited event), e.g. before removing the source."""
+    return drop_source_rows(writer, CrawlDomain, source, f"{slug}: {{}} domains removed")
+
+
+def drop_signals(writer: Writer, source: Any, slug: str) -> int:
+    """Remove a source's opt-out signals (one audited event), e.g. before removing it."""
+    return drop_source_rows(writer, CrawlSignal, source,
+                            f"{slug}: opt-out signals of {{}} domains removed")
+
+
+def drop_source_rows(writer: Writer, model: Any, source: Any, label: str) -> int:
+    """Remove the rows of a per-domain list (`model`) of a source, audited as one event
+    (`label` takes the count); the number removed."""
     session = writer.session
-    count = session.exec(select(func.count()).select_from(CrawlDomain)
-                         .where(CrawlDomain.source_id == source.id)).one()
+    count = session.exec(select(func.count()).select_from(model)
+                         .where(model.source_id == source.id)).one()
     if count:
-        session.exec(delete(CrawlDomain).where(col(CrawlDomain.source_id) == source.id))
-        writer.event("delete", "crawl_domain", source.id, f"{slug}: {count} domains removed",
+        session.exec(delete(model).where(col(model.source_id) == source.id))
+        writer.event("delete", model.__tablename__, source.id, label.format(count),
                      {"rows": count}, None)
     return int(count)
 
@@ -195,6 +208,7 @@ def remove_source(writer: Writer, slug: str) -> int:
     """Delete a source with its links and consent records; returns the number of rows removed."""
     source = find_source(writer.session, slug)
     drop_domains(writer, source, slug)
+    drop_signals(writer, source, slug)
     dependents = _source_dependents(writer.session, source)
     for row in dependents:
         writer.delete(row, label=f"{slug}: {row.__tablename__}")  # type: ignore[attr-defined]

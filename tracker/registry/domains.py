@@ -92,11 +92,10 @@ def _rows(handle: io.TextIOBase, name: str) -> Iterator[tuple[int, dict[str, str
 
 def _parse(line: int, row: dict[str, str], name: str) -> dict[str, Any]:
     where = f"{name} line {line}"
-    domain = row["domain"].lower().rstrip(".")
-    if domain.startswith("www."):
-        domain = domain[4:]
-    if not _DOMAIN.match(domain):
-        raise InvalidValue(f"{where}: domain", row["domain"], "is not a domain name")
+    try:
+        domain = domain_name(row["domain"])
+    except InvalidValue as exc:
+        raise InvalidValue(f"{where}: domain", row["domain"], exc.reason) from exc
     size, robots, tdm = row["size"], row["robots"] or "unknown", row["tdm_reserved"] or "unknown"
     try:
         # The common case checked directly; anything else gets the full parser and its message.
@@ -109,6 +108,16 @@ def _parse(line: int, row: dict[str, str], name: str) -> dict[str, Any]:
     except InvalidValue as exc:
         raise InvalidValue(f"{where}: {exc.field}", exc.value, exc.reason) from exc
     return {"domain": domain, "content_bytes": content, "robots": robots, "tdm_reserved": tdm}
+
+
+def domain_name(value: str) -> str:
+    """A domain in its canonical spelling: lower case, no trailing dot, no leading www."""
+    domain = value.strip().lower().rstrip(".")
+    if domain.startswith("www."):
+        domain = domain[4:]
+    if not _DOMAIN.match(domain):
+        raise InvalidValue("domain", value, "is not a domain name")
+    return domain
 
 
 def robots_value(value: str) -> str:

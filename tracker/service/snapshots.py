@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, select
 
 from tracker.db.models import Dataset, DatasetSource, Source
 from tracker.facts.load import load_registry, load_run
 from tracker.facts.snapshot import DatasetFacts, Snapshot
-from tracker.registry import audit
+from tracker.registry import Registry, audit
 from tracker.registry.runs import find_run
+
+if TYPE_CHECKING:
+    from tracker.facts.crawl_signals import CrawlEvidence
 
 
 def _stamp(session: Session) -> str:
@@ -35,16 +39,30 @@ def eu_summary(session: Session, slug: str, *, sme: bool = False) -> tuple[objec
     """The EU summary of the run SLUG (with the top crawl domains of its crawled
     datasets) and the stamped snapshot it was built from."""
     from tracker.facts.crawl_domains import top_domains
+    from tracker.facts.crawl_signals import crawl_evidence
     from tracker.publish.eu_summary import build
 
     snapshot = run_snapshot(session, slug, stamp=True)
-    crawl_sources = session.exec(
+    crawl_sources = crawl_source_ids(session, snapshot)
+    top = top_domains(session, crawl_sources, sme=sme)
+    return build(snapshot, top, crawl_evidence(session, crawl_sources)), snapshot
+
+
+def run_crawl_evidence(registry: Registry, snapshot: Snapshot) -> CrawlEvidence | None:
+    """The opt-out evidence of the crawls a run's snapshot draws on, for its audit report."""
+    from tracker.facts.crawl_signals import crawl_evidence
+
+    with registry.reading() as session:
+        return crawl_evidence(session, crawl_source_ids(session, snapshot))
+
+
+def crawl_source_ids(session: Session, snapshot: Snapshot) -> set[int]:
+    """The sources of the crawled datasets in the snapshot's scope."""
+    return set(session.exec(
         select(Source.id).join(DatasetSource, col(DatasetSource.source_id) == Source.id)
         .join(Dataset, col(Dataset.id) == DatasetSource.dataset_id)
         .where(col(Dataset.id).in_(snapshot.in_scope))
-        .where(Dataset.source_category == "crawled")).all()
-    top = top_domains(session, set(crawl_sources), sme=sme)
-    return build(snapshot, top), snapshot
+        .where(Dataset.source_category == "crawled")).all())
 
 
 def datasheet(session: Session, slug: str) -> tuple[DatasetFacts, Snapshot, list[str]]:

@@ -96,6 +96,8 @@ SOURCE_FIELDS: tuple[FieldSpec, ...] = (
     choice_field("tdm_honoured", "Was the opt-out honoured?", vocab.YES_NO_UNKNOWN),
     optional("checked_on", "When the terms and opt-outs were checked (YYYY-MM-DD).", parse.date),
     text_field("notes", "Anything a reviewer should know."),
+    text_field("crawler", "User agent the crawl of this source announced; robots.txt is "
+               "judged for it (`source domains signals`).", single_line=True, limit=300),
 )
 
 
