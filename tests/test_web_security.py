@@ -295,7 +295,7 @@ def test_hostile_names_render_as_text(sqlite_tracker: Tracker) -> None:
              "{{ 7*7 }}"]
     for n, name in enumerate(names):
         sqlite_tracker(["dataset", "add", f"hostile-{n}", "--name", name])
-    sqlite_tracker(f"user add viewer --role viewer --password-stdin", input=PASSWORD + "\n")
+    sqlite_tracker("user add viewer --role viewer --password-stdin", input=PASSWORD + "\n")
     with serve(sqlite_tracker.db) as live, signed_in(live.url, "viewer") as b:
         for n, name in enumerate(names):
             page = b.http.get(f"/datasets/hostile-{n}").text
