@@ -17,17 +17,20 @@ from tracker.policy import Policy
 from tracker.provenance import effective, resolve
 from tracker.reporting import registry_snapshot
 from tracker.reviews import dataset_status
+from tracker.snapshot import Snapshot
 
 # What of `license resolve`'s view the overview gives (the claims are listed apart).
 _LICENCE_KEYS = ("resolved", "why", "terms", "effective_terms", "inherited", "conflicts")
 
 
 def dataset_overview(session: Session, slug: str, policy: Policy,
-                     today: dt.date | None = None) -> dict[str, Any]:
+                     today: dt.date | None = None, *,
+                     snapshot: Snapshot | None = None) -> dict[str, Any]:
     """The resolved licence and effective terms, the findings (open and waived), the review
-    state and the impact of the dataset SLUG, judged by `policy` on `today`."""
+    state and the impact of the dataset SLUG, judged by `policy` on `today`; `snapshot` is
+    the registry's, when the caller holds it already (read in the same session)."""
     dataset_id = find_dataset(session, slug).id
-    snapshot = registry_snapshot(session)
+    snapshot = snapshot or registry_snapshot(session)
     facts = snapshot.datasets[dataset_id]  # type: ignore[index]
     view = resolution_view(resolve(facts, snapshot, policy.or_branch),
                            effective(facts, snapshot, policy.or_branch))

@@ -11,7 +11,8 @@ import datetime as dt
 import json
 import os
 import secrets
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +32,7 @@ from tracker.policy import SEVERITIES, Policy, load_policy
 from tracker.registry import Registry, Writer
 from tracker.reporting import eu_summary, registry_snapshot, run_snapshot
 from tracker.reports import environment, render_audit, render_eu_summary
+from tracker.snapshot import Snapshot
 from tracker.web.auth import Viewer
 
 SESSION_KEY_META = "web_session_key"
@@ -129,6 +131,44 @@ def user_rows(registry: Registry) -> list[dict[str, Any]]:
 
 # ---- reads ----------------------------------------------------------------------------------
 
+class _Latest:
+    """The last registry snapshot each registry gave, with the audit head it was read at.
+
+    Every change the tool makes adds an audit event, so an unchanged head means an unchanged
+    registry: the snapshot (and what was judged from it) can serve the next request, which
+    otherwise reads the whole registry again. Held per process; one per registry."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._held: dict[str, tuple[tuple[int, str], Any, dict[Any, Any]]] = {}
+
+    def snapshot(self, registry: Registry, session: Session) -> Snapshot:
+        """The registry's snapshot as this session sees it."""
+        return self._entry(registry, session)[0]
+
+    def derived(self, registry: Registry, session: Session, key: Any,
+                make: Callable[[Snapshot], Any]) -> Any:
+        """`make(snapshot)`, computed once per registry state."""
+        snapshot, results = self._entry(registry, session)
+        if key not in results:
+            results[key] = make(snapshot)
+        return results[key]
+
+    def _entry(self, registry: Registry, session: Session) -> tuple[Snapshot, dict[Any, Any]]:
+        head = audit.head(session)
+        with self._lock:
+            held = self._held.get(registry.url)
+        if held is not None and held[0] == head:
+            return held[1], held[2]
+        snapshot = registry_snapshot(session)
+        with self._lock:
+            self._held[registry.url] = (head, snapshot, {})
+            return snapshot, self._held[registry.url][2]
+
+
+_latest = _Latest()
+
+
 def policy() -> Policy:
     """The packaged default policy, as the CLI judges without --policy."""
     return load_policy()
@@ -215,27 +255,30 @@ def _in_review_state(session: Session, rows: list[dict[str, Any]], state: str
 def dataset_json(registry: Registry, slug: str) -> dict[str, Any]:
     """`tracker dataset show SLUG --json`."""
     with registry.reading() as session:
-        return dataset_detail(session, slug) | dataset_overview(session, slug, policy())
+        return _dataset_show(registry, session, slug)
+
+
+def _dataset_show(registry: Registry, session: Session, slug: str) -> dict[str, Any]:
+    return dataset_detail(session, slug) | dataset_overview(
+        session, slug, policy(), snapshot=_latest.snapshot(registry, session))
 
 
 def dataset_page(registry: Registry, slug: str) -> dict[str, Any]:
     """What the dataset page shows: `dataset show --json`, the lineage graph, the reviews, the
     history of changes, and the digest and log position a review form carries."""
     with registry.reading() as session:
-        data = dataset_detail(session, slug) | dataset_overview(session, slug, policy())
+        data = _dataset_show(registry, session, slug)
         row = catalog.find_dataset(session, slug)
-        snapshot = registry_snapshot(session)
-        digest = reviews.record_digest(snapshot.datasets[row.id], snapshot)  # type: ignore[index]
-        latest = snapshot.reviews.get(row.id)  # type: ignore[arg-type]
+        basis = _basis(registry, session, row)
         return {
             "data": data,
             "lineage": lineage.neighbourhood(session, slug),
             "reviews": reviews.history(session, slug),
             "history": [change_view(e) for e in
                         reviews.changes_since(session, row.id, 0, limit=30)],  # type: ignore[arg-type]
-            "digest": digest,
-            "seen_event": audit.head(session)[0],
-            "seen_review": latest.reviewed_at if latest else "",
+            "digest": basis.digest,
+            "seen_event": basis.event,
+            "seen_review": basis.review,
         }
 
 
@@ -243,11 +286,14 @@ def review_basis(registry: Registry, slug: str) -> Seen:
     """What a review form of the dataset carries: its digest, the log's length, the time of
     its latest review."""
     with registry.reading() as session:
-        row = catalog.find_dataset(session, slug)
-        snapshot = registry_snapshot(session)
-        latest = snapshot.reviews.get(row.id)  # type: ignore[arg-type]
-        return Seen(reviews.record_digest(snapshot.datasets[row.id], snapshot),  # type: ignore[index]
-                    audit.head(session)[0], latest.reviewed_at if latest else "")
+        return _basis(registry, session, catalog.find_dataset(session, slug))
+
+
+def _basis(registry: Registry, session: Session, row: Dataset) -> Seen:
+    snapshot = _latest.snapshot(registry, session)
+    latest = snapshot.reviews.get(row.id)  # type: ignore[arg-type]
+    return Seen(reviews.record_digest(snapshot.datasets[row.id], snapshot),  # type: ignore[index]
+                audit.head(session)[0], latest.reviewed_at if latest else "")
 
 
 def change_view(event: Any) -> dict[str, Any]:
@@ -284,8 +330,10 @@ def review_queue(registry: Registry, currency: str = "USD") -> list[dict[str, An
     rules = policy()
     code = parse_currency(currency)
     with registry.reading() as session:
-        snapshot = registry_snapshot(session)
-    return reviews.queue(snapshot, rules, evaluate(snapshot, rules), code)
+        findings = _latest.derived(registry, session, "findings",
+                                   lambda snapshot: evaluate(snapshot, rules))
+        return _latest.derived(registry, session, ("queue", code), lambda snapshot: reviews.queue(
+            snapshot, rules, findings, code))
 
 
 def run_budget(registry: Registry, slug: str) -> dict[str, Any]:
@@ -395,10 +443,11 @@ def _writing(registry: Registry, actor: Viewer) -> Iterator[Writer]:
         yield w
 
 
-def _check_unchanged(w: Writer, slug: str, seen: Seen) -> tuple[Dataset, Any]:
+def _check_unchanged(registry: Registry, w: Writer, slug: str, seen: Seen) -> tuple[Dataset, Any]:
     """Refuse, naming what changed, when the dataset is no longer as the form showed it."""
     row = catalog.find_dataset(w.session, slug)
-    snapshot = registry_snapshot(w.session)
+    # Under the write lock: a snapshot read at the current head is the registry as it is.
+    snapshot = _latest.snapshot(registry, w.session)
     digest = reviews.record_digest(snapshot.datasets[row.id], snapshot)  # type: ignore[index]
     if digest != seen.digest:
         changes = [change_view(e) for e in
@@ -416,7 +465,7 @@ def record_review(registry: Registry, actor: Viewer, slug: str, *, decision: str
     """`tracker review SLUG`, refused if the record changed since the form was opened;
     returns the digest reviewed."""
     with _writing(registry, actor) as w:
-        row, digest = _check_unchanged(w, slug, seen)
+        row, digest = _check_unchanged(registry, w, slug, seen)
         reviews.record_review(w, digest=digest, decision=decision, note=note,
                               conditions=conditions, dataset_id=row.id, run_id=None,
                               label=slug, policy=policy())
@@ -446,7 +495,7 @@ def void(registry: Registry, actor: Viewer, slug: str, kind: str, record_id: int
     if kind not in VOIDERS:
         raise NotFound(f"{kind}: nothing of that kind can be voided")
     with _writing(registry, actor) as w:
-        _check_unchanged(w, slug, seen)
+        _check_unchanged(registry, w, slug, seen)
         _own_record(slug, _voidable(w.session, slug, kind), record_id)
         VOIDERS[kind](w, record_id, reason)
 
@@ -455,7 +504,7 @@ def edit_fee(registry: Registry, actor: Viewer, slug: str, fee_id: int, reason: 
              seen: Seen, **given: Any) -> bool:
     """`tracker fee edit ID --reason ...`."""
     with _writing(registry, actor) as w:
-        _check_unchanged(w, slug, seen)
+        _check_unchanged(registry, w, slug, seen)
         _own_record(slug, ledger.list_fees(w.session, slug, include_voided=True), fee_id)
         return ledger.edit_fee(w, fee_id, reason, **{k: v for k, v in given.items() if v})
 
@@ -469,7 +518,7 @@ def add_claim(registry: Registry, actor: Viewer, slug: str, seen: Seen, *, expre
               claimed_by: str, evidence_url: str | None, notes: str) -> None:
     """`tracker license claim SLUG EXPRESSION --by ...`."""
     with _writing(registry, actor) as w:
-        _check_unchanged(w, slug, seen)
+        _check_unchanged(registry, w, slug, seen)
         claims.add_claim(w, slug, expression, claimed_by, evidence_url=evidence_url or None,
                          notes=notes)
 
@@ -479,7 +528,7 @@ def set_consent(registry: Registry, actor: Viewer, slug: str, seen: Seen, *, sta
                 notes: str) -> None:
     """`tracker consent set SLUG --status ...`."""
     with _writing(registry, actor) as w:
-        _check_unchanged(w, slug, seen)
+        _check_unchanged(registry, w, slug, seen)
         consent.set_consent(w, dataset_slug=slug, source_slug=None, status=status,
                             legal_basis=legal_basis or "unknown",
                             compensation=compensation or "unknown",
