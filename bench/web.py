@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import subprocess
 import sys
@@ -54,15 +55,18 @@ def build(db: str, count: int, work: Path) -> None:
     tracker(db, "import", "table", str(jsonl))
 
 
-def fresh_postgres(admin: str) -> str:
+def postgres_database(admin: str, *, create: bool) -> str:
+    """This run's own database on the server (created fresh, or dropped)."""
     from sqlalchemy import create_engine, text
 
+    name = f"bench_web_{os.getpid()}"
     engine = create_engine(admin, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
-        conn.execute(text("DROP DATABASE IF EXISTS bench_web WITH (FORCE)"))
-        conn.execute(text("CREATE DATABASE bench_web"))
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        if create:
+            conn.execute(text(f"CREATE DATABASE {name}"))
     engine.dispose()
-    return admin.rsplit("/", 1)[0] + "/bench_web"
+    return admin.rsplit("/", 1)[0] + f"/{name}"
 
 
 def free_port() -> int:
@@ -157,7 +161,8 @@ def run(args: argparse.Namespace, work: Path) -> list[tuple[str, str]]:
     if args.db:
         db = args.db
     else:
-        db = fresh_postgres(args.postgres) if args.postgres else str(work / "web.db")
+        db = postgres_database(args.postgres, create=True) if args.postgres \
+            else str(work / "web.db")
         build(db, args.datasets, work)
     tracker(db, "user", "add", "bench-reviewer", "--role", "reviewer", "--password-stdin",
             stdin=PASSWORD + "\n")
@@ -235,7 +240,11 @@ def main() -> None:
     parser.add_argument("--write-share", type=float, default=0.10)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="tracker-web-bench-") as folder:
-        rows = run(args, Path(folder))
+        try:
+            rows = run(args, Path(folder))
+        finally:
+            if args.postgres and not args.db:
+                postgres_database(args.postgres, create=False)
     backend = "PostgreSQL" if args.postgres or (args.db or "").startswith("postgres") \
         else "SQLite"
     print(f"### Review desk, {backend}\n")
