@@ -41,6 +41,7 @@ def test_users_are_added_listed_and_audited_without_secrets(tracker: Tracker) ->
         "user bo: role editor", "user bo: password reset", "user ana: disabled",
         "user ana: token #1 revoked (user disabled)"]
     assert all(e["actor"] == "tester" for e in events)
+    assert len(json.loads(tracker("log --entity app_user --json").stdout)) == 5
     # Neither a password, nor its hash, nor a token or its hash is in the log.
     assert PASSWORD not in log and "argon2" not in log and secret not in log
     assert "token_hash" not in log and "password_hash" not in log

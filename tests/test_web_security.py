@@ -87,6 +87,11 @@ def test_session_cookie_is_signed_httponly_strict_and_expiring(sqlite_desk: tupl
         assert other.get("/datasets").status_code == 303
     with serve(tracker.db, secure_cookies=True) as tls:
         assert "Secure" in Browser(tls.url).login("viewer").headers["set-cookie"]
+    # Behind a TLS proxy on loopback (trusted by uvicorn), the cookie is Secure by itself.
+    proxied = Browser(live.url)
+    proxied.http.headers["X-Forwarded-Proto"] = "https"
+    assert "Secure" in proxied.login("viewer").headers["set-cookie"]
+    proxied.close()
     b.close()
 
 

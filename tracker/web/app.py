@@ -104,10 +104,13 @@ class Desk:
             raise Forbidden("the form's security token is missing or out of date: "
                             "reload the page and try again")
 
-    def write_session(self, response: Response, data: dict[str, Any]) -> None:
+    def write_session(self, request: Request, response: Response,
+                      data: dict[str, Any]) -> None:
+        """Set the signed session cookie: Secure when the desk is reached over TLS (directly,
+        or through a proxy uvicorn trusts to say so) or told it is."""
+        secure = self.secure_cookies or request.url.scheme == "https"
         response.set_cookie(SESSION_COOKIE, self.sessions.dump(data), max_age=SESSION_SECONDS,
-                            httponly=True, samesite="strict", secure=self.secure_cookies,
-                            path="/")
+                            httponly=True, samesite="strict", secure=secure, path="/")
 
 
 def create_app(db: str, *, secure_cookies: bool = False) -> FastAPI:
@@ -133,7 +136,7 @@ def create_app(db: str, *, secure_cookies: bool = False) -> FastAPI:
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         if getattr(request.state, "session_changed", False):
-            desk.write_session(response, desk.session(request))
+            desk.write_session(request, response, desk.session(request))
         return response
 
     @app.exception_handler(NotSignedIn)

@@ -92,7 +92,7 @@ def login(request: Request, name: Text, password: Text, csrf: Csrf = "",
     viewer, epoch = found
     response = RedirectResponse(_safe_next(next), status_code=303)
     # A new session (and CSRF token) at sign-in: a token planted before it is worthless.
-    desk.write_session(response, {"u": viewer.id, "e": epoch, "c": new_csrf()})
+    desk.write_session(request, response, {"u": viewer.id, "e": epoch, "c": new_csrf()})
     return response
 
 
