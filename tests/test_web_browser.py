@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
-from web_support import PASSWORD, LiveDesk, seed, serve
+from web_support import PASSWORD, LiveDesk, seeded_desk
 
 from conftest import Tracker
 
@@ -35,9 +35,7 @@ def chromium() -> Iterator[object]:
 
 @pytest.fixture
 def desk(tracker: Tracker) -> Iterator[tuple[Tracker, LiveDesk]]:
-    seed(tracker)
-    with serve(tracker.db) as live:
-        yield tracker, live
+    yield from seeded_desk(tracker)
 
 
 @pytest.fixture

@@ -7,16 +7,14 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from web_support import LiveDesk, seed, serve, signed_in
+from web_support import LiveDesk, seeded_desk, signed_in
 
 from conftest import Tracker
 
 
 @pytest.fixture
 def desk(sqlite_tracker: Tracker) -> Iterator[tuple[Tracker, LiveDesk]]:
-    seed(sqlite_tracker)
-    with serve(sqlite_tracker.db) as live:
-        yield sqlite_tracker, live
+    yield from seeded_desk(sqlite_tracker)
 
 
 def _slugs(page: str) -> list[str]:

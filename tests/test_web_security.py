@@ -10,23 +10,28 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from itsdangerous import URLSafeTimedSerializer
-from web_support import PASSWORD, ROLES, Browser, LiveDesk, seed, serve, signed_in, token
+from web_support import (
+    PASSWORD,
+    ROLES,
+    Browser,
+    LiveDesk,
+    seeded_desk,
+    serve,
+    signed_in,
+    token,
+)
 
 from conftest import Tracker
 
 
 @pytest.fixture
 def desk(tracker: Tracker) -> Iterator[tuple[Tracker, LiveDesk]]:
-    seed(tracker)
-    with serve(tracker.db) as live:
-        yield tracker, live
+    yield from seeded_desk(tracker)
 
 
 @pytest.fixture
 def sqlite_desk(sqlite_tracker: Tracker) -> Iterator[tuple[Tracker, LiveDesk]]:
-    seed(sqlite_tracker)
-    with serve(sqlite_tracker.db) as live:
-        yield sqlite_tracker, live
+    yield from seeded_desk(sqlite_tracker)
 
 
 def _flat(routes: list) -> Iterator:

@@ -75,6 +75,13 @@ def seed(tracker: Tracker) -> Tracker:
     return tracker
 
 
+def seeded_desk(tracker: Tracker) -> Iterator[tuple[Tracker, LiveDesk]]:
+    """The seeded registry, served: for a fixture to yield from."""
+    seed(tracker)
+    with serve(tracker.db) as live:
+        yield tracker, live
+
+
 def token(tracker: Tracker, name: str) -> str:
     return tracker(f"user token {name}").stdout.strip()
 

@@ -19,7 +19,6 @@ from tracker import __version__
 from tracker.errors import NotFound, TrackerError
 from tracker.web import services
 from tracker.web.auth import (
-    CSRF_FIELD,
     CSRF_HEADER,
     SESSION_COOKIE,
     SESSION_SECONDS,
@@ -187,8 +186,6 @@ def _not_signed_in(request: Request) -> Response:
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
 
-
-__all__ = ["CSRF_FIELD", "create_app"]
 
 
 def app_from_environment() -> FastAPI:

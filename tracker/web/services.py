@@ -7,7 +7,6 @@ opens its own read view or write transaction on the registry it is given.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import secrets
@@ -28,7 +27,7 @@ from tracker.errors import NotFound, TrackerError
 from tracker.flags import evaluate
 from tracker.money import parse_currency
 from tracker.overview import dataset_overview
-from tracker.policy import SEVERITIES, Policy, load_policy
+from tracker.policy import Policy, load_policy
 from tracker.registry import Registry, Writer
 from tracker.reporting import eu_summary, registry_snapshot, run_snapshot
 from tracker.reports import environment, render_audit, render_eu_summary
@@ -541,11 +540,3 @@ def waive(registry: Registry, actor: Viewer, slug: str, code: str, *, reason: st
     with _writing(registry, actor) as w:
         runs.waive(w, slug, code, reason=reason, run_slug=run or None, expires=expires or None,
                    on=None)
-
-
-def severities() -> tuple[str, ...]:
-    return tuple(SEVERITIES)
-
-
-def today() -> dt.date:
-    return dt.date.today()
