@@ -27,6 +27,7 @@ DONE = {"review": "Review recorded.", "voided": "Record voided: it is kept, mark
         "consent": "Consent recorded.", "waive": "Finding waived.",
         "nothing": "Nothing changed."}
 PAGE = 50
+QUEUE_SHOWN = 200
 
 
 def _desk(request: Request) -> Any:
@@ -134,8 +135,9 @@ def registry_page(request: Request, q: str = "", license: str = "",  # noqa: A00
 
 @router.get("/queue")
 def queue_page(request: Request) -> HTMLResponse:
-    desk = _desk(request)
-    return render(request, "queue.html.j2", rows=services.review_queue(desk.registry))
+    rows = services.review_queue(_desk(request).registry)
+    # The most pressing first; the whole queue is one API call away.
+    return render(request, "queue.html.j2", rows=rows[:QUEUE_SHOWN], total=len(rows))
 
 
 @router.get("/audit")
