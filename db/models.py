@@ -368,6 +368,35 @@ class RegistryMeta(SQLModel, table=True):
     value: str = Field(sa_type=Text)
 
 
+class AppUser(SQLModel, table=True):
+    """A person who signs in to the review desk; the name is the audit actor of their changes."""
+
+    __tablename__ = "app_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True, index=True)
+    role: str = Field(max_length=20)
+    # Argon2id, in the PHC string format; never written to the audit log.
+    password_hash: str = Field(max_length=300)
+    # Bumped by a password reset or a disable: sessions signed before it stop working.
+    session_epoch: int = Field(default=0)
+    disabled: bool = Field(default=False)
+    created_at: str = Field(max_length=40)
+
+
+class ApiToken(SQLModel, table=True):
+    """A personal API token, kept as the SHA-256 of its secret: a stolen database holds no
+    usable token."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: str = Field(max_length=40)
+    revoked_at: str | None = Field(default=None, max_length=40)
+
+
 # The tables whose rows are audited, in dependency order (parents first).
 AUDITED: dict[str, type[SQLModel]] = {
     "license": License,

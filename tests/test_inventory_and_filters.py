@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import Tracker
-from tracker.cli.common import csv_cell
+from tracker.publish.csv_out import csv_cell
 
 HYPERLINK = '=HYPERLINK("http://x","y")'
 

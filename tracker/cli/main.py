@@ -54,6 +54,10 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
                         "plan, datasets drawn."),
     "source": ("catalog_cmds", "Where data came from: sites, platforms, publishers, brokers, "
                                "vendors, models."),
+    "serve": ("serve_cmd", "The review desk: sign in, browse the registry, review datasets, "
+                           "correct records."),
+    "user": ("user_cmds", "Review desk users (`tracker serve`): roles viewer, editor, reviewer, "
+                          "admin."),
     "verify": ("log_cmds", "Check database integrity and the audit chain; exit 1 naming the "
                            "first problem."),
 }

@@ -110,8 +110,9 @@ def encoded_state(state: dict[str, Any] | str | None) -> str | None:
     return state if state is None or isinstance(state, str) else canonical_json(state)
 
 
-# What events are about: the audited tables, and a source's crawl domain list.
-ENTITIES = (*AUDITED, "crawl_domain", "crawl_signal")
+# What events are about: the audited tables, a source's crawl domain list and opt-out
+# signals, and the review desk's users and their tokens.
+ENTITIES = (*AUDITED, "crawl_domain", "crawl_signal", "app_user", "api_token")
 
 
 def events(session: Session, *, limit: int | None = None,

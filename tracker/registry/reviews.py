@@ -17,23 +17,37 @@ from tracker.values import parse
 from tracker.values.errors import InvalidValue
 
 
-def last_changed_by(session: Session, dataset_id: int) -> str | None:
-    """Who last changed anything the dataset's review covers, from the audit log: its row,
-    its claims, fees, costs, consent and lineage, and the sources it is linked to."""
+def _touching(session: Session, dataset_id: int) -> Any:
+    """The audit events about anything a review of the dataset covers: its row, its claims,
+    fees, costs, consent and lineage, and the sources it is linked to."""
     patterns = [f'%"{key}":{dataset_id}{end}%' for key in ("dataset_id", "child_id")
                 for end in (",", "}")]
     matches = [col(AuditEvent.after).like(p) for p in patterns] + \
               [col(AuditEvent.before).like(p) for p in patterns]
     sources = session.exec(select(DatasetSource.source_id)
                            .where(DatasetSource.dataset_id == dataset_id)).all()
-    found = session.exec(
-        select(AuditEvent.actor)
-        .where(AuditEvent.entity != "review")
-        .where(or_((AuditEvent.entity == "dataset") & (AuditEvent.entity_id == dataset_id),
-                   (AuditEvent.entity == "source") & col(AuditEvent.entity_id).in_(sources),
-                   *matches))
-        .order_by(col(AuditEvent.id).desc()).limit(1)).first()
-    return found
+    return (select(AuditEvent)
+            .where(AuditEvent.entity != "review")
+            .where(or_((AuditEvent.entity == "dataset") & (AuditEvent.entity_id == dataset_id),
+                       (AuditEvent.entity == "source") & col(AuditEvent.entity_id).in_(sources),
+                       *matches)))
+
+
+def last_changed_by(session: Session, dataset_id: int) -> str | None:
+    """Who last changed anything the dataset's review covers, from the audit log."""
+    found = session.exec(_touching(session, dataset_id)
+                         .order_by(col(AuditEvent.id).desc()).limit(1)).first()
+    return found.actor if found is not None else None
+
+
+def changes_since(session: Session, dataset_id: int, after_event: int = 0,
+                  limit: int = 50) -> list[AuditEvent]:
+    """The latest changes (at most `limit`, oldest first) to what a review of the dataset
+    covers, made after audit event `after_event`: what a stale review or a reviewer's open
+    form did not see."""
+    found = session.exec(_touching(session, dataset_id).where(AuditEvent.id > after_event)
+                         .order_by(col(AuditEvent.id).desc()).limit(limit)).all()
+    return list(reversed(found))
 
 
 def record_review(writer: Writer, *, digest: str, decision: str, note: str, conditions: str,

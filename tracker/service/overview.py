@@ -14,6 +14,7 @@ from tracker.assess.inventory import resolution_view
 from tracker.assess.policy import Policy
 from tracker.assess.provenance import effective, resolve
 from tracker.assess.review_status import dataset_status
+from tracker.facts.snapshot import Snapshot
 from tracker.registry.catalog import find_dataset
 from tracker.service.impact import dataset_impact
 from tracker.service.snapshots import registry_snapshot
@@ -23,11 +24,13 @@ _LICENSE_KEYS = ("resolved", "why", "terms", "effective_terms", "inherited", "co
 
 
 def dataset_overview(session: Session, slug: str, policy: Policy,
-                     today: dt.date | None = None) -> dict[str, Any]:
+                     today: dt.date | None = None, *,
+                     snapshot: Snapshot | None = None) -> dict[str, Any]:
     """The resolved licence and effective terms, the findings (open and waived), the review
-    state and the impact of the dataset SLUG, judged by `policy` on `today`."""
+    state and the impact of the dataset SLUG, judged by `policy` on `today`; `snapshot` is
+    the registry's, when the caller holds it already (read in the same session)."""
     dataset_id = find_dataset(session, slug).id
-    snapshot = registry_snapshot(session)
+    snapshot = snapshot or registry_snapshot(session)
     facts = snapshot.datasets[dataset_id]  # type: ignore[index]
     view = resolution_view(resolve(facts, snapshot, policy.or_branch),
                            effective(facts, snapshot, policy.or_branch))

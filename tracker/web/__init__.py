@@ -1,0 +1,2 @@
+"""The review desk: a web application on the registry for reviewers, data leads and finance
+(`tracker serve`)."""
