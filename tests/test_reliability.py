@@ -17,11 +17,11 @@ import pytest
 
 from conftest import Tracker, bench_generate
 
-# Four writers of 60 datasets and fees each: every command meets the others' transactions
+# Four writers of 40 datasets and fees each: every command meets the others' transactions
 # (each writer's turn is a few milliseconds), which is what the test is about; more rows
 # repeat the same contention.
 WORKERS = 4
-PER_WORKER = 60
+PER_WORKER = 40
 
 
 def _writer(db: str, worker: int, count: int, errors: multiprocessing.Queue) -> None:

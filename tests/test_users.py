@@ -4,6 +4,7 @@ audit event that never holds a secret."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from web_support import PASSWORD
 
@@ -105,9 +106,12 @@ def test_serve_warns_off_loopback_without_tls(sqlite_tracker: Tracker) -> None:
     from web_support import free_port
 
     port = free_port()
+    # From the registry's folder, not the repository's: there `tracker/` would shadow the
+    # installed package, as for any script run from a checkout.
     proc = subprocess.Popen([sys.executable, "-m", "tracker", "--db", sqlite_tracker.db,
                              "serve", "--host", "0.0.0.0", "--port", str(port)],
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True,
+                            cwd=Path(sqlite_tracker.db).parent)
     try:
         first = proc.stderr.readline()  # type: ignore[union-attr]
     finally:

@@ -17,13 +17,13 @@ def test_the_review_desk_benchmark_runs_at_a_tiny_size(backend: str, tmp_path: P
                                                        request: pytest.FixtureRequest) -> None:
     extra = ["--postgres", request.getfixturevalue("pg_template"), "--workers", "2"] \
         if backend == "postgresql" else []
-    done = subprocess.run([sys.executable, str(BENCH / "web.py"), "--datasets", "40",
-                           "--samples", "3", "--clients", "6", "--seconds", "4",
-                           "--max-requests", "120", *extra],
+    done = subprocess.run([sys.executable, str(BENCH / "web.py"), "--datasets", "20",
+                           "--samples", "2", "--clients", "4", "--seconds", "2",
+                           "--max-requests", "60", *extra],
                           check=True, capture_output=True, text=True, cwd=tmp_path)
     rows = dict(line.strip("| ").split(" | ", 1) for line in done.stdout.splitlines()
                 if line.startswith("| ") and not line.startswith("| measurement"))
-    load = next(v for k, v in rows.items() if k.startswith("6 clients"))
+    load = next(v for k, v in rows.items() if k.startswith("4 clients"))
     assert ", 0 errors," in load
     assert rows["accepted reviews in the audit log"].endswith("(none lost)")
     assert rows["`tracker verify` afterwards"] == "passes"
