@@ -24,6 +24,7 @@ class Gate:
 
     @property
     def passed(self) -> bool:
+        """True when nothing fails the gate."""
         return not self.failing
 
 

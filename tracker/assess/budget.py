@@ -64,6 +64,8 @@ class Line:
         return f"{self.category} (run)" if self.kind == "run_cost" else self.category
 
     def as_dict(self) -> dict[str, object]:
+        """The line for `budget --json`: its original amount and currency, the exchange rate
+        used (if any) and the amount in the reporting currency, as exact text."""
         return {
             "section": self.section, "kind": self.kind, "category": self.category,
             "dataset": self.dataset, "description": self.description,
@@ -111,6 +113,7 @@ class Budget:
         return sections
 
     def section(self, name: str) -> list[Line]:
+        """A copy of the lines of one section (compute, data or reserve), in the order added."""
         return list(self._sections.get(name, ()))
 
     def _total(self, name: str) -> Decimal:
@@ -118,13 +121,17 @@ class Budget:
 
     @cached_property
     def compute_total(self) -> Decimal:
+        """Sum of the compute section, in the reporting currency."""
         return self._total("compute")
 
     @cached_property
     def data_total(self) -> Decimal:
+        """Sum of the data section (fees and cost items), in the reporting currency."""
         return self._total("data")
 
     def data_by_kind(self) -> dict[str, Decimal]:
+        """Data costs per kind of fee, every kind of DATA_KINDS present even at zero; other
+        lines (cost items) are left out."""
         result = dict.fromkeys(DATA_KINDS, Decimal(0))
         for line in self._sections.get("data", ()):
             if line.kind in result:
@@ -149,6 +156,7 @@ class Budget:
         return result
 
     def data_by_dataset(self) -> dict[str, Decimal]:
+        """Data costs per dataset slug; lines of the run itself under '(run)'."""
         result: dict[str, Decimal] = {}
         for line in self._sections.get("data", ()):
             key = line.dataset or "(run)"
@@ -157,23 +165,29 @@ class Budget:
 
     @property
     def estimate(self) -> Decimal:
+        """Compute + data + contingency: the cost if no finding's reserve is drawn on."""
         return self.compute_total + self.data_total + self.contingency
 
     @cached_property
     def reserve_total(self) -> Decimal:
+        """Sum of the reserves the policy sets aside for findings."""
         return self._total("reserve")
 
     @property
     def risk_adjusted(self) -> Decimal:
+        """The estimate plus the reserves: what to budget for the run with its risks."""
         return self.estimate + self.reserve_total
 
     @property
     def data_share(self) -> Decimal:
+        """Data costs as a fraction of compute + data (contingency aside), to four places;
+        zero when both are zero."""
         base = self.compute_total + self.data_total
         return Decimal(0) if base == 0 else (self.data_total / base).quantize(Decimal("0.0001"))
 
     @property
     def blockers(self) -> list[Finding]:
+        """The findings that block approval: blocker severity and not waived."""
         return list(self._blockers)
 
     @cached_property
@@ -182,6 +196,7 @@ class Budget:
 
     @property
     def approvable(self) -> bool:
+        """True when no finding blocks approval of the budget."""
         return not self._blockers
 
     def csv_rows(self) -> list[dict[str, object]]:
@@ -215,6 +230,8 @@ class Budget:
         return decimal_text(to_minor_unit(amount, self.currency))
 
     def as_dict(self) -> dict[str, object]:
+        """The whole budget for `budget --json`; the collector is paused while its many
+        objects are built."""
         with collector_paused():
             return self._as_dict()
 
@@ -266,6 +283,8 @@ class _Ledger:
 
     def add(self, section: str, kind: str, dataset: str | None, description: str,
             amount: Decimal, currency: str, category: str | None = None) -> Line:
+        """Record a line converted into the run's currency at the rate in force on the run's
+        start date, rounded to the minor unit; the rate is kept only when one was used."""
         conv = self.snapshot.rates.convert(amount, currency, self.run.currency,
                                            self.run.period_start)
         line = Line(section, kind, dataset, description, amount, currency,

@@ -43,6 +43,7 @@ class Accelerator:
     notes: str = ""
 
     def figure(self, name: str) -> Figure | None:
+        """The catalogue's figure of that name for this accelerator, or None if it has none."""
         return self.figures.get(name)
 
 
@@ -148,6 +149,7 @@ class ComputeEstimate:
 
     @property
     def total(self) -> Decimal:
+        """Sum of the compute lines, in the plan's currency."""
         return sum((line.amount for line in self.lines), Decimal(0))
 
     @property
@@ -167,6 +169,8 @@ class _Resolver:
 
     def value(self, name: str, *, catalogue_name: str | None = None,
               scale: Decimal = Decimal(1), use_default: bool = True) -> Decimal:
+        """The named value from the plan, else the accelerator's catalogue figure (scaled), else
+        the catalogue default; notes which figure it assumed, errors when none is given."""
         given = getattr(self.plan, name)
         if given is not None:
             return given

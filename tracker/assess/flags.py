@@ -61,9 +61,11 @@ class Finding:
 
     @property
     def blocks(self) -> bool:
+        """True for an unwaived blocker: it stops the run's approval."""
         return self.severity == "blocker" and self.waiver is None
 
     def as_dict(self) -> dict[str, object]:
+        """The finding for JSON output, its waiver (if any) with reviewer, reason and dates."""
         return {
             "code": self.code,
             "severity": self.severity,
@@ -89,9 +91,11 @@ class Context:
     today: dt.date | None = None
 
     def resolution(self, d: DatasetFacts) -> Resolution:
+        """The dataset's licence resolution under the context's reading of OR."""
         return resolve(d, self.snapshot, self.or_branch)
 
     def terms(self, d: DatasetFacts) -> Terms | None:
+        """The terms the dataset's own claims resolve to, or None without any claim."""
         return self.resolution(d).terms
 
 

@@ -207,6 +207,8 @@ class DatasetFilter:
 
     @property
     def needs_snapshot(self) -> bool:
+        """True when a filter on licence, commercial use, consent or finding is set: those need
+        the assessed snapshot, the others only the datasets' columns."""
         return any(v is not None for v in (self.license, self.commercial, self.consent,
                                             self.finding))
 

@@ -46,10 +46,12 @@ class Policy:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def severity(self, code: str, fallback: str = "warning") -> str:
+        """The severity the policy gives a finding code, or `fallback` if it has no rule for it."""
         rule = self.rules.get(code)
         return rule.severity if rule else fallback
 
     def reserve(self, code: str) -> Reserve | None:
+        """The reserve the policy sets aside for a finding code, or None if it sets none."""
         rule = self.rules.get(code)
         return rule.reserve if rule else None
 

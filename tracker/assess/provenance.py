@@ -51,6 +51,8 @@ class Resolution:
 
     @property
     def expression(self) -> str | None:
+        """The licence expression that governs: the deciding claim's, else the current claims
+        joined by AND; None without any claim."""
         if self.terms is None:
             return None
         if self.resolved_by:
@@ -126,6 +128,7 @@ class _Cache:
         return theirs.terms, theirs.expression
 
     def resolve(self, d: DatasetFacts) -> Resolution:
+        """resolve(d) computed once per dataset and kept for the snapshot's later readers."""
         found = self.resolutions.get(d.id)
         if found is None:
             found = self.resolutions[d.id] = _resolve(d, self)
@@ -148,6 +151,8 @@ class _Cache:
         return found
 
     def mask(self, terms: Terms) -> int:
+        """strictness(terms) computed once per terms object; the object is kept so its id is not
+        reused by another."""
         hit = self.masks.get(id(terms))
         if hit is None or hit[0] is not terms:
             hit = self.masks[id(terms)] = (terms, strictness(terms))
@@ -222,6 +227,8 @@ class _Cache:
         return found
 
     def merged(self, mask: int, keys: tuple[str, ...]) -> Terms:
+        """from_strictness(mask, keys) once per pair: datasets that merge to the same terms
+        share one Terms object."""
         found = self.merged_terms.get((mask, keys))
         if found is None:
             found = self.merged_terms[(mask, keys)] = from_strictness(mask, keys)

@@ -37,11 +37,14 @@ class Bounds:
     high_included: bool = True
 
     def holds(self, value: Decimal) -> bool:
+        """Whether the value lies in the range, each end included or not as the bounds say."""
         above = value > self.low or (self.low_included and value == self.low)
         below = value < self.high or (self.high_included and value == self.high)
         return above and below
 
     def describe(self) -> str:
+        """The range in words ('at least 1 and at most 100'), for an error about a value
+        outside it."""
         if self.low == 0:
             low = "zero or more" if self.low_included else "greater than zero"
         else:
@@ -145,6 +148,7 @@ class ComputePlan:
 
     @property
     def is_empty(self) -> bool:
+        """True when the plan gives no hours, FLOPs or parameters to estimate compute from."""
         return (self.accelerator_hours is None and self.duration_hours is None
                 and self.training_flops is None and self.parameters is None)
 

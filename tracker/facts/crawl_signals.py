@@ -83,6 +83,8 @@ class ProtocolCount:
 
     @property
     def honoured(self) -> bool:
+        """True when some domain reserves under the protocol and the crawl kept none of their
+        content: the reservation was respected."""
         return self.reserving > 0 and self.kept == 0
 
 
@@ -173,6 +175,7 @@ class CrawlEvidence:
 
     @property
     def statements(self) -> list[str]:
+        """The summary's findings as sentences for a report; none without a summary."""
         return [] if self.summary is None else statements(self.summary)
 
 

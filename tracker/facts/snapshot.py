@@ -123,6 +123,7 @@ class DatasetFacts:
 
     @property
     def latest_consent(self) -> ConsentFacts | None:
+        """The consent record in force (the last one recorded), or None if consent was never set."""
         return self.consent[-1] if self.consent else None
 
 
@@ -183,6 +184,7 @@ class RunFacts:
 
     @property
     def commercial(self) -> bool:
+        """Whether the run is meant for commercial use, which the licence terms must then permit."""
         return self.intended_use == "commercial"
 
 

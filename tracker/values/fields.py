@@ -30,6 +30,7 @@ class FieldSpec:
 
     @cached_property
     def label(self) -> str:
+        """The field as the command line spells it: its name with dashes for underscores."""
         return self.name.replace("_", "-")
 
 

@@ -48,6 +48,8 @@ class RateTable:
         return best[1], best[0]
 
     def convert(self, amount: Decimal, currency: str, to: str, on: dt.date) -> Conversion:
+        """The amount in `to` at the rate in force on `on`, with the rate and its date kept
+        for the reader; the same currency converts at 1 with no rate date."""
         if currency == to:
             return Conversion(amount, Decimal(1), None)
         rate, as_of = self.rate(currency, to, on)

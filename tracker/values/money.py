@@ -147,6 +147,7 @@ class Money:
 
     @classmethod
     def zero(cls, currency: str) -> Money:
+        """Nothing in the currency: the start of a sum that keeps its currency when empty."""
         return cls(Decimal(0), currency)
 
     def as_text(self) -> str:
