@@ -130,8 +130,8 @@ class Budget:
         return self._total("data")
 
     def data_by_kind(self) -> dict[str, Decimal]:
-        """Data costs per kind of fee, every kind of DATA_KINDS present even at zero; other
-        lines (cost items) are left out."""
+        """Data costs per kind (fees by kind, dataset cost items, the run's cost items),
+        every kind of DATA_KINDS present even at zero."""
         result = dict.fromkeys(DATA_KINDS, Decimal(0))
         for line in self._sections.get("data", ()):
             if line.kind in result:

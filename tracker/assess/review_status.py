@@ -104,8 +104,8 @@ class Status:
 
     @property
     def accepted(self) -> bool:
-        """True when the run has a current review (its digest still matches) that approved it,
-        outright or on conditions."""
+        """True when the review is current (the record unchanged since, not too old) and
+        approved it, outright or on conditions."""
         return self.state == "current" and self.review is not None \
             and self.review.decision in ACCEPTING
 

@@ -72,6 +72,7 @@ class _View:
         self.points: list[tuple[float, float]] = []
 
     def setpath(self, points: list[tuple[float, float]]) -> None:
+        """Keep the route grandalf computed for an edge, as plain floats for the SVG path."""
         self.points = [(float(x), float(y)) for x, y in points]
 
 

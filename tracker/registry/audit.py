@@ -29,6 +29,7 @@ ACTIONS = ("create", "update", "delete", "import")
 
 
 def now() -> str:
+    """The current UTC time to the microsecond, as ISO text: an audit event's timestamp."""
     return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
 
 
@@ -72,6 +73,8 @@ def _hash_of(event: AuditEvent) -> str:
 
 
 def last_hash(session: Session) -> str:
+    """The hash of the newest audit event, or GENESIS for an empty log: what the next event
+    chains onto."""
     found = session.exec(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
     return found or GENESIS
 
@@ -134,6 +137,8 @@ def events(session: Session, *, limit: int | None = None,
 
 
 def event_record(event: AuditEvent) -> dict[str, Any]:
+    """An audit event as plain data for `tracker log` and the desk's API, its before and
+    after decoded from their stored JSON."""
     return {
         "id": event.id,
         "at": event.at,

@@ -81,6 +81,8 @@ class _Group:
     updated: dict[str, int] = field(default_factory=dict)
 
     def label(self, name: str) -> str:
+        """The import event's label: the name, then what it created per table (with a count
+        when more than one) and which tables it updated."""
         parts = [f"{n} {table}" if n > 1 else table for table, n in self.created.items()]
         parts += [f"{table} updated" for table in self.updated]
         return f"{name} ({', '.join(parts)})"

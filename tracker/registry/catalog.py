@@ -118,20 +118,26 @@ def _edit(writer: Writer, row: Dataset | Source, specs: tuple[FieldSpec, ...],
 
 
 def add_dataset(writer: Writer, slug: str, values: Mapping[str, object]) -> Dataset:
+    """Create a dataset from checked values; refuses a slug or external id already taken."""
     return _create(writer, Dataset, slug, values, "dataset")
 
 
 def edit_dataset(writer: Writer, slug: str, values: Mapping[str, object],
                  new_slug: str | None = None) -> bool:
+    """Change a dataset's given fields, and its slug if a new one is given; False when nothing
+    changed (and nothing is logged)."""
     return _edit(writer, find_dataset(writer.session, slug), DATASET_FIELDS, values, new_slug)
 
 
 def add_source(writer: Writer, slug: str, values: Mapping[str, object]) -> Source:
+    """Create a source from checked values; refuses a slug already taken."""
     return _create(writer, Source, slug, values, "source")
 
 
 def edit_source(writer: Writer, slug: str, values: Mapping[str, object],
                 new_slug: str | None = None) -> bool:
+    """Change a source's given fields, and its slug if a new one is given; False when nothing
+    changed (and nothing is logged)."""
     return _edit(writer, find_source(writer.session, slug), SOURCE_FIELDS, values, new_slug)
 
 
@@ -166,11 +172,15 @@ def _summary(what: str, slug: str, dependents: list[SQLModel]) -> str:
 
 
 def removal_summary(session: Session, slug: str) -> str:
+    """What removing the dataset would delete, counted by kind of record: the text a
+    confirmation prompt shows before `remove_dataset`."""
     return _summary("dataset", slug, _dependents(session, find_dataset(session, slug)))
 
 
 
 def source_removal_summary(session: Session, slug: str) -> str:
+    """What removing the source would delete (its dataset links and consent records), for
+    the confirmation prompt before `remove_source`."""
     return _summary("source", slug, _source_dependents(session, find_source(session, slug)))
 
 
@@ -218,6 +228,8 @@ def remove_source(writer: Writer, slug: str) -> int:
 
 def link_source(writer: Writer, dataset_slug: str, source_slug: str,
                 content_bytes: object = None, notes: str = "") -> DatasetSource:
+    """Record that a dataset draws on a source, with its content size and notes; a link that
+    already exists is updated instead, so linking again is safe."""
     session = writer.session
     dataset = find_dataset(session, dataset_slug)
     source = find_source(session, source_slug)
@@ -235,6 +247,7 @@ def link_source(writer: Writer, dataset_slug: str, source_slug: str,
 
 
 def unlink_source(writer: Writer, dataset_slug: str, source_slug: str) -> None:
+    """Delete the link between a dataset and a source; an error if they are not linked."""
     session = writer.session
     dataset = find_dataset(session, dataset_slug)
     source = find_source(session, source_slug)
@@ -312,11 +325,13 @@ def _finding_code(session: Session, code: str) -> str:
 
 def list_sources(session: Session, limit: int | None = None, offset: int = 0
                  ) -> list[dict[str, Any]]:
+    """A page of the sources as full records, by slug."""
     query = select(Source).order_by(Source.slug).offset(offset).limit(limit)
     return [public(s) for s in session.exec(query).all()]
 
 
 def sources_of(session: Session, dataset: Dataset) -> list[dict[str, Any]]:
+    """The sources a dataset draws on, by slug, each with the link's content size and notes."""
     rows = session.exec(
         select(DatasetSource, Source)
         .join(Source, col(Source.id) == DatasetSource.source_id)
@@ -328,6 +343,7 @@ def sources_of(session: Session, dataset: Dataset) -> list[dict[str, Any]]:
 
 
 def datasets_of(session: Session, source: Source) -> list[dict[str, Any]]:
+    """The datasets that draw on a source, by slug, with the content size each link records."""
     rows = session.exec(
         select(Dataset.slug, Dataset.name, DatasetSource.content_bytes)
         .join(DatasetSource, col(DatasetSource.dataset_id) == Dataset.id)

@@ -30,6 +30,7 @@ def claim_values(dataset_id: int, expression: str, claimed_by: str, *,
 
 
 def claim_label(dataset_slug: str, values: dict[str, Any]) -> str:
+    """How the audit log names a licence claim: dataset, expression and claimant."""
     return f"{dataset_slug}: {values['expression']} ({values['claimed_by']})"
 
 
@@ -96,6 +97,8 @@ def license_values(key: str, known: list[License], *, name: str, url: str | None
 def add_license(writer: Writer, key: str, *, name: str, url: str | None, category: str,
                 commercial_use: str, ai_training: str, flags: dict[str, bool],
                 notes: str = "") -> License:
+    """Add a user-defined licence to the knowledge base, its values checked and its id new,
+    so that claims may name it."""
     values = license_values(key, licenses.all_licenses(writer.session), name=name, url=url,
                             category=category, commercial_use=commercial_use,
                             ai_training=ai_training, flags=flags, notes=notes)

@@ -18,6 +18,8 @@ def set_consent(writer: Writer, *, dataset_slug: str | None, source_slug: str | 
                 status: str, legal_basis: str = "unknown", compensation: str = "unknown",
                 evidence_url: str | None = None, recorded_on: object = None,
                 notes: str = "") -> Consent:
+    """Record a consent status for a dataset or for a source (exactly one of them); a new
+    record each time, the latest in force, so the history is kept."""
     if (dataset_slug is None) == (source_slug is None):
         raise TrackerError("consent: give a DATASET or --source SOURCE (one of them)")
     session = writer.session

@@ -34,6 +34,7 @@ def reason_text(value: object) -> str:
 
 
 def noun(row: SQLModel) -> str:
+    """What a user calls a correctable row's table, for messages and the log."""
     return NOUNS[row.__tablename__]  # type: ignore[attr-defined]
 
 

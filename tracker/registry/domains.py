@@ -50,14 +50,17 @@ class _Counting(io.RawIOBase):
         self.consumed = 0
 
     def readable(self) -> bool:
+        """Always readable: the wrapper exists only to be read through."""
         return True
 
     def readinto(self, buffer: Any) -> int:
+        """Read from the wrapped file, adding the bytes read to `consumed`."""
         n = self.inner.readinto(buffer)
         self.consumed += n or 0
         return n
 
     def close(self) -> None:
+        """Close the wrapped file along with this one."""
         self.inner.close()
         super().close()
 
@@ -183,6 +186,8 @@ def import_domains(writer: Writer, source_slug: str, path: Path,
 
 
 def summary(session: Session, source_slug: str, limit: int = 20) -> dict[str, Any]:
+    """A source's domain list in brief: its domain count and content size, and the `limit`
+    largest domains with their robots and TDM reservation signals."""
     source = find_source(session, source_slug)
     top = top_domains(session, [source.id])  # type: ignore[list-item]
     rows = session.exec(select(CrawlDomain).where(CrawlDomain.source_id == source.id)

@@ -39,6 +39,7 @@ def check_term(label: str, held_start: dt.date | None, held_end: dt.date | None,
 
 
 def agreement_label(counterparty: str, reference: str) -> str:
+    """How the audit log names an agreement: counterparty and reference, either may be empty."""
     return f"{counterparty} {reference}".strip()
 
 
@@ -106,6 +107,7 @@ def agreement_terms(counterparty: str, reference: str = "", term_start: object =
 
 
 def fee_label(dataset_slug: str, fee: dict[str, Any]) -> str:
+    """How the audit log names a fee: dataset, exact amount, currency and kind."""
     return f"{dataset_slug}: {decimal_text(fee['amount'])} {fee['currency']} {fee['kind']}"
 
 
@@ -128,6 +130,7 @@ def _split(value: object) -> int:
 
 
 def fee_basis(kind: str, period: str | None, unit: str | None) -> str:
+    """What a fee is charged per, in words: 'per month', 'per token' or 'one-time'."""
     if kind == "recurring":
         return f"per {period}"
     if kind == "per_unit":
@@ -356,6 +359,7 @@ def void_rate(writer: Writer, rate_id: int, reason: str) -> FxRate:
 
 
 def list_rates(session: Session, *, include_voided: bool = False) -> list[dict[str, Any]]:
+    """Exchange rates by currency pair and date, voided ones only when asked for."""
     query = _in_force(select(FxRate), FxRate, include_voided)
     rows = session.exec(query.order_by(FxRate.base, FxRate.quote, FxRate.as_of)).all()
     return [{"id": r.id, "base": r.base, "quote": r.quote, "rate": decimal_text(r.rate),

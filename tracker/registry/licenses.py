@@ -93,10 +93,13 @@ class Known(list[License]):
 
     @cached_property
     def signature(self) -> tuple[tuple[str, str], ...]:
+        """Each licence's key and aliases: all the parser depends on, and its cache key."""
         return tuple((lic.key, lic.aliases) for lic in self)
 
     @cached_property
     def parser(self) -> _Parser:
+        """The expression parser for these licences, cached by signature: lists of the
+        same licences share one."""
         return _licensing_for(self.signature)
 
 
@@ -156,6 +159,7 @@ def _normalized(raw: str, parser: _Parser, field: str) -> str:
 
 
 def all_licenses(session: Session) -> Known:
+    """The whole knowledge base (built-in and user licences) by key, ready for parsing."""
     return Known(session.exec(select(License).order_by(License.key)).all())
 
 
@@ -177,6 +181,8 @@ def get_license(session: Session, key: str) -> License:
 
 
 def public(lic: License) -> dict[str, Any]:
+    """A licence as plain data for listings and --json: its key as `id`, its aliases as a
+    list."""
     return {
         "id": lic.key,
         "name": lic.name,

@@ -71,6 +71,8 @@ def check_edge(child_id: int, parent_id: int, parent_slug: str,
 
 def add_edge(writer: Writer, child_slug: str, parent_slug: str, relation: str,
              notes: str = "") -> Lineage:
+    """Record that a dataset derives from another, refusing a cycle; an edge that already
+    exists has its relation and notes updated instead."""
     session = writer.session
     child = find_dataset(session, child_slug)
     parent = find_dataset(session, parent_slug)
@@ -90,10 +92,13 @@ def add_edge(writer: Writer, child_slug: str, parent_slug: str, relation: str,
 
 
 def edge_label(child_slug: str, parent_slug: str) -> str:
+    """How the audit log names a lineage edge: child <- parent."""
     return f"{child_slug} <- {parent_slug}"
 
 
 def remove_edge(writer: Writer, child_slug: str, parent_slug: str) -> None:
+    """Delete the edge between a child and a parent; an error if the child does not derive
+    from it."""
     session = writer.session
     child = find_dataset(session, child_slug)
     parent = find_dataset(session, parent_slug)
@@ -111,6 +116,7 @@ class Node:
     children: list[Node] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
+        """The node and its subtree as nested plain data, for --json and render_tree."""
         return {"slug": self.slug, "relation": self.relation,
                 "children": [c.as_dict() for c in self.children]}
 
@@ -143,6 +149,8 @@ def neighbourhood(session: Session, slug: str) -> dict[str, Any]:
 
 
 def render_tree(nodes: list[dict[str, Any]], arrow: str, indent: str = "") -> list[str]:
+    """Nested nodes as the lines of a text tree with box-drawing branches, each labelled with
+    `arrow` (e.g. 'derived from'), its slug and relation."""
     lines: list[str] = []
     for i, node in enumerate(nodes):
         last = i == len(nodes) - 1
@@ -153,6 +161,7 @@ def render_tree(nodes: list[dict[str, Any]], arrow: str, indent: str = "") -> li
 
 
 def parents_of(session: Session, dataset: Dataset) -> list[dict[str, Any]]:
+    """The datasets this one derives from, by slug, with the edge's relation and notes."""
     rows = session.exec(select(Dataset.slug, Lineage.relation, Lineage.notes)
                         .join(Lineage, Lineage.parent_id == Dataset.id)
                         .where(Lineage.child_id == dataset.id).order_by(Dataset.slug)).all()
@@ -160,6 +169,7 @@ def parents_of(session: Session, dataset: Dataset) -> list[dict[str, Any]]:
 
 
 def children_of(session: Session, dataset: Dataset) -> list[dict[str, Any]]:
+    """The datasets derived from this one, by slug, with the edge's relation and notes."""
     rows = session.exec(select(Dataset.slug, Lineage.relation, Lineage.notes)
                         .join(Lineage, Lineage.child_id == Dataset.id)
                         .where(Lineage.parent_id == dataset.id).order_by(Dataset.slug)).all()

@@ -50,6 +50,8 @@ def create_run(writer: Writer, slug: str, *, model_name: str, start: object, end
                currency: str = "USD", intended_use: str = "commercial",
                contingency: object = "0", provider: str = "", description: str = ""
                ) -> TrainingRun:
+    """Create a training run with checked values; refuses a slug already taken and an end
+    before the start."""
     slug = parse.slug(slug)
     if writer.session.exec(select(TrainingRun.id).where(TrainingRun.slug == slug)).first():
         raise InvalidValue("slug", slug, "a training run with this slug already exists")
@@ -156,6 +158,8 @@ def check_compute(writer: Writer, run: TrainingRun, *, draws_changed: bool = Fal
 
 
 def edit_run(writer: Writer, slug: str, values: Mapping[str, object]) -> bool:
+    """Change the run's given values (a blank one leaves a field alone, but clears a text
+    field), the period checked as a whole; False when nothing changed."""
     run = find_run(writer.session, slug)
     changes: dict[str, Any] = {}
     if values.get("model_name"):
@@ -210,6 +214,8 @@ def draw_dataset(writer: Writer, run_slug: str, dataset_slug: str, *, tokens: ob
 
 
 def undraw_dataset(writer: Writer, run_slug: str, dataset_slug: str) -> None:
+    """Stop a run drawing a dataset; refused if the run's compute plan would no longer price
+    (a plan counting the drawn tokens)."""
     session = writer.session
     run = find_run(session, run_slug)
     dataset = find_dataset(session, dataset_slug)
@@ -236,10 +242,12 @@ def with_owner(session: Session, model: Any, *, dataset_slug: str | None,
 
 
 def list_runs(session: Session) -> list[dict[str, Any]]:
+    """Every training run as a full record, by slug."""
     return [public(r) for r in session.exec(select(TrainingRun).order_by(TrainingRun.slug))]
 
 
 def run_detail(session: Session, slug: str) -> dict[str, Any]:
+    """A run's record with the datasets it draws, by slug, and how much of each."""
     run = find_run(session, slug)
     draws = session.exec(select(RunDataset, Dataset.slug)
                          .join(Dataset, col(Dataset.id) == RunDataset.dataset_id)
@@ -252,6 +260,8 @@ def run_detail(session: Session, slug: str) -> dict[str, Any]:
 
 
 def remove_run(writer: Writer, slug: str) -> int:
+    """Delete a run with its draws, cost items, waivers and reviews; returns the number of
+    rows removed."""
     session = writer.session
     run = find_run(session, slug)
     rows = [*session.exec(select(RunDataset).where(RunDataset.run_id == run.id)),

@@ -61,6 +61,7 @@ def _password(value: str) -> str:
 
 
 def find_user(session: Session, name: str) -> AppUser:
+    """The desk user of that name, or NotFound pointing to `tracker user list`."""
     found = session.exec(select(AppUser).where(AppUser.name == name)).first()
     if found is None:
         raise NotFound(f"user: no user named {name!r} (see `tracker user list`)")

@@ -46,6 +46,7 @@ class Writer:
 
     @head.setter
     def head(self, value: str) -> None:
+        """Move the chain's head to an event written outside the session (a bulk import's)."""
         self._last_hash = value
 
     def event(self, action: str, entity: str, entity_id: int, label: str,
@@ -66,6 +67,7 @@ class Writer:
         self.event(action, row.__tablename__, row.id, label, before, after)  # type: ignore[attr-defined]
 
     def add(self, row: T, label: str) -> T:
+        """Insert a row and log its creation, in the same transaction; the row gets its id."""
         self.session.add(row)
         self.session.flush()
         self._log("create", row, label, None, record(row))
@@ -85,6 +87,7 @@ class Writer:
         return True
 
     def delete(self, row: SQLModel, label: str) -> None:
+        """Delete a row, logging what it held so the log can show what was removed."""
         before = record(row)
         self.session.delete(row)
         self.session.flush()
@@ -100,9 +103,12 @@ class Registry:
 
     @property
     def location(self) -> str:
+        """Where the registry is, for messages: the SQLite path, or the URL without its password."""
         return display_url(self.url)
 
     def upgrade(self) -> tuple[str | None, str | None]:
+        """Bring the schema to head and refresh the built-in licences if the packaged knowledge
+        base changed; returns the schema revisions (from, to)."""
         from tracker.db.migrate import upgrade
         from tracker.facts.license_kb import KB_DIGEST_KEY, kb_digest
 
@@ -151,6 +157,8 @@ class Registry:
 
     @contextmanager
     def writing(self, actor: str) -> Iterator[Writer]:
+        """A Writer in a transaction that holds the registry's write lock; everything is
+        committed together when the block ends, nothing if it raises."""
         from sqlmodel import Session
 
         with self.translate_errors(), write_connection(self.engine) as conn:
@@ -177,4 +185,5 @@ class Registry:
                     conn.execute(text(query + " OFFSET :offset"), params).mappings()]
 
     def close(self) -> None:
+        """Release the engine's pooled connections."""
         self.engine.dispose()
