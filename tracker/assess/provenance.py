@@ -51,8 +51,8 @@ class Resolution:
 
     @property
     def expression(self) -> str | None:
-        """The licence expression that governs: the deciding claim's, else the current claims
-        joined by AND; None without any claim."""
+        """The licence expression that governs: that of the first claim whose terms decide,
+        else the current claims joined by AND; None without any claim."""
         if self.terms is None:
             return None
         if self.resolved_by:

@@ -175,7 +175,7 @@ class CrawlEvidence:
 
     @property
     def statements(self) -> list[str]:
-        """The summary's findings as sentences for a report; none without a summary."""
+        """The EU summary's 3.1 in sentences, from the opt-out signals; none without any."""
         return [] if self.summary is None else statements(self.summary)
 
 

@@ -147,7 +147,7 @@ class Money:
 
     @classmethod
     def zero(cls, currency: str) -> Money:
-        """Nothing in the currency: the start of a sum that keeps its currency when empty."""
+        """An amount of nothing in the currency, e.g. where a sum starts."""
         return cls(Decimal(0), currency)
 
     def as_text(self) -> str:
