@@ -11,7 +11,7 @@ import json
 import os
 import secrets
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -150,35 +150,31 @@ class _Latest:
     """The last registry snapshot each registry gave, with the audit head it was read at.
 
     Every change the tool makes adds an audit event, so an unchanged head means an unchanged
-    registry: the snapshot (and what was judged from it) can serve the next request, which
-    otherwise reads the whole registry again. Held per process; one per registry."""
+    registry: the snapshot (and what was judged from it, kept by `Snapshot.memo`) can serve
+    the next request, which otherwise reads the whole registry again. Held per process; one
+    per registry."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._held: dict[str, tuple[tuple[int, str], Any, dict[Any, Any]]] = {}
+        self._held: dict[str, tuple[tuple[int, str], Snapshot]] = {}
 
     def snapshot(self, registry: Registry, session: Session) -> Snapshot:
         """The registry's snapshot as this session sees it."""
-        return self._entry(registry, session)[0]
-
-    def derived(self, registry: Registry, session: Session, key: Any,
-                make: Callable[[Snapshot], Any]) -> Any:
-        """`make(snapshot)`, computed once per registry state."""
-        snapshot, results = self._entry(registry, session)
-        if key not in results:
-            results[key] = make(snapshot)
-        return results[key]
-
-    def _entry(self, registry: Registry, session: Session) -> tuple[Snapshot, dict[Any, Any]]:
         head = audit.head(session)
         with self._lock:
             held = self._held.get(registry.url)
         if held is not None and held[0] == head:
-            return held[1], held[2]
+            return held[1]
         snapshot = registry_snapshot(session)
         with self._lock:
-            self._held[registry.url] = (head, snapshot, {})
-            return snapshot, self._held[registry.url][2]
+            self._held[registry.url] = (head, snapshot)
+        return snapshot
+
+    def derived(self, registry: Registry, session: Session, key: Hashable,
+                make: Callable[[Snapshot], Any]) -> Any:
+        """`make(snapshot)`, computed once per registry state."""
+        snapshot = self.snapshot(registry, session)
+        return snapshot.memo(("web", key), lambda: make(snapshot))
 
 
 _latest = _Latest()
