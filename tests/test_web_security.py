@@ -313,3 +313,49 @@ def test_hostile_names_render_as_text(sqlite_tracker: Tracker) -> None:
             assert "49" not in page.split("<main>")[1].split("<h2>")[0]
         listing = b.http.get("/datasets?q=hostile").text
         assert "<script>window" not in listing and "&lt;script&gt;" in listing
+
+
+def test_hostile_form_and_query_values_are_refused_not_crashed(sqlite_desk: tuple) -> None:
+    tracker, live = sqlite_desk
+    bearer = {"Authorization": f"Bearer {token(tracker, 'viewer')}"}
+    before = tracker.digest()
+    b = Browser(live.url)
+    b.csrf()  # a session without signing in, as anyone can have
+    answer = b.http.post("/login", data={"name": "admin", "password": PASSWORD, "csrf": "é"})
+    assert answer.status_code == 403
+    assert answer.headers["content-security-policy"]  # a refusal carries the headers too
+    b.close()
+    with signed_in(live.url, "reviewer") as b:
+        fields = b.hidden("/datasets/news/archive", "/datasets/news/archive/review")
+        for seen in ("²", "9" * 5000, "9" * 25):
+            answer = b.http.post("/datasets/news/archive/review",
+                                 data={**fields, "digest": "wrong", "seen_event": seen,
+                                       "decision": "approved", "note": "checked"})
+            assert answer.status_code == 409, seen[:5]
+    for path in ("/api/v1/datasets", "/api/v1/audit"):
+        answer = httpx.get(f"{live.url}{path}?offset={'9' * 25}", headers=bearer)
+        assert answer.status_code == 422 and "offset" in answer.text
+    assert tracker.digest() == before
+
+
+def test_parallel_sign_ins_meet_the_throttle_all_at_once(sqlite_desk: tuple) -> None:
+    """Each attempt is counted before its password is checked: forty at once for one user get
+    no more password checks than the limit (five), the rest are told to wait."""
+    _, live = sqlite_desk
+    browsers = [Browser(live.url) for _ in range(40)]
+    tokens = [b.csrf() for b in browsers]
+    answers: list[int] = []
+
+    def attempt(b: Browser, csrf: str) -> None:
+        answers.append(b.http.post("/login", data={"name": "admin", "password": "wrong!",
+                                                   "csrf": csrf}).status_code)
+
+    threads = [threading.Thread(target=attempt, args=pair)
+               for pair in zip(browsers, tokens, strict=True)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for b in browsers:
+        b.close()
+    assert answers.count(401) <= 5 and answers.count(429) >= 35

@@ -15,6 +15,9 @@ from pydantic import BaseModel, Field
 from tracker.web import services
 from tracker.web.auth import Viewer
 
+# Past any registry's size, and well inside a database integer.
+MAX_OFFSET = 1_000_000_000
+
 router = APIRouter(prefix="/api/v1", tags=["registry"])
 
 
@@ -39,7 +42,7 @@ def datasets(request: Request, _: Reader, q: str | None = None, license: str | N
              finding: str | None = None, source_category: str | None = None,
              review_state: str | None = None,
              limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-             offset: Annotated[int, Query(ge=0)] = 0) -> list[dict[str, Any]]:
+             offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> list[dict[str, Any]]:
     filters = services.dataset_filter_values(
         {"license": license, "commercial": commercial, "consent": consent, "finding": finding,
          "source_category": source_category})
@@ -103,7 +106,7 @@ def review(request: Request, slug: str, body: ReviewIn,
 @router.get("/audit", summary="The audit log, newest first, as `tracker log --json`")
 def audit(request: Request, _: Reader, entity: str | None = None, actor: str | None = None,
           limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-          offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+          offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> dict[str, Any]:
     rows, (count, head) = services.audit_log(_desk(request).registry, entity=entity,
                                              actor=actor, limit=limit, offset=offset)
     return {"items": rows, "head": f"{count}:{head}"}

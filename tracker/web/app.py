@@ -6,6 +6,7 @@ are attached from their own modules.
 
 from __future__ import annotations
 
+import logging
 from importlib import resources
 from typing import Any
 from urllib.parse import quote
@@ -30,6 +31,8 @@ from tracker.web.auth import (
     csrf_matches,
     new_csrf,
 )
+
+LOG = logging.getLogger(__name__)
 
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
        "frame-ancestors 'none'; base-uri 'none'")
@@ -126,12 +129,16 @@ def create_app(db: str, *, secure_cookies: bool = False) -> FastAPI:
     @app.middleware("http")
     async def guard(request: Request, call_next: Any) -> Response:
         path = request.url.path
-        # The user is read from the registry: in a worker thread, off the event loop.
-        if not path.startswith(PUBLIC) and \
-                await run_in_threadpool(desk.viewer, request) is None:
-            response = _not_signed_in(request)
-        else:
-            response = await call_next(request)
+        try:
+            # The user is read from the registry: in a worker thread, off the event loop.
+            if not path.startswith(PUBLIC) and \
+                    await run_in_threadpool(desk.viewer, request) is None:
+                response = _not_signed_in(request)
+            else:
+                response = await call_next(request)
+        except Exception:  # noqa: BLE001 - answered here, so that it too carries the headers
+            LOG.exception("error serving %s %s", request.method, path)
+            response = PlainTextResponse("Internal Server Error", status_code=500)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         if getattr(request.state, "session_changed", False):

@@ -12,7 +12,7 @@ import hmac
 import secrets
 import threading
 import time
-from collections import defaultdict, deque
+from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,7 +72,11 @@ def new_csrf() -> str:
 
 
 def csrf_matches(expected: str | None, given: str | None) -> bool:
-    return bool(expected) and bool(given) and hmac.compare_digest(str(expected), str(given))
+    """Whether the form's token is the session's, in constant time (as bytes: compare_digest
+    refuses str holding anything but ASCII, and the given token is anyone's text)."""
+    return bool(expected) and bool(given) and hmac.compare_digest(
+        str(expected).encode("utf-8", "surrogateescape"),
+        str(given).encode("utf-8", "surrogateescape"))
 
 
 class LoginThrottle:
@@ -80,33 +84,54 @@ class LoginThrottle:
     limit, sign-ins are refused until the window has moved on. Kept in the process: with
     several workers each counts its own share."""
 
+    # Names are anyone's text: only this much of one is kept as a key, and past this many keys
+    # the oldest are dropped, so posting endless names cannot grow the process.
+    MAX_NAME = 200
+    MAX_KEYS = 100_000
+
     def __init__(self, per_user: int = 5, per_address: int = 20, window: float = 900) -> None:
         self.limits = {"user": per_user, "address": per_address}
         self.window = window
-        self._failures: dict[tuple[str, str], deque[float]] = defaultdict(deque)
+        self._failures: dict[tuple[str, str], deque[float]] = {}
         self._lock = threading.Lock()
 
+    def _keys(self, name: str, address: str) -> tuple[tuple[str, str], tuple[str, str]]:
+        return ("user", name[:self.MAX_NAME].casefold()), ("address", address)
+
     def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
-        times = self._failures[key]
+        times = self._failures.get(key, deque())
         while times and times[0] <= now - self.window:
             times.popleft()
+        if not times:
+            self._failures.pop(key, None)
         return times
 
-    def wait_seconds(self, name: str, address: str) -> int:
-        """How long until a sign-in may be tried again (0: now)."""
+    def reserve(self, name: str, address: str) -> int:
+        """Count a sign-in attempt against the user and the address before its password is
+        checked, so that parallel attempts cannot all pass the check; the seconds to wait
+        instead (attempt not counted) when a limit is reached, else 0. `succeeded` clears
+        the user's count."""
         now = time.monotonic()
+        keys = self._keys(name, address)
         with self._lock:
-            waits = [int(times[0] + self.window - now) + 1
-                     for kind, value in (("user", name.casefold()), ("address", address))
-                     if len(times := self._recent((kind, value), now)) >= self.limits[kind]]
-        return max(waits, default=0)
+            waits = [int(times[0] + self.window - now) + 1 for key in keys
+                     if len(times := self._recent(key, now)) >= self.limits[key[0]]]
+            if waits:
+                return max(waits)
+            for key in keys:
+                self._failures.setdefault(key, deque()).append(now)
+            while len(self._failures) > self.MAX_KEYS:
+                self._failures.pop(next(iter(self._failures)))
+        return 0
 
-    def failed(self, name: str, address: str) -> None:
-        now = time.monotonic()
+    def succeeded(self, name: str, address: str) -> None:
+        """A right password: the user's count is cleared, and this attempt no longer counts
+        against the address."""
+        user, where = self._keys(name, address)
         with self._lock:
-            self._recent(("user", name.casefold()), now).append(now)
-            self._recent(("address", address), now).append(now)
-
-    def succeeded(self, name: str) -> None:
-        with self._lock:
-            self._failures.pop(("user", name.casefold()), None)
+            self._failures.pop(user, None)
+            times = self._failures.get(where)
+            if times:
+                times.pop()
+                if not times:
+                    del self._failures[where]

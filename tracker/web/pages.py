@@ -7,6 +7,7 @@ redirect, GET) so a reload never submits twice.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -80,16 +81,15 @@ def login(request: Request, name: Text, password: Text, csrf: Csrf = "",
     desk = _desk(request)
     desk.check_csrf(request, csrf)
     address = request.client.host if request.client else "unknown"
-    wait = desk.throttle.wait_seconds(name, address)
+    wait = desk.throttle.reserve(name, address)
     if wait:
         return render(request, "login.html.j2", 429, next=_safe_next(next),
                       error=f"Too many failed sign-ins: try again in {wait // 60 + 1} minutes.")
     found = services.sign_in(desk.registry, name, password)
     if found is None:
-        desk.throttle.failed(name, address)
         return render(request, "login.html.j2", 401, next=_safe_next(next),
                       error="Wrong user name or password.")
-    desk.throttle.succeeded(name)
+    desk.throttle.succeeded(name, address)
     viewer, epoch = found
     response = RedirectResponse(_safe_next(next), status_code=303)
     # A new session (and CSRF token) at sign-in: a token planted before it is worthless.
@@ -220,7 +220,11 @@ def _writer(request: Request, viewer: Viewer, csrf: str) -> Viewer:
 
 
 def _seen(digest: str, event: str, review: str) -> services.Seen:
-    return services.Seen(digest=digest, event=int(event) if event.isdigit() else 0,
+    # An audit event id the form carried back: anyone's text, so only plain digits of a size
+    # a database integer holds count; anything else is "saw nothing", which is refused as
+    # changed wherever the record has changed.
+    return services.Seen(digest=digest,
+                         event=int(event) if re.fullmatch(r"[0-9]{1,18}", event) else 0,
                          review=review)
 
 
