@@ -21,7 +21,7 @@ def test_the_benchmark_script_runs_at_a_tiny_size(backend: str, tmp_path: Path,
     extra = ["--postgres", request.getfixturevalue("pg_template")] if backend == "postgresql" \
         else []
     subprocess.run([sys.executable, str(BENCH / "run.py"), "--datasets", "60", "--domains",
-                    "500", "--repeat", "1", "--import-repeat", "1", "--dpi-files", "3",
+                    "200", "--repeat", "1", "--import-repeat", "1", "--dpi-files", "2",
                     "--startup-repeat", "1",
                     "--out", str(out),
                     *extra], check=True, capture_output=True, cwd=tmp_path)
@@ -31,11 +31,11 @@ def test_the_benchmark_script_runs_at_a_tiny_size(backend: str, tmp_path: Path,
     rows = [line for line in text.splitlines() if line.startswith("| ")][1:]
     assert [r.split(" | ")[0] for r in rows] == [
         "| import 60 datasets (JSONL: validated, about 7 rows and 1 audit event each)",
-        "| import 500 crawl domains", "| read opt-out signals of 50 crawl domains",
+        "| import 200 crawl domains", "| read opt-out signals of 20 crawl domains",
         "| `dataset list --limit 50` on 60 datasets",
         "| `dataset show` on 60 datasets", "| effective terms for all 60 datasets",
         "| licence inventory (`license resolve --all`) for all 60 datasets",
         "| `dataset list --commercial no --limit 50` on 60 datasets",
         "| `budget` of a run drawing 6 datasets", "| `report audit` of that run",
-        "| import a DPI-shaped collection of 3 files (29 records) in one command",
+        "| import a DPI-shaped collection of 2 files (21 records) in one command",
         "| start-up: `tracker --version`"]
