@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from tracker.db.models import CrawlDomain, CrawlSignal
 from tracker.facts.crawl_domains import source_rows_digest
+from tracker.values.wording import plural
 
 COLUMNS = ("source_id", "domain", "robots", "reserved", "decided_by", "captured_on", "signals",
            "files")
@@ -140,29 +141,22 @@ def signal_summary(session: Session, source_ids: Iterable[int]) -> SignalSummary
                          captured)
 
 
-def _bytes(n: int) -> str:
-    return f"{n:,} byte{'s' if n != 1 else ''}"
-
-
 def statements(summary: SignalSummary) -> list[str]:
     """The EU summary's 3.1 in sentences: which protocols were honoured, how many domains
     reserved their rights, and how much of their content the crawl dropped or kept."""
-    lines = [f"Opt-out signals were read for {summary.domains:,} crawled domain"
-             f"{'s' if summary.domains != 1 else ''}"
+    lines = [f"Opt-out signals were read for {plural(summary.domains, 'crawled domain')}"
              + (f" (captured {summary.captured})" if summary.captured else "") + "; "
              f"{summary.reserved:,} reserved AI training or text and data mining."]
     if summary.reserved:
         unlisted = summary.reserved - summary.dropped - summary.kept
         lines.append(f"Of those, the crawl dropped the content of {summary.dropped:,}; "
-                     f"{summary.kept:,} contributed {_bytes(summary.kept_bytes)}"
+                     f"{summary.kept:,} contributed {plural(summary.kept_bytes, 'byte')}"
                      + (f"; {unlisted:,} are not in the crawl's domain list" if unlisted
                         else "") + ".")
     for p in summary.protocols:
         state = "honoured" if p.honoured else \
-            f"not honoured for {p.kept:,} domain{'s' if p.kept != 1 else ''} " \
-            f"({_bytes(p.kept_bytes)} kept)"
-        lines.append(f"{p.protocol}: {p.reserving:,} domain{'s' if p.reserving != 1 else ''} "
-                     f"reserved rights; {state}.")
+            f"not honoured for {plural(p.kept, 'domain')} ({plural(p.kept_bytes, 'byte')} kept)"
+        lines.append(f"{p.protocol}: {plural(p.reserving, 'domain')} reserved rights; {state}.")
     return lines
 
 
