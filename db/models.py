@@ -359,6 +359,8 @@ class AuditEvent(SQLModel, table=True):
     after: str | None = Field(default=None, sa_type=Text)
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64, unique=True)
+    # Where to look, not what happened: outside the hash, filled as the event is written.
+    about_dataset_id: int | None = Field(default=None, index=True)
 
 
 class RegistryMeta(SQLModel, table=True):

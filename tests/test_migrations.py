@@ -43,7 +43,15 @@ def test_first_schema_registry_upgrades_intact(tmp_path: Path) -> None:
     assert all(row[-3:] == (None, None, None) for row in _rows(path, "license_claim"))
     # Old events stay as they were; licences the knowledge base gained since are appended.
     events = _rows(path, "audit_event")
-    assert events[:len(old_events)] == old_events
+    width = len(old_events[0])
+    assert [e[:width] for e in events[:len(old_events)]] == old_events
+    # Plus the dataset each event is about, read from what it logged: a dataset's own row,
+    # or the dataset a claim, fee or consent record belongs to.
+    about = {(e[4], e[5]): e[width] for e in events}
+    old_fee = old_fees[0]
+    assert about[("fee", old_fee[0])] == old_fee[1] is not None
+    assert all(about[("dataset", row[0])] == row[0] for row in old_datasets)
+    assert {e[width] for e in events if e[4] == "license"} == {None}
     assert {e[2] for e in events[len(old_events):]} <= {"tracker (licence knowledge base)"}
     fees = json.loads(tracker("fee list --json").stdout)["fees"]
     assert "0.0000025" in {f["amount"] for f in fees}

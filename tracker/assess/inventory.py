@@ -14,7 +14,14 @@ from typing import Any
 
 from license_expression import Licensing
 
-from tracker.assess.provenance import Effective, Inherited, Resolution, effective_all, resolve
+from tracker.assess.provenance import (
+    Effective,
+    Inherited,
+    Resolution,
+    effective,
+    effective_all,
+    resolve,
+)
 from tracker.assess.terms import Terms, strictness
 from tracker.facts.snapshot import (
     ClaimFacts,
@@ -107,14 +114,14 @@ def inventory(snapshot: Snapshot, or_branch: str = "permissive") -> Iterator[dic
     One pass: the effective terms of all datasets at once; then the rows one at a time, as
     the output takes them (100,000 rows held at once would cost more to build than to
     compute), each distinct set of terms turned into a mapping once."""
-    effective = effective_all(snapshot, or_branch)
+    every = effective_all(snapshot, or_branch)
     record_of = _terms_records()
     # Each row is freed once written, and nothing here is cyclic: a collection while the
     # rows are made would find nothing, yet visit the snapshot and every result (a full
     # one is due after effective_all() at 100k datasets: 0.7 s).
     with collector_paused():
         for d in snapshot.scope():
-            eff = effective[d.slug]
+            eff = every[d.slug]
             expression, conflicts = _own(d, snapshot, or_branch)
             yield {
                 "dataset": d.slug,
@@ -242,16 +249,12 @@ def matching(snapshot: Snapshot, wanted: DatasetFilter, or_branch: str = "permis
     if wanted.source_category is not None:
         tests.append(lambda d: d.source_category == wanted.source_category)
     if wanted.consent is not None:
-        def consent_is(d: DatasetFacts) -> bool:
-            in_force = consent_in_force(d)
-            # No record anywhere: nobody knows.
-            return (in_force.status if in_force else "unknown") == wanted.consent
-        tests.append(consent_is)
+        tests.append(lambda d: consent_status(d) == wanted.consent)
     if wanted.license is not None:
-        tests.append(lambda d: _names_license(d, snapshot, or_branch, wanted.license))
+        tests.append(lambda d: wanted.license in own_license_ids(d, snapshot, or_branch))
     if wanted.commercial is not None:
-        effective = effective_all(snapshot, or_branch)
-        tests.append(lambda d: _commercial(effective[d.slug]) == wanted.commercial)
+        every = effective_all(snapshot, or_branch)
+        tests.append(lambda d: _commercial(every[d.slug]) == wanted.commercial)
     if wanted.finding is not None:
         flagged = {slug for slug, code in (findings(snapshot) if findings else ())
                    if code == wanted.finding}
@@ -259,10 +262,44 @@ def matching(snapshot: Snapshot, wanted: DatasetFilter, or_branch: str = "permis
     return [d for d in snapshot.scope() if all(test(d) for test in tests)]
 
 
-def _names_license(d: DatasetFacts, snapshot: Snapshot, or_branch: str, key: str | None
-                   ) -> bool:
+@dataclass(frozen=True)
+class Standing:
+    """What the filters of `dataset list` read of one dataset, worked out once: a view kept
+    per dataset can then be filtered without judging the registry again."""
+
+    source_category: str
+    consent: str
+    license_ids: frozenset[str]
+    commercial: str
+    open_codes: frozenset[str]
+
+    def meets(self, wanted: DatasetFilter) -> bool:
+        """True when the dataset meets every filter of `wanted`, as `matching` decides."""
+        return (wanted.source_category in (None, self.source_category)
+                and wanted.consent in (None, self.consent)
+                and (wanted.license is None or wanted.license in self.license_ids)
+                and wanted.commercial in (None, self.commercial)
+                and (wanted.finding is None or wanted.finding in self.open_codes))
+
+
+def standing(d: DatasetFacts, snapshot: Snapshot, or_branch: str,
+             open_codes: Iterable[str]) -> Standing:
+    """The dataset's standing under the filters, its open finding codes given."""
+    return Standing(d.source_category, consent_status(d),
+                    own_license_ids(d, snapshot, or_branch),
+                    _commercial(effective(d, snapshot, or_branch)), frozenset(open_codes))
+
+
+def consent_status(d: DatasetFacts) -> str:
+    """The status of the consent in force; with no record anywhere, nobody knows."""
+    in_force = consent_in_force(d)
+    return in_force.status if in_force else "unknown"
+
+
+def own_license_ids(d: DatasetFacts, snapshot: Snapshot, or_branch: str) -> frozenset[str]:
+    """The licence ids the dataset's own resolved expression names."""
     expression, _ = _own(d, snapshot, or_branch)
-    return expression is not None and key in license_ids(expression)
+    return frozenset() if expression is None else license_ids(expression)
 
 
 def _commercial(eff: Effective) -> str:

@@ -10,6 +10,7 @@ approval cannot pass for a current one.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, fields, is_dataclass
 from decimal import Decimal
 from typing import Any
@@ -139,16 +140,31 @@ def dataset_status(d: DatasetFacts, snapshot: Snapshot, policy: Policy,
 def queue(snapshot: Snapshot, policy: Policy, findings: list[Any], currency: str = "USD",
           today: dt.date | None = None) -> list[dict[str, Any]]:
     """What needs review: never reviewed, stale, or sent back; most severe, most costly first."""
+    return [row for _, row in sorted(queue_entries(snapshot, policy, findings, currency, today),
+                                     key=lambda entry: entry[0])]
+
+
+QueueKey = tuple[int, Decimal, str]
+
+
+def queue_entries(snapshot: Snapshot, policy: Policy, findings: list[Any],
+                  currency: str = "USD", today: dt.date | None = None
+                  ) -> Iterator[tuple[QueueKey, dict[str, Any]]]:
+    """The queue's rows of the datasets in scope that need review, each with the key that
+    orders the queue (most severe, then costliest, then by slug), in no particular order."""
     day = today or dt.date.today()
-    rows = []
+    open_by_slug: dict[str, list[Any]] = {}
+    for f in findings:
+        if f.waiver is None:
+            open_by_slug.setdefault(f.dataset, []).append(f)
     for d in snapshot.scope():
         st = dataset_status(d, snapshot, policy, day)
         if st.state == "current" and st.review is not None and st.review.decision in ACCEPTING:
             continue
-        own = [f for f in findings if f.dataset == d.slug and f.waiver is None]
+        own = open_by_slug.get(d.slug, [])
         worst = max((SEVERITIES.index(f.severity) for f in own), default=-1)
         cost = annual_cost(d, snapshot, currency, day)
-        rows.append({
+        yield (-worst, -(cost if cost is not None else Decimal(-1)), d.slug), {
             "dataset": d.slug,
             "status": st.state if st.state != "current" else st.review.decision,  # type: ignore[union-attr]
             "why": st.why or (st.review.note if st.review else ""),
@@ -158,9 +174,4 @@ def queue(snapshot: Snapshot, policy: Policy, findings: list[Any], currency: str
             "currency": currency,
             "last_review": None if st.review is None else
             f"{st.review.decision} by {st.review.reviewer} at {st.review.reviewed_at}",
-            "_worst": worst, "_cost": cost if cost is not None else Decimal(-1),
-        })
-    rows.sort(key=lambda r: (-r["_worst"], -r["_cost"], r["dataset"]))
-    for r in rows:
-        del r["_worst"], r["_cost"]
-    return rows
+        }

@@ -442,10 +442,9 @@ def lineage_show(app: App, dataset: str, effective: bool, as_json: bool) -> None
         if effective:
             from tracker.assess.provenance import effective as effective_terms
             from tracker.assess.provenance import resolve
-            from tracker.service.snapshots import registry_snapshot
+            from tracker.service.snapshots import dataset_snapshot
 
-            snapshot = registry_snapshot(session)
-            facts = next(d for d in snapshot.datasets.values() if d.slug == dataset)
+            facts, snapshot = dataset_snapshot(session, dataset)
             view = resolution_view(resolve(facts, snapshot), effective_terms(facts, snapshot))
             data["effective"] = {k: view[k] for k in ("resolved", "terms", "inherited",
                                                       "effective_terms")}

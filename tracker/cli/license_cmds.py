@@ -162,7 +162,7 @@ def license_resolve(app: App, dataset: str | None, every: bool, policy_file: Pat
     ancestors that restrict them, and conflicts (JSON: one dataset per line).
     """
     from tracker.assess.policy import load_policy
-    from tracker.service.snapshots import registry_snapshot
+    from tracker.service.snapshots import dataset_snapshot, registry_snapshot
 
     if every == (dataset is not None):
         raise click.UsageError("give a DATASET or --all")
@@ -170,9 +170,10 @@ def license_resolve(app: App, dataset: str | None, every: bool, policy_file: Pat
         raise click.UsageError("--csv goes with --all (one row per dataset)")
     policy = load_policy(policy_file)
     with app.registry.reading() as session:
-        snapshot = registry_snapshot(session)
-        facts = None if every else snapshot.datasets[
-            catalog.find_dataset(session, dataset or "").id]  # type: ignore[index]
+        if every:
+            facts, snapshot = None, registry_snapshot(session)
+        else:
+            facts, snapshot = dataset_snapshot(session, dataset or "")
     if facts is None:
         _print_inventory(inventory(snapshot, policy.or_branch), as_json=as_json, as_csv=as_csv)
         return

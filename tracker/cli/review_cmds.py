@@ -46,21 +46,19 @@ def review_record(app: App, dataset: str | None, run_slug: str | None, decision:
     from tracker.assess.policy import load_policy
     from tracker.assess.review_status import record_digest, run_digest
     from tracker.facts.load import load_run
-    from tracker.registry.catalog import find_dataset
     from tracker.registry.reviews import record_review
     from tracker.registry.runs import find_run
-    from tracker.service.snapshots import registry_snapshot
+    from tracker.service.snapshots import dataset_snapshot
 
     if (dataset is None) == (run_slug is None):
         raise click.UsageError("give a DATASET or --run RUN, not both")
     policy = load_policy(policy_file)
     with app.registry.writing(app.actor) as w:
         if dataset is not None:
-            row = find_dataset(w.session, dataset)
-            snapshot = registry_snapshot(w.session)
-            digest = record_digest(snapshot.datasets[row.id], snapshot)  # type: ignore[index]
+            facts, snapshot = dataset_snapshot(w.session, dataset)
+            digest = record_digest(facts, snapshot)
             record_review(w, digest=digest, decision=decision, note=note,
-                          conditions=conditions, dataset_id=row.id, run_id=None, label=dataset,
+                          conditions=conditions, dataset_id=facts.id, run_id=None, label=dataset,
                           policy=policy)
         else:
             run = find_run(w.session, run_slug)  # type: ignore[arg-type]

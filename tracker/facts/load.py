@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -34,6 +34,7 @@ from tracker.db.models import (
 from tracker.db.rows import record
 from tracker.db.types import ExactDecimal
 from tracker.facts.compute_plan import ComputePlan
+from tracker.facts.lineage_reach import Within, closure, in_reach, within_closure
 from tracker.facts.snapshot import (
     ClaimFacts,
     ConsentFacts,
@@ -143,9 +144,6 @@ def _ancestry(edges: list[tuple[int, int, str]], roots: Iterable[int]) -> set[in
     return seen
 
 
-Within = Callable[[Any], ColumnElement[bool]]
-
-
 def _everything(_column: Any) -> ColumnElement[bool]:
     return true()
 
@@ -153,15 +151,20 @@ def _everything(_column: Any) -> ColumnElement[bool]:
 def _run_scope(run_id: int) -> Within:
     """The datasets a run draws and all their ancestors, as a recursive query: a list of ids
     would bind one parameter per dataset, past SQLite's limit for a large run."""
-    drawn = select(RunDataset.dataset_id.label("id")).where(  # type: ignore[attr-defined]
-        RunDataset.run_id == run_id).cte("run_scope", recursive=True)
-    scope = drawn.union(select(Lineage.parent_id)
-                        .join(drawn, col(Lineage.child_id) == drawn.c.id))
+    return in_reach(closure(select(RunDataset.dataset_id.label("id"))  # type: ignore[attr-defined]
+                            .where(RunDataset.run_id == run_id), "up"))
 
-    def within(column: Any) -> ColumnElement[bool]:
-        return col(column).in_(select(scope.c.id))
 
-    return within
+def _linked_sources(within: Within) -> Within:
+    """A filter for a column of source ids: linked to a dataset `within` lets through."""
+    if within is _everything:
+        return _everything
+    linked = select(DatasetSource.source_id).where(within(DatasetSource.dataset_id))
+
+    def among(column: Any) -> ColumnElement[bool]:
+        return col(column).in_(linked)
+
+    return among
 
 
 def _datasets(session: Session, ids: set[int] | None, within: Within,
@@ -215,8 +218,10 @@ def _datasets(session: Session, ids: set[int] | None, within: Within,
             costs[dataset_id].append(_cost(*cost))
     consent: dict[int, list[ConsentFacts]] = defaultdict(list)
     source_consent: dict[int, list[ConsentFacts]] = defaultdict(list)
+    linked = _linked_sources(within)
     for dataset_id, source_id, *fields in _rows(session,
             select(Consent.dataset_id, Consent.source_id, *_CONSENT).where(_in_force(Consent))
+            .where(or_(within(Consent.dataset_id), linked(Consent.source_id)))
             .order_by(Consent.recorded_on, Consent.id)):
         key = ("consent", *fields)
         found = shared.get(key)
@@ -231,7 +236,7 @@ def _datasets(session: Session, ids: set[int] | None, within: Within,
             select(CrawlDomain.source_id, func.count(), func.sum(CrawlDomain.content_bytes))
             .where(or_(CrawlDomain.robots == "disallowed", CrawlDomain.tdm_reserved == "yes",
                        _reserved_by_signals()))
-            .where(CrawlDomain.content_bytes > 0)
+            .where(CrawlDomain.content_bytes > 0, linked(CrawlDomain.source_id))
             .group_by(CrawlDomain.source_id))}
     examples = {source_id: _largest_opted_out(session, source_id) for source_id in opted_out}
     sources: dict[int, list[SourceFacts]] = defaultdict(list)
@@ -319,31 +324,34 @@ def _shared(session: Session) -> tuple[dict[str, LicenseFacts], RateTable]:
     return licenses, rates
 
 
-def _flags(session: Session, ids: set[int] | None
+def _flags(session: Session, ids: set[int] | None, within: Within = _everything
            ) -> tuple[tuple[WaiverFacts, ...], tuple[ManualFlagFacts, ...]]:
     waivers = tuple(
         WaiverFacts(*row) for row in _rows(session,
             select(FlagWaiver.dataset_id, FlagWaiver.run_id, FlagWaiver.code,
                    FlagWaiver.reviewer, FlagWaiver.reason, FlagWaiver.granted_on,
-                   FlagWaiver.expires_on).order_by(FlagWaiver.id))
+                   FlagWaiver.expires_on).where(within(FlagWaiver.dataset_id))
+            .order_by(FlagWaiver.id))
         if ids is None or row[0] in ids)
     manual = tuple(
         ManualFlagFacts(*row) for row in _rows(session,
             select(ManualFlag.dataset_id, ManualFlag.code, ManualFlag.severity, ManualFlag.why,
                    ManualFlag.fix, ManualFlag.raised_by, ManualFlag.raised_on)
-            .where(col(ManualFlag.resolved_on).is_(None)).order_by(ManualFlag.id))
+            .where(col(ManualFlag.resolved_on).is_(None), within(ManualFlag.dataset_id))
+            .order_by(ManualFlag.id))
         if ids is None or row[0] in ids)
     return waivers, manual
 
 
-def _reviews(session: Session, ids: set[int] | None, run_id: int | None
+def _reviews(session: Session, ids: set[int] | None, run_id: int | None,
+             within: Within = _everything
              ) -> tuple[dict[int, ReviewFacts], ReviewFacts | None]:
     latest: dict[int, ReviewFacts] = {}
     run_review = None
     for dataset_id, review_run_id, *fields in _rows(session,
             select(Review.dataset_id, Review.run_id, Review.decision, Review.reviewer,
                    Review.reviewed_at, Review.digest, Review.note, Review.conditions)
-            .order_by(Review.id)):
+            .where(within(Review.dataset_id)).order_by(Review.id)):
         facts = ReviewFacts(*fields)
         if dataset_id is not None and (ids is None or dataset_id in ids):
             latest[dataset_id] = facts
@@ -352,9 +360,10 @@ def _reviews(session: Session, ids: set[int] | None, run_id: int | None
     return latest, run_review
 
 
-def _edges(session: Session) -> list[tuple[int, int, str]]:
+def _edges(session: Session, within: Within = _everything) -> list[tuple[int, int, str]]:
     return [(c, p, r) for c, p, r in
-            _rows(session, select(Lineage.child_id, Lineage.parent_id, Lineage.relation))]
+            _rows(session, select(Lineage.child_id, Lineage.parent_id, Lineage.relation)
+                  .where(within(Lineage.child_id)))]
 
 
 def load_run(session: Session, run: TrainingRun, *, digest: str = "") -> Snapshot:
@@ -371,6 +380,29 @@ def load_registry(session: Session, *, digest: str = "") -> Snapshot:
     session.flush()  # what an ORM query would do first: the snapshot sees pending changes
     with collector_paused():
         return _load_registry(session, digest)
+
+
+def load_datasets(session: Session, roots: Iterable[int], *, digest: str = "") -> Snapshot:
+    """The snapshot of some datasets: `roots` in scope, with their ancestors, read in a fixed
+    number of queries that each touch only those rows, whatever the registry's size. What it
+    judges of a dataset equals what the whole registry's snapshot would: a dataset's facts
+    depend on itself and its ancestors alone."""
+    session.flush()  # what an ORM query would do first: the snapshot sees pending changes
+    with collector_paused():
+        return _load_datasets(session, set(roots), digest)
+
+
+def _load_datasets(session: Session, roots: set[int], digest: str) -> Snapshot:
+    within = within_closure(roots, "up")
+    edges = _edges(session, within)
+    licenses, rates = _shared(session)
+    waivers, manual = _flags(session, None, within)
+    datasets = _datasets(session, None, within, edges)
+    in_scope = tuple(sorted((i for i in roots if i in datasets),
+                            key=lambda i: datasets[i].slug))
+    reviews, _ = _reviews(session, None, None, within)
+    return Snapshot(datasets, in_scope, licenses, rates, waivers, manual, None, digest,
+                    dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), reviews)
 
 
 def _load_run(session: Session, run: TrainingRun, digest: str) -> Snapshot:

@@ -105,7 +105,23 @@ def new_event(
     }
     values["prev_hash"] = prev_hash
     values["hash"] = event_hash(**values)
+    values["about_dataset_id"] = _about_dataset(entity, entity_id, before, after)
     return values
+
+
+def _about_dataset(entity: str, entity_id: int, before: dict[str, Any] | str | None,
+                   after: dict[str, Any] | str | None) -> int | None:
+    """The dataset whose record the event changes: the dataset itself, or the one its row
+    belongs to (a claim's, fee's or consent record's dataset, a lineage edge's child)."""
+    if entity == "dataset":
+        return entity_id
+    for state in (after, before):
+        if isinstance(state, dict):
+            for key in ("dataset_id", "child_id"):
+                found = state.get(key)
+                if isinstance(found, int):
+                    return found
+    return None
 
 
 def encoded_state(state: dict[str, Any] | str | None) -> str | None:

@@ -10,6 +10,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from tracker.db.models import Dataset, Lineage
+from tracker.facts.lineage_reach import reached_edges, slugs_of
 from tracker.registry import Writer
 from tracker.registry.catalog import find_dataset
 from tracker.values import parse, vocab
@@ -131,16 +132,19 @@ def _tree(root: int, links: Mapping[int, list[tuple[int, str]]], slugs: Mapping[
 
 
 def neighbourhood(session: Session, slug: str) -> dict[str, Any]:
-    """Ancestors and descendants of a dataset as nested trees (one query for the edges)."""
+    """Ancestors and descendants of a dataset as nested trees, read from the part of the
+    graph they span."""
     dataset = find_dataset(session, slug)
-    rows = session.exec(select(Lineage.child_id, Lineage.parent_id, Lineage.relation)).all()
+    root_id: int = dataset.id  # type: ignore[assignment]
     up: dict[int, list[tuple[int, str]]] = defaultdict(list)
     down: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for child, parent, relation in rows:
+    for child, parent, relation in reached_edges(session, [root_id], "up"):
         up[child].append((parent, relation))
+    for child, parent, relation in reached_edges(session, [root_id], "down"):
         down[parent].append((child, relation))
-    slugs = _slugs(session)
-    root_id: int = dataset.id  # type: ignore[assignment]
+    slugs = slugs_of(session, {root_id, *up, *down,
+                               *(p for links in up.values() for p, _ in links),
+                               *(c for links in down.values() for c, _ in links)})
     return {
         "dataset": slug,
         "ancestors": [c.as_dict() for c in _tree(root_id, up, slugs, None).children],

@@ -20,17 +20,12 @@ from tracker.values.errors import InvalidValue
 def _touching(session: Session, dataset_id: int) -> Any:
     """The audit events about anything a review of the dataset covers: its row, its claims,
     fees, costs, consent and lineage, and the sources it is linked to."""
-    patterns = [f'%"{key}":{dataset_id}{end}%' for key in ("dataset_id", "child_id")
-                for end in (",", "}")]
-    matches = [col(AuditEvent.after).like(p) for p in patterns] + \
-              [col(AuditEvent.before).like(p) for p in patterns]
     sources = session.exec(select(DatasetSource.source_id)
                            .where(DatasetSource.dataset_id == dataset_id)).all()
     return (select(AuditEvent)
             .where(AuditEvent.entity != "review")
-            .where(or_((AuditEvent.entity == "dataset") & (AuditEvent.entity_id == dataset_id),
-                       (AuditEvent.entity == "source") & col(AuditEvent.entity_id).in_(sources),
-                       *matches)))
+            .where(or_(AuditEvent.about_dataset_id == dataset_id,
+                       (AuditEvent.entity == "source") & col(AuditEvent.entity_id).in_(sources))))
 
 
 def last_changed_by(session: Session, dataset_id: int) -> str | None:

@@ -11,10 +11,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import true
 from sqlmodel import Session, col, select
 
-from tracker.db.models import Dataset, Lineage, RunDataset, TrainingRun
+from tracker.db.models import RunDataset, TrainingRun
+from tracker.facts.lineage_reach import reached_edges, slugs_of, within_closure
 from tracker.registry.catalog import find_dataset
 from tracker.registry.lineage import path_up
 from tracker.values.wording import plural
@@ -62,26 +62,15 @@ def impact(root: int, slugs: Mapping[int, str], edges: Iterable[tuple[int, int]]
 
 
 def dataset_impact(session: Session, slug: str) -> dict[str, Any]:
-    """The impact of the dataset SLUG, read from the registry: lineage edges, the slugs of
-    the datasets reached and the runs' draws."""
+    """The impact of the dataset SLUG, read from the registry: the lineage edges below it,
+    the slugs of the datasets reached and the runs drawing them."""
     root: int = find_dataset(session, slug).id  # type: ignore[assignment]
-    edges = session.exec(select(Lineage.child_id, Lineage.parent_id)).all()
-    reached = [root, *descendants(root, edges)]
-    # A few ids are bound as parameters; many would pass SQLite's limit, so then every row
-    # is read and impact() keeps those it reaches.
-    few = len(reached) <= _FEW
-
-    def within(column: Any) -> Any:
-        return col(column).in_(reached) if few else true()
-
-    slugs = dict(session.exec(select(Dataset.id, Dataset.slug).where(within(Dataset.id))).all())
+    edges = [(c, p) for c, p, _ in reached_edges(session, [root], "down")]
+    slugs = slugs_of(session, [root, *descendants(root, edges)])
     draws = session.exec(select(TrainingRun.slug, TrainingRun.status, RunDataset.dataset_id)
                          .join(RunDataset, col(RunDataset.run_id) == TrainingRun.id)
-                         .where(within(RunDataset.dataset_id))).all()
+                         .where(within_closure([root], "down")(RunDataset.dataset_id))).all()
     return impact(root, slugs, edges, draws)
-
-
-_FEW = 500
 
 
 def path_text(path: list[str]) -> str:

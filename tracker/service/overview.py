@@ -17,7 +17,7 @@ from tracker.assess.review_status import dataset_status
 from tracker.facts.snapshot import Snapshot
 from tracker.registry.catalog import find_dataset
 from tracker.service.impact import dataset_impact
-from tracker.service.snapshots import registry_snapshot
+from tracker.service.snapshots import dataset_snapshot
 
 # What of `license resolve`'s view the overview gives (the claims are listed apart).
 _LICENSE_KEYS = ("resolved", "why", "terms", "effective_terms", "inherited", "conflicts")
@@ -28,10 +28,12 @@ def dataset_overview(session: Session, slug: str, policy: Policy,
                      snapshot: Snapshot | None = None) -> dict[str, Any]:
     """The resolved licence and effective terms, the findings (open and waived), the review
     state and the impact of the dataset SLUG, judged by `policy` on `today`; `snapshot` is
-    the registry's, when the caller holds it already (read in the same session)."""
-    dataset_id = find_dataset(session, slug).id
-    snapshot = snapshot or registry_snapshot(session)
-    facts = snapshot.datasets[dataset_id]  # type: ignore[index]
+    one holding the dataset and its ancestors, when the caller has it already (read in the
+    same session)."""
+    if snapshot is None:
+        facts, snapshot = dataset_snapshot(session, slug)
+    else:
+        facts = snapshot.datasets[find_dataset(session, slug).id]  # type: ignore[index]
     view = resolution_view(resolve(facts, snapshot, policy.or_branch),
                            effective(facts, snapshot, policy.or_branch))
     # Only this dataset is judged; its ancestors are in the snapshot for what it inherits.

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sqlmodel import Session, col, select
 
 from tracker.db.models import Dataset, DatasetSource, Source
-from tracker.facts.load import load_registry, load_run
+from tracker.facts.load import load_datasets, load_registry, load_run
 from tracker.facts.snapshot import DatasetFacts, Snapshot
 from tracker.registry import Registry, audit
 from tracker.registry.runs import find_run
@@ -33,6 +33,19 @@ def registry_snapshot(session: Session, *, stamp: bool = False) -> Snapshot:
     digest of the registry state it was read from."""
     snapshot = load_registry(session)
     return replace(snapshot, digest=_stamp(session)) if stamp else snapshot
+
+
+def dataset_snapshot(session: Session, slug: str, *, stamp: bool = False
+                     ) -> tuple[DatasetFacts, Snapshot]:
+    """The facts of the dataset SLUG and a snapshot of it with its ancestors: all that
+    judging it needs, read in time that follows its ancestry, not the registry's size."""
+    from tracker.registry.catalog import find_dataset
+
+    dataset_id: int = find_dataset(session, slug).id  # type: ignore[assignment]
+    snapshot = load_datasets(session, [dataset_id])
+    if stamp:
+        snapshot = replace(snapshot, digest=_stamp(session))
+    return snapshot.datasets[dataset_id], snapshot
 
 
 def eu_summary(session: Session, slug: str, *, sme: bool = False) -> tuple[object, Snapshot]:
@@ -66,15 +79,13 @@ def crawl_source_ids(session: Session, snapshot: Snapshot) -> set[int]:
 
 
 def datasheet(session: Session, slug: str) -> tuple[DatasetFacts, Snapshot, list[str]]:
-    """The facts of the dataset SLUG, the stamped registry snapshot, and the runs
-    drawing the dataset: what its datasheet is made from."""
+    """The facts of the dataset SLUG, a stamped snapshot of it with its ancestors, and the
+    runs drawing the dataset: what its datasheet is made from."""
     from tracker.db.models import RunDataset, TrainingRun
-    from tracker.registry.catalog import find_dataset
 
-    dataset = find_dataset(session, slug)
-    snapshot = registry_snapshot(session, stamp=True)
+    facts, snapshot = dataset_snapshot(session, slug, stamp=True)
     runs = list(session.exec(select(TrainingRun.slug)
                              .join(RunDataset, col(RunDataset.run_id) == TrainingRun.id)
-                             .where(RunDataset.dataset_id == dataset.id)
+                             .where(RunDataset.dataset_id == facts.id)
                              .order_by(TrainingRun.slug)).all())
-    return snapshot.datasets[dataset.id], snapshot, runs  # type: ignore[index]
+    return facts, snapshot, runs

@@ -73,8 +73,11 @@ def findings(request: Request, slug: str, _: Reader) -> list[dict[str, Any]]:
 
 
 @router.get("/reviews/queue", summary="`tracker review queue --json`")
-def review_queue(request: Request, _: Reader, currency: str = "USD") -> list[dict[str, Any]]:
-    return services.review_queue(_desk(request).registry, currency)
+def review_queue(request: Request, _: Reader, currency: str = "USD",
+                 limit: Annotated[int, Query(ge=1, le=100_000)] = 1000,
+                 offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0) -> list[dict[str, Any]]:
+    return services.review_queue(_desk(request).registry, currency, limit=limit,
+                                 offset=offset)[0]
 
 
 class ReviewIn(BaseModel):

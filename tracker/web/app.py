@@ -7,6 +7,7 @@ are attached from their own modules.
 from __future__ import annotations
 
 import logging
+import threading
 from importlib import resources
 from typing import Any
 from urllib.parse import quote
@@ -199,5 +200,17 @@ def app_from_environment() -> FastAPI:
     """The app `tracker serve` starts in each worker, on the registry it names."""
     import os
 
-    return create_app(os.environ["TRACKER_SERVE_DB"],
-                      secure_cookies=bool(os.environ.get("TRACKER_SERVE_SECURE")))
+    app = create_app(os.environ["TRACKER_SERVE_DB"],
+                     secure_cookies=bool(os.environ.get("TRACKER_SERVE_SECURE")))
+    threading.Thread(target=_warm, args=(app.state.desk.registry,), daemon=True,
+                     name="judge the registry").start()
+    return app
+
+
+def _warm(registry: Any) -> None:
+    from tracker.web import services
+
+    try:
+        services.warm(registry)
+    except Exception:  # noqa: BLE001 - the first request that needs it reports the error
+        return

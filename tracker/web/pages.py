@@ -135,9 +135,9 @@ def registry_page(request: Request, q: str = "", license: str = "",  # noqa: A00
 
 @router.get("/queue")
 def queue_page(request: Request) -> HTMLResponse:
-    rows = services.review_queue(_desk(request).registry)
     # The most pressing first; the whole queue is one API call away.
-    return render(request, "queue.html.j2", rows=rows[:QUEUE_SHOWN], total=len(rows))
+    rows, total = services.review_queue(_desk(request).registry, limit=QUEUE_SHOWN)
+    return render(request, "queue.html.j2", rows=rows, total=total)
 
 
 @router.get("/audit")

@@ -7,6 +7,7 @@ opens its own read view or write transaction on the registry it is given.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import secrets
@@ -23,7 +24,7 @@ from tracker.assess import review_status as reviews
 from tracker.assess.assessment import Assessment
 from tracker.assess.policy import Policy, load_policy
 from tracker.db.models import Dataset
-from tracker.facts.snapshot import Snapshot
+from tracker.facts.snapshot import DatasetFacts, Snapshot
 from tracker.publish.reports import environment, render_audit, render_eu_summary
 from tracker.registry import (
     Registry,
@@ -41,7 +42,13 @@ from tracker.registry import (
 from tracker.registry import reviews as review_records
 from tracker.service.detail import dataset_detail
 from tracker.service.overview import dataset_overview
-from tracker.service.snapshots import eu_summary, registry_snapshot, run_snapshot
+from tracker.service.snapshots import (
+    dataset_snapshot,
+    eu_summary,
+    registry_snapshot,
+    run_snapshot,
+)
+from tracker.service.standings import QUEUE_CURRENCY, Standings
 from tracker.values import vocab
 from tracker.values.errors import NotFound, TrackerError
 from tracker.values.money import parse_currency
@@ -178,6 +185,24 @@ class _Latest:
 
 
 _latest = _Latest()
+_kept: dict[str, Standings] = {}
+_kept_lock = threading.Lock()
+
+
+def _standings(registry: Registry) -> Standings:
+    """The registry's standings kept by this process, brought up to date as it changes."""
+    with _kept_lock:
+        found = _kept.get(registry.url)
+        if found is None:
+            found = _kept[registry.url] = Standings(policy())
+        return found
+
+
+def warm(registry: Registry) -> None:
+    """Judge the registry's standings now, so that the first filtered list or queue a
+    reviewer opens does not wait for it."""
+    with registry.reading() as session:
+        _standings(registry).view(session)
 
 
 def policy() -> Policy:
@@ -227,19 +252,15 @@ def list_datasets(registry: Registry, *, q: str | None, filters: dict[str, str |
         if not wanted.needs_snapshot and state is None:
             rows = _search_page(session, q, wanted.source_category, limit + 1, offset)
         else:
-            rows = catalog.list_datasets(session, None, 0, wanted, policy())
-            rows = [r for r in rows if _matches(r, q)]
-            if state is not None:
-                rows = _in_review_state(session, rows, state)
-            rows = rows[offset:offset + limit + 1]
+            needle = q.casefold() if q else None
+            found = (e for e in _standings(registry).view(session).in_order()
+                     if e.standing.meets(wanted)
+                     and (state is None or e.review_state == state)
+                     and (needle is None or needle in e.slug.casefold()
+                          or needle in e.name.casefold()))
+            rows = [dict(e.record) for e in itertools.islice(found, offset,
+                                                              offset + limit + 1)]
     return rows[:limit], len(rows) > limit
-
-
-def _matches(row: dict[str, Any], q: str | None) -> bool:
-    if not q:
-        return True
-    needle = q.casefold()
-    return needle in row["slug"].casefold() or needle in (row.get("name") or "").casefold()
 
 
 def _search_page(session: Session, q: str | None, category: str | None, limit: int,
@@ -254,39 +275,32 @@ def _search_page(session: Session, q: str | None, category: str | None, limit: i
     return [catalog.public(d) for d in session.exec(query).all()]
 
 
-def _in_review_state(session: Session, rows: list[dict[str, Any]], state: str
-                     ) -> list[dict[str, Any]]:
-    snapshot = registry_snapshot(session)
-    rules = policy()
-    by_slug = {d.slug: d for d in snapshot.datasets.values()}
-    return [r for r in rows
-            if reviews.dataset_status(by_slug[r["slug"]], snapshot, rules).state == state]
+def _dataset_show(session: Session, slug: str) -> tuple[dict[str, Any], Seen, int]:
+    """`dataset show --json`, what a form of the dataset carries, and its id: from one read
+    of the dataset and its ancestors."""
+    facts, snapshot = dataset_snapshot(session, slug)
+    data = dataset_detail(session, slug) | dataset_overview(session, slug, policy(),
+                                                            snapshot=snapshot)
+    return data, _basis(session, facts, snapshot), facts.id
 
 
 def dataset_json(registry: Registry, slug: str) -> dict[str, Any]:
     """`tracker dataset show SLUG --json`."""
     with registry.reading() as session:
-        return _dataset_show(registry, session, slug)
-
-
-def _dataset_show(registry: Registry, session: Session, slug: str) -> dict[str, Any]:
-    return dataset_detail(session, slug) | dataset_overview(
-        session, slug, policy(), snapshot=_latest.snapshot(registry, session))
+        return _dataset_show(session, slug)[0]
 
 
 def dataset_page(registry: Registry, slug: str) -> dict[str, Any]:
     """What the dataset page shows: `dataset show --json`, the lineage graph, the reviews, the
     history of changes, and the digest and log position a review form carries."""
     with registry.reading() as session:
-        data = _dataset_show(registry, session, slug)
-        row = catalog.find_dataset(session, slug)
-        basis = _basis(registry, session, row)
+        data, basis, dataset_id = _dataset_show(session, slug)
         return {
             "data": data,
             "lineage": lineage.neighbourhood(session, slug),
             "reviews": review_records.history(session, slug),
             "history": [change_view(e) for e in
-                        review_records.changes_since(session, row.id, 0, limit=30)],  # type: ignore[arg-type]
+                        review_records.changes_since(session, dataset_id, 0, limit=30)],
             "digest": basis.digest,
             "seen_event": basis.event,
             "seen_review": basis.review,
@@ -297,14 +311,14 @@ def review_basis(registry: Registry, slug: str) -> Seen:
     """What a review form of the dataset carries: its digest, the log's length, the time of
     its latest review."""
     with registry.reading() as session:
-        return _basis(registry, session, catalog.find_dataset(session, slug))
+        facts, snapshot = dataset_snapshot(session, slug)
+        return _basis(session, facts, snapshot)
 
 
-def _basis(registry: Registry, session: Session, row: Dataset) -> Seen:
-    snapshot = _latest.snapshot(registry, session)
-    latest = snapshot.reviews.get(row.id)  # type: ignore[arg-type]
-    return Seen(reviews.record_digest(snapshot.datasets[row.id], snapshot),  # type: ignore[index]
-                audit.head(session)[0], latest.reviewed_at if latest else "")
+def _basis(session: Session, facts: DatasetFacts, snapshot: Snapshot) -> Seen:
+    latest = snapshot.reviews.get(facts.id)
+    return Seen(reviews.record_digest(facts, snapshot), audit.head(session)[0],
+                latest.reviewed_at if latest else "")
 
 
 def change_view(event: Any) -> dict[str, Any]:
@@ -336,15 +350,22 @@ def stale_changes(registry: Registry, slug: str) -> list[dict[str, Any]]:
                 review_records.changes_since(session, row.id, event or 0)]  # type: ignore[arg-type]
 
 
-def review_queue(registry: Registry, currency: str = "USD") -> list[dict[str, Any]]:
-    """`tracker review queue --json`: most severe first, then costliest."""
+def review_queue(registry: Registry, currency: str = "USD", *, limit: int | None = None,
+                 offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    """A page of `tracker review queue --json` (most severe first, then costliest) and how
+    many rows the whole queue has."""
     rules = policy()
     code = parse_currency(currency)
+    end = None if limit is None else offset + limit
     with registry.reading() as session:
+        if code == QUEUE_CURRENCY:
+            view = _standings(registry).view(session)
+            return view.queue_rows(offset, end), len(view.queue)
         findings = _latest.derived(registry, session, "findings",
                                    lambda snapshot: Assessment(snapshot, rules).findings)
-        return _latest.derived(registry, session, ("queue", code), lambda snapshot: reviews.queue(
+        rows = _latest.derived(registry, session, ("queue", code), lambda snapshot: reviews.queue(
             snapshot, rules, findings, code))
+        return rows[offset:end], len(rows)
 
 
 def run_budget(registry: Registry, slug: str) -> dict[str, Any]:
@@ -455,21 +476,21 @@ def _writing(registry: Registry, actor: Viewer) -> Iterator[Writer]:
         yield w
 
 
-def _check_unchanged(registry: Registry, w: Writer, slug: str, seen: Seen) -> tuple[Dataset, Any]:
+def _check_unchanged(registry: Registry, w: Writer, slug: str, seen: Seen
+                     ) -> tuple[DatasetFacts, str]:
     """Refuse, naming what changed, when the dataset is no longer as the form showed it."""
-    row = catalog.find_dataset(w.session, slug)
-    # Under the write lock: a snapshot read at the current head is the registry as it is.
-    snapshot = _latest.snapshot(registry, w.session)
-    digest = reviews.record_digest(snapshot.datasets[row.id], snapshot)  # type: ignore[index]
+    # Under the write lock: what is read now is the registry as it is.
+    facts, snapshot = dataset_snapshot(w.session, slug)
+    digest = reviews.record_digest(facts, snapshot)
     if digest != seen.digest:
         changes = [change_view(e) for e in
-                   review_records.changes_since(w.session, row.id, seen.event)]  # type: ignore[arg-type]
+                   review_records.changes_since(w.session, facts.id, seen.event)]
         raise Changed(f"{slug} changed since you opened it: nothing was saved", changes)
-    latest = snapshot.reviews.get(row.id)  # type: ignore[arg-type]
+    latest = snapshot.reviews.get(facts.id)
     if seen.review is not None and (latest.reviewed_at if latest else "") != seen.review:
         raise Changed(f"{slug} was reviewed since you opened it ({latest.decision} by "  # type: ignore[union-attr]
                       f"{latest.reviewer} at {latest.reviewed_at}): nothing was saved", [])  # type: ignore[union-attr]
-    return row, digest
+    return facts, digest
 
 
 def record_review(registry: Registry, actor: Viewer, slug: str, *, decision: str,
@@ -477,9 +498,9 @@ def record_review(registry: Registry, actor: Viewer, slug: str, *, decision: str
     """`tracker review SLUG`, refused if the record changed since the form was opened;
     returns the digest reviewed."""
     with _writing(registry, actor) as w:
-        row, digest = _check_unchanged(registry, w, slug, seen)
+        facts, digest = _check_unchanged(registry, w, slug, seen)
         review_records.record_review(w, digest=digest, decision=decision, note=note,
-                              conditions=conditions, dataset_id=row.id, run_id=None,
+                              conditions=conditions, dataset_id=facts.id, run_id=None,
                               label=slug, policy=policy())
     return digest
 
