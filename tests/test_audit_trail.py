@@ -57,6 +57,24 @@ def test_inserting_a_registry_row_without_an_event(demo: Tracker) -> None:
     assert "exists without an audit event" in result.stderr
 
 
+@pytest.mark.parametrize(("statement", "named"), [
+    ("UPDATE app_user SET role = 'admin' WHERE name = 'viv'", "app_user #1 differs"),
+    ("UPDATE app_user SET disabled = false, session_epoch = 0", "app_user #1 differs"),
+    ("UPDATE api_token SET revoked_at = NULL", "api_token #1 differs"),
+    ("INSERT INTO app_user (name, role, password_hash, session_epoch, disabled, created_at) "
+     "VALUES ('mallory', 'admin', 'x', 0, false, '2026-01-01')",
+     "app_user #2 exists without an audit event"),
+])
+def test_a_desk_user_changed_behind_the_tools_back_is_named(tracker: Tracker, statement: str,
+                                                            named: str) -> None:
+    tracker("user add viv --role viewer --password-stdin", input="a long enough password\n")
+    tracker("user token viv")
+    tracker("user disable viv")
+    assert tracker("verify").stdout.startswith("ok: ")
+    tracker.sql(statement)
+    assert named in tracker("verify", expect=1).stderr.replace(":", "")
+
+
 def test_the_sqlite3_shell_edit_of_acceptance(sqlite_tracker: Tracker) -> None:
     """As a reviewer would check it: sqlite3 shell, then tracker verify."""
     import shutil

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import Session, col, or_, select
 
-from tracker.db.models import AUDITED, AuditEvent
+from tracker.db.models import AUDITED, ApiToken, AppUser, AuditEvent
 from tracker.db.rows import as_record, record
 from tracker.values.canonical import canonical_json, sha256_text
 from tracker.values.parse import choice
@@ -215,7 +215,10 @@ def _chain(session: Session, latest: dict[tuple[str, int], str | None]) -> Itera
 
 
 def _state(session: Session, latest: dict[tuple[str, int], str | None]) -> Iterator[Problem]:
-    for entity, model in AUDITED.items():
+    # The desk's users and tokens too: a role raised or a token revived behind the tool's
+    # back is as much a breach as a changed fee. Their events leave out the secrets, and
+    # only the columns an event holds are compared.
+    for entity, model in [*AUDITED.items(), ("app_user", AppUser), ("api_token", ApiToken)]:
         seen: set[int] = set()
         for row in session.exec(select(model).execution_options(yield_per=2000)):
             row_id = row.id  # type: ignore[attr-defined]

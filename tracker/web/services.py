@@ -316,9 +316,20 @@ def review_basis(registry: Registry, slug: str) -> Seen:
 
 
 def _basis(session: Session, facts: DatasetFacts, snapshot: Snapshot) -> Seen:
-    latest = snapshot.reviews.get(facts.id)
     return Seen(reviews.record_digest(facts, snapshot), audit.head(session)[0],
-                latest.reviewed_at if latest else "")
+                _latest_review(session, facts.id))
+
+
+def _latest_review(session: Session, dataset_id: int) -> str:
+    """The number of the dataset's latest review ("" if none): unlike its time, which
+    counts seconds, two reviews never share it."""
+    from sqlalchemy import func
+
+    from tracker.db.models import Review
+
+    found = session.exec(select(func.max(Review.id)).where(Review.dataset_id == dataset_id)
+                         ).first()
+    return "" if found is None else str(found)
 
 
 def change_view(event: Any) -> dict[str, Any]:
@@ -463,7 +474,8 @@ class Changed(TrackerError):
 
 @dataclass(frozen=True)
 class Seen:
-    """What a form showed: the record's digest, the log's length and the latest review."""
+    """What a form showed: the record's digest, the log's length and the number of the
+    latest review."""
 
     digest: str
     event: int
@@ -487,7 +499,7 @@ def _check_unchanged(registry: Registry, w: Writer, slug: str, seen: Seen
                    review_records.changes_since(w.session, facts.id, seen.event)]
         raise Changed(f"{slug} changed since you opened it: nothing was saved", changes)
     latest = snapshot.reviews.get(facts.id)
-    if seen.review is not None and (latest.reviewed_at if latest else "") != seen.review:
+    if seen.review is not None and _latest_review(w.session, facts.id) != seen.review:
         raise Changed(f"{slug} was reviewed since you opened it ({latest.decision} by "  # type: ignore[union-attr]
                       f"{latest.reviewer} at {latest.reviewed_at}): nothing was saved", [])  # type: ignore[union-attr]
     return facts, digest
