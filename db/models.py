@@ -418,3 +418,16 @@ AUDITED: dict[str, type[SQLModel]] = {
     "manual_flag": ManualFlag,
     "review": Review,
 }
+
+
+class SignInAttempt(SQLModel, table=True):
+    """A sign-in to the review desk counted against a user name or a client address; kept
+    only for the throttle's window. Not a record of the registry: not audited."""
+
+    __tablename__ = "sign_in_attempt"
+    __table_args__ = (Index("ix_sign_in_attempt_kind_key", "kind", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=10)  # user | address
+    key: str = Field(max_length=200)
+    at: float = Field(index=True)  # seconds since the epoch: shared by every process

@@ -199,6 +199,27 @@ def test_login_failures_look_alike_and_are_throttled(sqlite_desk: tuple) -> None
     b.close()
 
 
+def test_every_worker_counts_the_same_failed_sign_ins(desk: tuple) -> None:
+    """Two desks on one registry, as two workers of `tracker serve --workers 2` are: the
+    limit of five failures holds across both, and after a restart."""
+    tracker, live = desk
+    with serve(tracker.db) as other:
+        first, second = Browser(live.url), Browser(other.url)
+        for _ in range(3):
+            assert first.login("editor", "wrong password!").status_code == 401
+        for _ in range(2):
+            assert second.login("editor", "wrong password!").status_code == 401
+        assert first.login("editor", PASSWORD).status_code == 429
+        assert second.login("editor", PASSWORD).status_code == 429
+        first.close()
+        second.close()
+    with serve(tracker.db) as restarted:
+        again = Browser(restarted.url)
+        assert again.login("editor", PASSWORD).status_code == 429
+        assert again.login("viewer").status_code == 303
+        again.close()
+
+
 def test_login_throttle_per_address(sqlite_desk: tuple) -> None:
     _, live = sqlite_desk
     b = Browser(live.url)

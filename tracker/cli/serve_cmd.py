@@ -46,8 +46,11 @@ def serve_cmd(app: App, host: str, port: int, workers: int, secure_cookies: bool
     os.environ["TRACKER_SERVE_SECURE"] = "1" if secure_cookies else ""
     click.echo(f"review desk on http://{host}:{port}/ (registry {app.registry.location})",
                err=True)
+    # A worker judging a large registry as it starts answers the supervisor's health check
+    # late; the default five seconds would kill it, and its successor, over and over.
     uvicorn.run("tracker.web.app:app_from_environment", factory=True, host=host, port=port,
-                workers=workers, proxy_headers=True, server_header=False, log_level="warning")
+                workers=workers, proxy_headers=True, server_header=False, log_level="warning",
+                timeout_worker_healthcheck=120)
 
 
 COMMANDS = [serve_cmd]

@@ -55,7 +55,7 @@ class Desk:
     def __init__(self, db: str, *, secure_cookies: bool = False) -> None:
         self.registry = services.open_registry(db)
         self.sessions = Sessions(services.session_key(self.registry))
-        self.throttle = LoginThrottle()
+        self.throttle = LoginThrottle(self.registry)
         self.secure_cookies = secure_cookies
 
     def session(self, request: Request) -> dict[str, Any]:

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import hmac
 import secrets
-import threading
 import time
-from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from tracker.registry import Registry, sign_ins
 
 SESSION_COOKIE = "tracker_session"
 SESSION_SECONDS = 8 * 3600
@@ -81,57 +81,31 @@ def csrf_matches(expected: str | None, given: str | None) -> bool:
 
 class LoginThrottle:
     """Failed sign-ins counted per user name and per client address over a window; past the
-    limit, sign-ins are refused until the window has moved on. Kept in the process: with
-    several workers each counts its own share."""
+    limit, sign-ins are refused until the window has moved on. Counted in the registry, so
+    every worker and every restart shares one count."""
 
-    # Names are anyone's text: only this much of one is kept as a key, and past this many keys
-    # the oldest are dropped, so posting endless names cannot grow the process.
+    # Names are anyone's text: only this much of one is kept as a key.
     MAX_NAME = 200
-    MAX_KEYS = 100_000
 
-    def __init__(self, per_user: int = 5, per_address: int = 20, window: float = 900) -> None:
+    def __init__(self, registry: Registry, per_user: int = 5, per_address: int = 20,
+                 window: float = 900) -> None:
+        self.registry = registry
         self.limits = {"user": per_user, "address": per_address}
         self.window = window
-        self._failures: dict[tuple[str, str], deque[float]] = {}
-        self._lock = threading.Lock()
 
     def _keys(self, name: str, address: str) -> tuple[tuple[str, str], tuple[str, str]]:
-        return ("user", name[:self.MAX_NAME].casefold()), ("address", address)
-
-    def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
-        times = self._failures.get(key, deque())
-        while times and times[0] <= now - self.window:
-            times.popleft()
-        if not times:
-            self._failures.pop(key, None)
-        return times
+        return ("user", name[:self.MAX_NAME].casefold()), ("address", address[:self.MAX_NAME])
 
     def reserve(self, name: str, address: str) -> int:
         """Count a sign-in attempt against the user and the address before its password is
         checked, so that parallel attempts cannot all pass the check; the seconds to wait
         instead (attempt not counted) when a limit is reached, else 0. `succeeded` clears
         the user's count."""
-        now = time.monotonic()
-        keys = self._keys(name, address)
-        with self._lock:
-            waits = [int(times[0] + self.window - now) + 1 for key in keys
-                     if len(times := self._recent(key, now)) >= self.limits[key[0]]]
-            if waits:
-                return max(waits)
-            for key in keys:
-                self._failures.setdefault(key, deque()).append(now)
-            while len(self._failures) > self.MAX_KEYS:
-                self._failures.pop(next(iter(self._failures)))
-        return 0
+        return sign_ins.reserve(self.registry, self._keys(name, address), self.limits,
+                                self.window, time.time())
 
     def succeeded(self, name: str, address: str) -> None:
         """A right password: the user's count is cleared, and this attempt no longer counts
         against the address."""
-        user, where = self._keys(name, address)
-        with self._lock:
-            self._failures.pop(user, None)
-            times = self._failures.get(where)
-            if times:
-                times.pop()
-                if not times:
-                    del self._failures[where]
+        sign_ins.succeeded(self.registry, *self._keys(name, address))
+
