@@ -138,6 +138,13 @@ def events(session: Session, *, limit: int | None = None,
            entity: str | None = None) -> list[AuditEvent]:
     """The log, oldest first; with `entity`, the events that changed rows of that table,
     import events included."""
+    return list(reversed(newest(session, limit=limit, entity=entity)))
+
+
+def newest(session: Session, *, limit: int | None = None, offset: int = 0,
+           entity: str | None = None, actor: str | None = None) -> list[AuditEvent]:
+    """A page of the log, newest first, of the events that changed rows of the table
+    `entity` (import events included) by `actor`, when given."""
     query = select(AuditEvent)
     if entity is not None:
         entity = choice(entity, "entity", ENTITIES)
@@ -146,10 +153,12 @@ def events(session: Session, *, limit: int | None = None,
                                 (AuditEvent.action == "import")
                                 & col(AuditEvent.after).contains(f'"{entity}":{{',
                                                                  autoescape=True)))
-    query = query.order_by(AuditEvent.id.desc())
+    if actor is not None:
+        query = query.where(AuditEvent.actor == actor)
+    query = query.order_by(AuditEvent.id.desc()).offset(offset)
     if limit is not None:
         query = query.limit(limit)
-    return list(reversed(session.exec(query).all()))
+    return list(session.exec(query).all())
 
 
 def event_record(event: AuditEvent) -> dict[str, Any]:

@@ -440,19 +440,8 @@ def budget_csv(registry: Registry, slug: str) -> str:
 def audit_log(registry: Registry, *, entity: str | None, actor: str | None, limit: int,
               offset: int) -> tuple[list[dict[str, Any]], tuple[int, str]]:
     """The newest events first (`tracker log --json` shapes), and the chain head of verify."""
-    from tracker.db.models import AuditEvent
-
     with registry.reading() as session:
-        if entity:
-            events = list(reversed(audit.events(session, entity=entity)))
-            if actor:
-                events = [e for e in events if e.actor == actor]
-            events = events[offset:offset + limit]
-        else:
-            query = select(AuditEvent).order_by(col(AuditEvent.id).desc())
-            if actor:
-                query = query.where(AuditEvent.actor == actor)
-            events = list(session.exec(query.offset(offset).limit(limit)).all())
+        events = audit.newest(session, entity=entity, actor=actor, limit=limit, offset=offset)
         return [audit.event_record(e) for e in events], audit.head(session)
 
 
