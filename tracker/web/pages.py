@@ -242,11 +242,12 @@ def review_submit(request: Request, slug: str, who: Reviewer, decision: Text, no
 
 @router.post("/datasets/{slug:path}/waive")
 def waive_submit(request: Request, slug: str, who: Reviewer, code: Text, reason: Text,
+                 digest: Text, seen_event: Text, seen_review: OptionalText = "",
                  run: OptionalText = "", expires: OptionalText = "",
         csrf: Csrf = "") -> Response:
     viewer = _writer(request, who, csrf)
     services.waive(_desk(request).registry, viewer, slug, code, reason=reason, run=run,
-                   expires=expires)
+                   expires=expires, seen=_seen(digest, seen_event, seen_review))
     return _back(_dataset_path(slug), "waive")
 
 

@@ -548,8 +548,10 @@ def set_consent(registry: Registry, actor: Viewer, slug: str, seen: Seen, *, sta
 
 
 def waive(registry: Registry, actor: Viewer, slug: str, code: str, *, reason: str,
-          run: str | None, expires: str | None) -> None:
-    """`tracker flag waive SLUG CODE --reason ...`: the signed-in user is the reviewer."""
+          run: str | None, expires: str | None, seen: Seen) -> None:
+    """`tracker flag waive SLUG CODE --reason ...`: the signed-in user is the reviewer;
+    refused if the dataset changed since the form was opened (the finding may be gone)."""
     with _writing(registry, actor) as w:
+        _check_unchanged(registry, w, slug, seen)
         findings.waive(w, slug, code, reason=reason, run_slug=run or None, expires=expires or None,
                    on=None)
