@@ -3,6 +3,7 @@ what, sessions, CSRF, headers, login throttling, and lost updates."""
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections.abc import Iterator
@@ -219,6 +220,22 @@ def test_a_disabled_user_is_out_at_once(desk: tuple) -> None:
         assert b.http.get("/queue").status_code == 303
         assert httpx.get(live.url + "/api/v1/reviews/queue", headers=bearer).status_code == 401
         assert b.login("reviewer").status_code == 401
+
+
+def test_signing_out_ends_the_session_even_for_a_copied_cookie(sqlite_desk: tuple) -> None:
+    tracker, live = sqlite_desk
+    with signed_in(live.url, "editor") as b:
+        copied = b.http.cookies["tracker_session"]
+        fields = b.hidden("/", "/logout")
+        assert b.http.post("/logout", data={"csrf": fields["csrf"]}).status_code == 303
+    with httpx.Client(base_url=live.url, cookies={"tracker_session": copied}) as replay:
+        again = replay.get("/datasets")
+        assert again.status_code == 303 and again.headers["location"].startswith("/login")
+        assert replay.get("/api/v1/datasets").status_code == 401
+    event = json.loads(tracker("log --entity app_user --json").stdout)[-1]
+    assert (event["actor"], event["label"]) == ("editor", "user editor: signed out")
+    with signed_in(live.url, "editor") as b:  # and signing in again works
+        assert b.http.get("/datasets").status_code == 200
 
 
 def test_a_password_reset_ends_open_sessions(sqlite_desk: tuple) -> None:

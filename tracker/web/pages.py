@@ -14,7 +14,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from tracker.web import services
+from tracker.web import editing, services
 from tracker.web.auth import CSRF_FIELD, Viewer, new_csrf
 
 router = APIRouter(include_in_schema=False)
@@ -101,6 +101,10 @@ def login(request: Request, name: Text, password: Text, csrf: Csrf = "",
 def logout(request: Request, csrf: Csrf = "") -> Response:
     desk = _desk(request)
     desk.check_csrf(request, csrf)
+    viewer = desk.viewer(request)
+    if viewer is not None:
+        # Deleting the cookie is the browser's part; a copy of it must stop working too.
+        editing.sign_out(desk.registry, viewer)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie("tracker_session", path="/")
     request.state.session_changed = False
