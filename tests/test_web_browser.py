@@ -9,9 +9,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
-from web_support import PASSWORD, LiveDesk, seeded_desk
-
-from conftest import Tracker
+from web_support import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -31,11 +29,6 @@ def chromium() -> Iterator[object]:
                                     args=["--no-sandbox", "--disable-gpu"])
         yield browser
         browser.close()
-
-
-@pytest.fixture
-def desk(tracker: Tracker) -> Iterator[tuple[Tracker, LiveDesk]]:
-    yield from seeded_desk(tracker)
 
 
 @pytest.fixture

@@ -9,30 +9,19 @@ import threading
 from collections.abc import Iterator
 
 import httpx
-import pytest
 from itsdangerous import URLSafeTimedSerializer
 from web_support import (
+    HOSTILE,
     PASSWORD,
     ROLES,
     Browser,
     LiveDesk,
-    seeded_desk,
     serve,
     signed_in,
     token,
 )
 
 from conftest import Tracker
-
-
-@pytest.fixture
-def desk(tracker: Tracker) -> Iterator[tuple[Tracker, LiveDesk]]:
-    yield from seeded_desk(tracker)
-
-
-@pytest.fixture
-def sqlite_desk(sqlite_tracker: Tracker) -> Iterator[tuple[Tracker, LiveDesk]]:
-    yield from seeded_desk(sqlite_tracker)
 
 
 def _flat(routes: list) -> Iterator:
@@ -318,8 +307,7 @@ def test_the_api_gives_the_cli_json_and_slugs_with_a_slash(desk: tuple) -> None:
 
 
 def test_hostile_names_render_as_text(sqlite_tracker: Tracker) -> None:
-    names = ['<script>window.pwned = 1</script>', '"><img src=x onerror="window.pwned=2">',
-             "{{ 7*7 }}"]
+    names = HOSTILE
     for n, name in enumerate(names):
         sqlite_tracker(["dataset", "add", f"hostile-{n}", "--name", name])
     sqlite_tracker("user add viewer --role viewer --password-stdin", input=PASSWORD + "\n")
