@@ -130,6 +130,17 @@ NEEDS = {
     "/datasets/{slug:path}/claims": "editor",
     "/datasets/{slug:path}/consent": "editor",
     "/api/v1/datasets/{slug:path}/reviews": "reviewer",
+    "/enter/datasets": "editor",
+    "/enter/sources": "editor",
+    "/enter/runs": "editor",
+    "/enter/fx": "editor",
+    "/sources/{slug:path}/edit": "editor",
+    "/datasets/{slug:path}/edit": "editor",
+    "/datasets/{slug:path}/sources": "editor",
+    "/datasets/{slug:path}/lineage": "editor",
+    "/datasets/{slug:path}/fees": "editor",
+    "/datasets/{slug:path}/costs": "editor",
+    "/runs/{slug:path}/datasets": "editor",
 }
 
 

@@ -26,7 +26,13 @@ Csrf = Annotated[str, Form()]
 DONE = {"review": "Review recorded.", "voided": "Record voided: it is kept, marked voided.",
         "fee-edit": "Fee corrected.", "claim": "Licence claim recorded.",
         "consent": "Consent recorded.", "waive": "Finding waived.",
-        "nothing": "Nothing changed."}
+        "nothing": "Nothing changed.", "dataset-added": "Dataset added.",
+        "dataset-edit": "Dataset updated.", "source-added": "Source added.",
+        "source-edit": "Source updated.", "source-linked": "Source linked.",
+        "lineage": "Lineage recorded.", "fee": "Fee added.", "cost": "Cost added.",
+        "run": "Training run created.", "draw": "Dataset drawn.",
+        "draw-replaced": "The run drew that dataset already: its amounts were replaced.",
+        "fx": "Exchange rate recorded."}
 PAGE = 50
 QUEUE_SHOWN = 200
 

@@ -62,7 +62,9 @@ def choices() -> dict[str, tuple[str, ...]]:
             "yes_no_unknown": v.YES_NO_UNKNOWN, "source_category": v.SOURCE_CATEGORIES,
             "claimants": v.CLAIMANTS, "decision": DECISIONS, "review_state": REVIEW_STATES,
             "finding": tuple(CODES), "role": ROLES, "fee_kind": v.FEE_KINDS,
-            "fee_period": v.FEE_PERIODS, "fee_unit": v.FEE_UNITS}
+            "fee_period": v.FEE_PERIODS, "fee_unit": v.FEE_UNITS,
+            "relation": v.LINEAGE_RELATIONS, "cost_category": v.COST_CATEGORIES,
+            "intended_use": runs.INTENDED_USES}
 
 
 def label(code: object, field: str | None = None) -> str:
