@@ -58,10 +58,12 @@ def test_an_editor_enters_each_form_and_is_the_actor(desk: tuple) -> None:
             ("/enter", "/enter/fx", {"base": "EUR", "quote": "USD", "rate": "1.08",
                                      "as_of": "2025-01-01"}),
             ("/enter/sources/wire", "/sources/wire/edit", {"rights_holder": "Wire Ltd"}),
+            ("/enter/datasets/papers", "/datasets/papers/edit", {"new_slug": "papers-2"}),
         ]
         for page, action, data in steps:
             answer = _post(b, page, action, **data)
             assert answer.status_code == 303, (action, answer.text)  # type: ignore[attr-defined]
+        assert answer.headers["location"] == "/datasets/papers-2?done=dataset-edit"  # type: ignore[attr-defined]
     shown = _show(tracker, "news/archive")
     fee = next(f for f in shown["fees"] if f["counterparty"] == "Wire service")
     assert (fee["amount"], fee["currency"], fee["term_start"]) == ("1200.50", "EUR",
@@ -72,9 +74,9 @@ def test_an_editor_enters_each_form_and_is_the_actor(desk: tuple) -> None:
     assert shown["name"] == "News archive"  # left as the form showed it: unchanged
     lineage = json.loads(tracker("lineage show news/archive --json").stdout)
     assert [(n["slug"], n["relation"]) for n in lineage["ancestors"]] == [("forum", "filtered")]
-    assert _show(tracker, "papers")["size_tokens"] == 1000000
+    assert _show(tracker, "papers-2")["size_tokens"] == 1000000
     run = json.loads(tracker("run show r2 --json").stdout)
-    assert run["currency"] == "EUR" and [d["dataset"] for d in run["datasets"]] == ["papers"]
+    assert run["currency"] == "EUR" and [d["dataset"] for d in run["datasets"]] == ["papers-2"]
     assert json.loads(tracker("fx list --json").stdout)[0]["rate"] == "1.08"
     assert json.loads(tracker("source show wire --json").stdout)["rights_holder"] == "Wire Ltd"
     events = json.loads(tracker("log --json").stdout)[start:]
@@ -178,7 +180,7 @@ def test_hostile_text_entered_comes_back_as_text(sqlite_desk: tuple) -> None:
     with signed_in(live.url, "editor") as b:
         for n, text in enumerate(HOSTILE):
             assert _post(b, "/enter", "/enter/datasets", slug=f"h-{n}", name=text,
-                         description=text).status_code == 303
+                         description=f"{text}\r\nand a second line").status_code == 303
             assert _post(b, "/enter", "/enter/sources", slug=f"s-{n}", name=text,
                          notes=text).status_code == 303
             assert _post(b, f"/datasets/h-{n}", f"/datasets/h-{n}/fees", amount="1",
@@ -194,3 +196,4 @@ def test_hostile_text_entered_comes_back_as_text(sqlite_desk: tuple) -> None:
             resaved = _post(b, f"/enter/datasets/h-{n}", f"/datasets/h-{n}/edit")
             assert resaved.headers["location"].endswith("?done=nothing")  # type: ignore[attr-defined]
     assert _show(tracker, "h-0")["name"] == HOSTILE[0]
+    assert _show(tracker, "h-0")["description"] == f"{HOSTILE[0]}\nand a second line"

@@ -126,7 +126,8 @@ class Browser:
             chosen = re.search(r'<option value="([^"]*)" selected>', options) or \
                 re.search(r'<option value="([^"]*)"', options)
             fields[name] = html.unescape(chosen.group(1)) if chosen else ""
-        fields.update((name, html.unescape(text)) for name, text in
+        # A browser sends a textarea's line breaks as CRLF.
+        fields.update((name, html.unescape(text).replace("\n", "\r\n")) for name, text in
                       re.findall(r'<textarea [^>]*name="([^"]+)">(.*?)</textarea>', form, re.S))
         return fields
 

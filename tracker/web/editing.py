@@ -43,17 +43,24 @@ def blank_fields() -> dict[str, list[dict[str, Any]]]:
     return {"dataset": _fields(None, DATASET_FIELDS), "source": _fields(None, SOURCE_FIELDS)}
 
 
+def _lines(value: str) -> str:
+    # Browsers send a textarea's line breaks as CRLF whatever the page held: as LF, a
+    # text kept as it was compares equal, and a new one is stored as the CLI would.
+    return value.replace("\r\n", "\n")
+
+
 def _given(values: Mapping[str, str]) -> dict[str, str]:
     # A field left empty on an entry form is a field not given, as an option left out.
-    return {k: v for k, v in values.items() if v.strip()}
+    return {k: _lines(v) for k, v in values.items() if v.strip()}
 
 
 def _changed(row: Dataset | Source, specs: Sequence[FieldSpec],
              values: Mapping[str, str]) -> dict[str, str]:
     """The fields the edit form changed: one shown as stored and sent back as it was is
     not given at all, so that only what the editor changed is parsed and logged."""
-    return {s.name: values[s.name] for s in specs
-            if s.name in values and values[s.name] != _shown(getattr(row, s.name))}
+    given = {k: _lines(v) for k, v in values.items()}
+    return {s.name: given[s.name] for s in specs
+            if s.name in given and given[s.name] != _shown(getattr(row, s.name))}
 
 
 def _on_dataset(registry: Registry, actor: Viewer, slug: str, seen: Seen,
@@ -177,7 +184,7 @@ def create_run(registry: Registry, actor: Viewer, slug: str, *, model: str, star
         return runs.create_run(w, slug, model_name=model, start=start, end=end,
                                currency=currency or "USD", intended_use=use or "commercial",
                                contingency=contingency or "0", provider=provider,
-                               description=description).slug
+                               description=_lines(description)).slug
 
 
 def draw_dataset(registry: Registry, actor: Viewer, run: str, dataset: str,
