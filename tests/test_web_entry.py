@@ -96,12 +96,16 @@ def test_a_stale_form_is_refused_and_saves_nothing(sqlite_desk: tuple) -> None:
                               f"{ARCHIVE}/{form}") | data
                  for form, data in DATASET_FORMS.items()}
         forms["waive"] = b.form(ARCHIVE, f"{ARCHIVE}/waive") | {"reason": "accepted"}
+        source = b.form("/enter/sources/wire", "/sources/wire/edit") | {"notes": "mine"}
         tracker("fee void 2 --reason 'entered twice'")  # meanwhile, on the command line
+        tracker("source edit wire --notes theirs")
         before = tracker.digest()
         for form, data in forms.items():
             answer = b.http.post(f"{ARCHIVE}/{form}", data=data)
             assert answer.status_code == 409, form
             assert "changed since you opened it" in answer.text and "entered twice" in answer.text
+        answer = b.http.post("/sources/wire/edit", data=source)
+        assert answer.status_code == 409 and "changed since you opened it" in answer.text
     assert tracker.digest() == before
 
 
@@ -115,7 +119,7 @@ def test_without_the_token_or_the_role_nothing_is_saved(sqlite_desk: tuple) -> N
         ("/enter/runs", {"slug": "r2", "model": "M", "start": "2025-01-01",
                          "end": "2025-02-01"}),
         ("/enter/fx", {"base": "EUR", "quote": "USD", "rate": "1.1"}),
-        ("/sources/wire/edit", {"name": "Wire 2", "new_slug": "wire"}),
+        ("/sources/wire/edit", {"name": "Wire 2", "new_slug": "wire", "digest": "d"}),
         ("/runs/r1/datasets", {"dataset": "forum", "tokens": "5"}),
     ]
     with signed_in(live.url, "editor") as editor, signed_in(live.url, "viewer") as viewer:

@@ -16,9 +16,10 @@ from typing import Any, TypeVar
 
 from tracker.db.models import Dataset, Source
 from tracker.registry import Registry, Writer, catalog, ledger, lineage, runs, users
+from tracker.values.canonical import canonical_json, sha256_text
 from tracker.values.fields import DATASET_FIELDS, SOURCE_FIELDS, FieldSpec
 from tracker.web.auth import Viewer
-from tracker.web.services import Seen, _check_unchanged, _writing, review_basis
+from tracker.web.services import Changed, Seen, _check_unchanged, _writing, review_basis
 
 T = TypeVar("T")
 
@@ -106,10 +107,17 @@ def edit_dataset(registry: Registry, actor: Viewer, slug: str, seen: Seen,
     return (renamed if changed and renamed else slug), changed
 
 
+def _source_digest(row: Source) -> str:
+    # A source has no review to go stale: what its edit form showed is its fields.
+    return sha256_text(canonical_json({"slug": row.slug, **{
+        s.name: _shown(getattr(row, s.name)) for s in SOURCE_FIELDS}}))
+
+
 def source_form(registry: Registry, slug: str) -> dict[str, Any]:
-    """What a source's edit form shows: its fields as stored."""
+    """What a source's edit form shows: its fields as stored, and their digest."""
     with registry.reading() as session:
-        return {"fields": _fields(catalog.find_source(session, slug), SOURCE_FIELDS)}
+        row = catalog.find_source(session, slug)
+        return {"fields": _fields(row, SOURCE_FIELDS), "digest": _source_digest(row)}
 
 
 def add_source(registry: Registry, actor: Viewer, slug: str, values: Mapping[str, str]) -> str:
@@ -118,12 +126,15 @@ def add_source(registry: Registry, actor: Viewer, slug: str, values: Mapping[str
         return catalog.add_source(w, slug, _given(values)).slug
 
 
-def edit_source(registry: Registry, actor: Viewer, slug: str, values: Mapping[str, str],
-                new_slug: str = "") -> tuple[str, bool]:
-    """`tracker source edit SLUG [--slug NEW] --FIELD VALUE ...`."""
+def edit_source(registry: Registry, actor: Viewer, slug: str, digest: str,
+                values: Mapping[str, str], new_slug: str = "") -> tuple[str, bool]:
+    """`tracker source edit SLUG [--slug NEW] --FIELD VALUE ...`, refused if the source
+    changed since the form showed it (`digest`)."""
     renamed = _renamed(new_slug, slug)
     with _writing(registry, actor) as w:
         row = catalog.find_source(w.session, slug)
+        if _source_digest(row) != digest:
+            raise Changed(f"source {slug} changed since you opened it: nothing was saved", [])
         changed = catalog.edit_source(w, slug, _changed(row, SOURCE_FIELDS, values), renamed)
     return (renamed if changed and renamed else slug), changed
 

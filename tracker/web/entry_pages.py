@@ -128,12 +128,12 @@ def fx_set(request: Request, who: Editor, base: OptionalText = "", quote: Option
 # ---- changes to what exists -----------------------------------------------------------------
 
 @router.post("/sources/{slug:path}/edit")
-async def source_edit(request: Request, slug: str, who: Editor, new_slug: OptionalText = "",
-                      csrf: Csrf = "") -> Response:
+async def source_edit(request: Request, slug: str, who: Editor, digest: Text,
+                      new_slug: OptionalText = "", csrf: Csrf = "") -> Response:
     viewer = _writer(request, who, csrf)
     values = await _values(request, _SOURCE_NAMES)
     now, changed = await run_in_threadpool(editing.edit_source, _registry(request), viewer,
-                                           slug, values, new_slug)
+                                           slug, digest, values, new_slug)
     return _back(_source_path(now), "source-edit" if changed else "nothing")
 
 
