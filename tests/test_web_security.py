@@ -283,8 +283,6 @@ def test_two_reviewers_at_once_one_wins(desk: tuple) -> None:
 
 
 def test_the_api_gives_the_cli_json_and_slugs_with_a_slash(desk: tuple) -> None:
-    import json
-
     tracker, live = desk
     bearer = {"Authorization": f"Bearer {token(tracker, 'viewer')}"}
     with httpx.Client(base_url=live.url, headers=bearer, timeout=60) as api:
