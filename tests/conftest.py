@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -217,3 +218,20 @@ def real_fixture() -> Callable[[str], Path]:
         return path
 
     return find
+
+
+@pytest.fixture
+def desk(tracker: Tracker) -> Iterator[Any]:
+    """The review desk on a seeded registry (`web_support.seed`), once per backend: a
+    (Tracker, LiveDesk) pair."""
+    from web_support import seeded_desk
+
+    yield from seeded_desk(tracker)
+
+
+@pytest.fixture
+def sqlite_desk(sqlite_tracker: Tracker) -> Iterator[Any]:
+    """The review desk on a seeded SQLite registry."""
+    from web_support import seeded_desk
+
+    yield from seeded_desk(sqlite_tracker)

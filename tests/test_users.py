@@ -121,3 +121,24 @@ def test_serve_warns_off_loopback_without_tls(sqlite_tracker: Tracker) -> None:
     assert "reverse proxy with TLS" in first and "Review desk" in first
     result = sqlite_tracker("serve --workers 2", expect=2)
     assert "PostgreSQL" in result.stderr
+
+
+def test_a_password_reset_revokes_the_users_tokens(sqlite_tracker: Tracker) -> None:
+    _add(sqlite_tracker, "ana", "editor")
+    _add(sqlite_tracker, "bo", "editor")
+    secrets = [sqlite_tracker("user token ana").stdout.strip() for _ in range(2)]
+    others = sqlite_tracker("user token bo").stdout.strip()
+    sqlite_tracker("user reset-password ana --password-stdin", input="a new long password\n")
+    registry = _session(sqlite_tracker)
+    try:
+        with registry.reading() as session:
+            assert [user_by_token(session, s) for s in secrets] == [None, None]
+            assert user_by_token(session, others).name == "bo"  # type: ignore[union-attr]
+    finally:
+        registry.close()
+    listed = {u["name"]: u["tokens"] for u in json.loads(sqlite_tracker("user list --json").stdout)}
+    assert listed == {"ana": 0, "bo": 1}
+    events = json.loads(sqlite_tracker("log --entity api_token --json").stdout)
+    assert [e["label"] for e in events][-2:] == [
+        f"user ana: token #{n} revoked (password reset)" for n in (1, 2)]
+    sqlite_tracker("verify")

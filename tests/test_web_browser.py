@@ -9,9 +9,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
-from web_support import PASSWORD, LiveDesk, seeded_desk
-
-from conftest import Tracker
+from web_support import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -31,11 +29,6 @@ def chromium() -> Iterator[object]:
                                     args=["--no-sandbox", "--disable-gpu"])
         yield browser
         browser.close()
-
-
-@pytest.fixture
-def desk(tracker: Tracker) -> Iterator[tuple[Tracker, LiveDesk]]:
-    yield from seeded_desk(tracker)
 
 
 @pytest.fixture
@@ -139,3 +132,23 @@ def test_a_post_without_the_csrf_token_is_refused(page_for: object, desk: tuple)
                                  form={**fields, "decision": "approved", "note": "ok"})
     assert response.status == 403 and "security token" in response.text()
     assert tracker.digest() == before
+
+
+def test_editor_adds_a_fee_and_sees_it_on_the_page(page_for: object, desk: tuple) -> None:
+    tracker, live = desk
+    page = page_for("editor")  # type: ignore[operator]
+    page.goto(live.url + "/datasets/forum")
+    page.fill("#fee-amount", "2500.75")
+    page.fill("#fee-currency", "EUR")
+    page.select_option("#fee-kind", "recurring")
+    page.select_option("#fee-period", "year")
+    page.fill("#fee-counterparty", "Moderators guild")
+    page.click("button:has-text('Add fee')")
+    assert "Fee added." in page.inner_text("[role=status]")
+    row = page.locator("#fees tbody tr", has_text="Moderators guild").inner_text()
+    assert "2500.75 EUR" in row and "per year" in row
+    assert page.errors == []  # type: ignore[attr-defined]
+    fee = next(f for f in json.loads(tracker("fee list forum --json").stdout)["fees"]
+               if f["counterparty"] == "Moderators guild")
+    assert (fee["amount"], fee["currency"], fee["period"]) == ("2500.75", "EUR", "year")
+    assert json.loads(tracker("log --entity fee --json").stdout)[-1]["actor"] == "editor"

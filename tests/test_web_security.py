@@ -3,35 +3,25 @@ what, sessions, CSRF, headers, login throttling, and lost updates."""
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections.abc import Iterator
 
 import httpx
-import pytest
 from itsdangerous import URLSafeTimedSerializer
 from web_support import (
+    HOSTILE,
     PASSWORD,
     ROLES,
     Browser,
     LiveDesk,
-    seeded_desk,
     serve,
     signed_in,
     token,
 )
 
 from conftest import Tracker
-
-
-@pytest.fixture
-def desk(tracker: Tracker) -> Iterator[tuple[Tracker, LiveDesk]]:
-    yield from seeded_desk(tracker)
-
-
-@pytest.fixture
-def sqlite_desk(sqlite_tracker: Tracker) -> Iterator[tuple[Tracker, LiveDesk]]:
-    yield from seeded_desk(sqlite_tracker)
 
 
 def _flat(routes: list) -> Iterator:
@@ -140,6 +130,17 @@ NEEDS = {
     "/datasets/{slug:path}/claims": "editor",
     "/datasets/{slug:path}/consent": "editor",
     "/api/v1/datasets/{slug:path}/reviews": "reviewer",
+    "/enter/datasets": "editor",
+    "/enter/sources": "editor",
+    "/enter/runs": "editor",
+    "/enter/fx": "editor",
+    "/sources/{slug:path}/edit": "editor",
+    "/datasets/{slug:path}/edit": "editor",
+    "/datasets/{slug:path}/sources": "editor",
+    "/datasets/{slug:path}/lineage": "editor",
+    "/datasets/{slug:path}/fees": "editor",
+    "/datasets/{slug:path}/costs": "editor",
+    "/runs/{slug:path}/datasets": "editor",
 }
 
 
@@ -242,6 +243,22 @@ def test_a_disabled_user_is_out_at_once(desk: tuple) -> None:
         assert b.login("reviewer").status_code == 401
 
 
+def test_signing_out_ends_the_session_even_for_a_copied_cookie(sqlite_desk: tuple) -> None:
+    tracker, live = sqlite_desk
+    with signed_in(live.url, "editor") as b:
+        copied = b.http.cookies["tracker_session"]
+        fields = b.hidden("/", "/logout")
+        assert b.http.post("/logout", data={"csrf": fields["csrf"]}).status_code == 303
+    with httpx.Client(base_url=live.url, cookies={"tracker_session": copied}) as replay:
+        again = replay.get("/datasets")
+        assert again.status_code == 303 and again.headers["location"].startswith("/login")
+        assert replay.get("/api/v1/datasets").status_code == 401
+    event = json.loads(tracker("log --entity app_user --json").stdout)[-1]
+    assert (event["actor"], event["label"]) == ("editor", "user editor: signed out")
+    with signed_in(live.url, "editor") as b:  # and signing in again works
+        assert b.http.get("/datasets").status_code == 200
+
+
 def test_a_password_reset_ends_open_sessions(sqlite_desk: tuple) -> None:
     tracker, live = sqlite_desk
     with signed_in(live.url, "editor") as b:
@@ -287,8 +304,6 @@ def test_two_reviewers_at_once_one_wins(desk: tuple) -> None:
 
 
 def test_the_api_gives_the_cli_json_and_slugs_with_a_slash(desk: tuple) -> None:
-    import json
-
     tracker, live = desk
     bearer = {"Authorization": f"Bearer {token(tracker, 'viewer')}"}
     with httpx.Client(base_url=live.url, headers=bearer, timeout=60) as api:
@@ -322,8 +337,7 @@ def test_the_api_gives_the_cli_json_and_slugs_with_a_slash(desk: tuple) -> None:
 
 
 def test_hostile_names_render_as_text(sqlite_tracker: Tracker) -> None:
-    names = ['<script>window.pwned = 1</script>', '"><img src=x onerror="window.pwned=2">',
-             "{{ 7*7 }}"]
+    names = HOSTILE
     for n, name in enumerate(names):
         sqlite_tracker(["dataset", "add", f"hostile-{n}", "--name", name])
     sqlite_tracker("user add viewer --role viewer --password-stdin", input=PASSWORD + "\n")

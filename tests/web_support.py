@@ -3,6 +3,7 @@ registry with users of every role, and an HTTP client that signs in as a browser
 
 from __future__ import annotations
 
+import html
 import re
 import socket
 import threading
@@ -20,6 +21,9 @@ from tracker.web.app import create_app
 PASSWORD = "correct horse battery"
 ROLES = ("viewer", "editor", "reviewer", "admin")
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+# Text that would run, break out of an attribute or be evaluated if a page took it as markup.
+HOSTILE = ['<script>window.pwned = 1</script>', '"><img src=x onerror="window.pwned=2">',
+           "{{ 7*7 }}"]
 
 
 def free_port() -> int:
@@ -108,6 +112,24 @@ class Browser:
         start = page.index(f'action="{form_action}"')
         form = page[start:page.index("</form>", start)]
         return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
+
+    def form(self, path: str, form_action: str) -> dict[str, str]:
+        """Every field of the form posting to `form_action` on page `path` as the page fills
+        it in: inputs, the selected option of each list, textareas."""
+        page = self.http.get(path).text
+        start = page.index(f'action="{form_action}"')
+        form = page[start:page.index("</form>", start)]
+        fields = {name: html.unescape(value) for name, value in
+                  re.findall(r'<input [^>]*name="([^"]+)" [^>]*value="([^"]*)"', form)}
+        for name, options in re.findall(r'<select name="([^"]+)"[^>]*>(.*?)</select>', form,
+                                        re.S):
+            chosen = re.search(r'<option value="([^"]*)" selected>', options) or \
+                re.search(r'<option value="([^"]*)"', options)
+            fields[name] = html.unescape(chosen.group(1)) if chosen else ""
+        # A browser sends a textarea's line breaks as CRLF.
+        fields.update((name, html.unescape(text).replace("\n", "\r\n")) for name, text in
+                      re.findall(r'<textarea [^>]*name="([^"]+)">(.*?)</textarea>', form, re.S))
+        return fields
 
     def close(self) -> None:
         self.http.close()

@@ -103,7 +103,8 @@ def user_set_role(app: App, name: str, role: str) -> None:
 @_password_option
 @pass_app
 def user_reset_password(app: App, name: str, password_stdin: bool) -> None:
-    """Set a new password for NAME; their open sessions end."""
+    """Set a new password for NAME; their open sessions end and their API tokens are
+    revoked."""
     from tracker.registry.users import reset_password
 
     password = _read_password(password_stdin)

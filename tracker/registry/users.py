@@ -110,9 +110,14 @@ def disable_user(writer: Writer, name: str) -> None:
     user.disabled = True
     user.session_epoch += 1
     _changed(writer, user, f"user {name}: disabled", before)
+    _revoke_tokens(writer, user, "user disabled")
+
+
+def _revoke_tokens(writer: Writer, user: AppUser, why: str) -> None:
+    """Revoke every live API token of the user, an event each."""
     for token in writer.session.exec(select(ApiToken).where(ApiToken.user_id == user.id)
                                      .where(col(ApiToken.revoked_at).is_(None))):
-        _revoke(writer, token, f"user {name}: token #{token.id} revoked (user disabled)")
+        _revoke(writer, token, f"user {user.name}: token #{token.id} revoked ({why})")
 
 
 def _revoke(writer: Writer, token: ApiToken, label: str) -> None:
@@ -125,12 +130,26 @@ def _revoke(writer: Writer, token: ApiToken, label: str) -> None:
 
 
 def reset_password(writer: Writer, name: str, password: str) -> None:
-    """A new password for NAME; the sessions signed in with the old one end."""
+    """A new password for NAME; the sessions signed in with the old one end, and their API
+    tokens are revoked: a reset is what follows a leak, and a token may have leaked too."""
     user = find_user(writer.session, name)
     before = public_state(user)
     user.password_hash = _hasher.hash(_password(password))
     user.session_epoch += 1
     _changed(writer, user, f"user {name}: password reset", before)
+    _revoke_tokens(writer, user, "password reset")
+
+
+def end_sessions(writer: Writer, user_id: int) -> None:
+    """End every session of the user (signing out): a cookie signed before, even one copied
+    elsewhere, no longer names a session. Kept in the registry, so every worker and every
+    restart agree."""
+    user = writer.session.get(AppUser, user_id)
+    if user is None:
+        raise NotFound(f"user: no user #{user_id}")
+    before = public_state(user)
+    user.session_epoch += 1
+    _changed(writer, user, f"user {user.name}: signed out", before)
 
 
 def _token_digest(token: str) -> str:

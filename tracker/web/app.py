@@ -118,7 +118,7 @@ class Desk:
 
 def create_app(db: str, *, secure_cookies: bool = False) -> FastAPI:
     """The review desk on the registry `db` (a SQLite path or PostgreSQL URL)."""
-    from tracker.web import api, pages
+    from tracker.web import api, entry_pages, pages
 
     app = FastAPI(title="dataset-tracker review desk", version=__version__,
                   docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
@@ -177,7 +177,10 @@ def create_app(db: str, *, secure_cookies: bool = False) -> FastAPI:
     def healthz() -> PlainTextResponse:
         return PlainTextResponse("ok")
 
+    # The pages first: their routes were there before, and win where a path could be read
+    # both ways (a dataset slug may hold a '/').
     app.include_router(pages.router)
+    app.include_router(entry_pages.router)
     app.include_router(api.router)
     return app
 

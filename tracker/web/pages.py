@@ -14,7 +14,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from tracker.web import services
+from tracker.web import editing, services
 from tracker.web.auth import CSRF_FIELD, Viewer, new_csrf
 
 router = APIRouter(include_in_schema=False)
@@ -26,7 +26,13 @@ Csrf = Annotated[str, Form()]
 DONE = {"review": "Review recorded.", "voided": "Record voided: it is kept, marked voided.",
         "fee-edit": "Fee corrected.", "claim": "Licence claim recorded.",
         "consent": "Consent recorded.", "waive": "Finding waived.",
-        "nothing": "Nothing changed."}
+        "nothing": "Nothing changed.", "dataset-added": "Dataset added.",
+        "dataset-edit": "Dataset updated.", "source-added": "Source added.",
+        "source-edit": "Source updated.", "source-linked": "Source linked.",
+        "lineage": "Lineage recorded.", "fee": "Fee added.", "cost": "Cost added.",
+        "run": "Training run created.", "draw": "Dataset drawn.",
+        "draw-replaced": "The run drew that dataset already: its amounts were replaced.",
+        "fx": "Exchange rate recorded."}
 PAGE = 50
 QUEUE_SHOWN = 200
 
@@ -101,6 +107,10 @@ def login(request: Request, name: Text, password: Text, csrf: Csrf = "",
 def logout(request: Request, csrf: Csrf = "") -> Response:
     desk = _desk(request)
     desk.check_csrf(request, csrf)
+    viewer = desk.viewer(request)
+    if viewer is not None:
+        # Deleting the cookie is the browser's part; a copy of it must stop working too.
+        editing.sign_out(desk.registry, viewer)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie("tracker_session", path="/")
     request.state.session_changed = False
@@ -242,11 +252,12 @@ def review_submit(request: Request, slug: str, who: Reviewer, decision: Text, no
 
 @router.post("/datasets/{slug:path}/waive")
 def waive_submit(request: Request, slug: str, who: Reviewer, code: Text, reason: Text,
+                 digest: Text, seen_event: Text, seen_review: OptionalText = "",
                  run: OptionalText = "", expires: OptionalText = "",
         csrf: Csrf = "") -> Response:
     viewer = _writer(request, who, csrf)
     services.waive(_desk(request).registry, viewer, slug, code, reason=reason, run=run,
-                   expires=expires)
+                   expires=expires, seen=_seen(digest, seen_event, seen_review))
     return _back(_dataset_path(slug), "waive")
 
 

@@ -69,7 +69,9 @@ def choices() -> dict[str, tuple[str, ...]]:
             "yes_no_unknown": v.YES_NO_UNKNOWN, "source_category": v.SOURCE_CATEGORIES,
             "claimants": v.CLAIMANTS, "decision": DECISIONS, "review_state": REVIEW_STATES,
             "finding": tuple(CODES), "role": ROLES, "fee_kind": v.FEE_KINDS,
-            "fee_period": v.FEE_PERIODS, "fee_unit": v.FEE_UNITS}
+            "fee_period": v.FEE_PERIODS, "fee_unit": v.FEE_UNITS,
+            "relation": v.LINEAGE_RELATIONS, "cost_category": v.COST_CATEGORIES,
+            "intended_use": runs.INTENDED_USES}
 
 
 def label(code: object, field: str | None = None) -> str:
@@ -570,8 +572,10 @@ def set_consent(registry: Registry, actor: Viewer, slug: str, seen: Seen, *, sta
 
 
 def waive(registry: Registry, actor: Viewer, slug: str, code: str, *, reason: str,
-          run: str | None, expires: str | None) -> None:
-    """`tracker flag waive SLUG CODE --reason ...`: the signed-in user is the reviewer."""
+          run: str | None, expires: str | None, seen: Seen) -> None:
+    """`tracker flag waive SLUG CODE --reason ...`: the signed-in user is the reviewer;
+    refused if the dataset changed since the form was opened (the finding may be gone)."""
     with _writing(registry, actor) as w:
+        _check_unchanged(registry, w, slug, seen)
         findings.waive(w, slug, code, reason=reason, run_slug=run or None, expires=expires or None,
                    on=None)
