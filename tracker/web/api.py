@@ -54,9 +54,7 @@ def datasets(request: Request, _: Reader, q: str | None = None, license: str | N
 @router.get("/datasets/{slug:path}", summary="A dataset as `tracker dataset show --json`; the "
             "X-Record-Digest and X-Last-Review headers are what a review of it must quote")
 def dataset(request: Request, slug: str, _: Reader, response: Response) -> dict[str, Any]:
-    registry = _desk(request).registry
-    data = services.dataset_json(registry, slug)
-    basis = services.review_basis(registry, slug)
+    data, basis = services.dataset_json(_desk(request).registry, slug)
     response.headers["X-Record-Digest"] = basis.digest
     response.headers["X-Last-Review"] = basis.review
     return data

@@ -286,10 +286,12 @@ def _dataset_show(session: Session, slug: str) -> tuple[dict[str, Any], Seen, in
     return data, _basis(session, facts, snapshot), facts.id
 
 
-def dataset_json(registry: Registry, slug: str) -> dict[str, Any]:
-    """`tracker dataset show SLUG --json`."""
+def dataset_json(registry: Registry, slug: str) -> tuple[dict[str, Any], Seen]:
+    """`tracker dataset show SLUG --json`, and what a review of it must quote, from one
+    read of the registry."""
     with registry.reading() as session:
-        return _dataset_show(session, slug)[0]
+        data, basis, _ = _dataset_show(session, slug)
+        return data, basis
 
 
 def dataset_page(registry: Registry, slug: str) -> dict[str, Any]:
