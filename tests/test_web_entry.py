@@ -203,3 +203,31 @@ def test_hostile_text_entered_comes_back_as_text(sqlite_desk: tuple) -> None:
             assert resaved.headers["location"].endswith("?done=nothing")  # type: ignore[attr-defined]
     assert _show(tracker, "h-0")["name"] == HOSTILE[0]
     assert _show(tracker, "h-0")["description"] == f"{HOSTILE[0]}\nand a second line"
+
+
+def test_an_editor_corrects_a_cost_a_link_and_a_lineage_edge(sqlite_desk: tuple) -> None:
+    tracker, live = sqlite_desk
+    tracker("source add wire --name Wire")
+    tracker("source link news/archive wire")
+    tracker("lineage add news/archive forum --relation filtered")
+    tracker("cost add news/archive --category annotation --amount 300 --currency USD")
+    cost = _show(tracker, "news/archive")["costs"][-1]["id"]
+    with signed_in(live.url, "editor") as b:
+        for action, data in ((f"{ARCHIVE}/costs/{cost}/edit",
+                              {"amount": "250", "reason": "invoice said 250"}),
+                             (f"{ARCHIVE}/sources/remove", {}),
+                             (f"{ARCHIVE}/lineage/remove", {})):
+            answer = _post(b, ARCHIVE, action, **data)
+            assert answer.status_code == 303, (action, answer.text)  # type: ignore[attr-defined]
+        again = _post(b, ARCHIVE, f"{ARCHIVE}/costs/{cost}/edit", amount="1", reason="x")
+        page = b.http.get(ARCHIVE).text
+    assert again.status_code == 303  # type: ignore[attr-defined]
+    shown = _show(tracker, "news/archive")
+    assert next(c for c in shown["costs"] if c["id"] == cost)["amount"] == "1"
+    assert shown["sources"] == [] and shown["parents"] == []
+    assert "Unlink" not in page and "Remove edge" not in page
+    corrected = [e for e in json.loads(tracker("log --entity cost_item --json").stdout)
+                 if e["action"] == "update"]
+    assert [(e["actor"], e["before"]["amount"], e["after"]["amount"]) for e in corrected] == \
+        [("editor", "300", "250"), ("editor", "250", "1")]
+    tracker("verify")

@@ -44,7 +44,7 @@ def _routes(live: LiveDesk, method: str) -> list[str]:
 
 def _concrete(path: str) -> str:
     return (path.replace("{slug:path}", "news/archive").replace("{kind}", "fees")
-            .replace("{record_id:int}", "1").replace("{fee_id:int}", "1"))
+            .replace("{record_id:int}", "1"))
 
 
 def test_nothing_but_health_and_login_without_a_session(sqlite_desk: tuple) -> None:
@@ -126,7 +126,7 @@ NEEDS = {
     "/datasets/{slug:path}/review": "reviewer",
     "/datasets/{slug:path}/waive": "reviewer",
     "/datasets/{slug:path}/{kind}/{record_id:int}/void": "editor",
-    "/datasets/{slug:path}/fees/{fee_id:int}/edit": "editor",
+    "/datasets/{slug:path}/{kind}/{record_id:int}/edit": "editor",
     "/datasets/{slug:path}/claims": "editor",
     "/datasets/{slug:path}/consent": "editor",
     "/api/v1/datasets/{slug:path}/reviews": "reviewer",
@@ -137,7 +137,9 @@ NEEDS = {
     "/sources/{slug:path}/edit": "editor",
     "/datasets/{slug:path}/edit": "editor",
     "/datasets/{slug:path}/sources": "editor",
+    "/datasets/{slug:path}/sources/remove": "editor",
     "/datasets/{slug:path}/lineage": "editor",
+    "/datasets/{slug:path}/lineage/remove": "editor",
     "/datasets/{slug:path}/fees": "editor",
     "/datasets/{slug:path}/costs": "editor",
     "/runs/{slug:path}/datasets": "editor",

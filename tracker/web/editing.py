@@ -146,6 +146,20 @@ def link_source(registry: Registry, actor: Viewer, slug: str, seen: Seen, *, sou
         w, slug, source.strip(), content_bytes or None, notes))
 
 
+def unlink_source(registry: Registry, actor: Viewer, slug: str, seen: Seen, *,
+                  source: str) -> None:
+    """`tracker source link DATASET SOURCE --remove`."""
+    _on_dataset(registry, actor, slug, seen, lambda w: catalog.unlink_source(
+        w, slug, source.strip()))
+
+
+def remove_parent(registry: Registry, actor: Viewer, slug: str, seen: Seen, *,
+                  parent: str) -> None:
+    """`tracker lineage remove DATASET PARENT`: the dataset no longer derives from PARENT."""
+    _on_dataset(registry, actor, slug, seen, lambda w: lineage.remove_edge(
+        w, slug, parent.strip()))
+
+
 def add_parent(registry: Registry, actor: Viewer, slug: str, seen: Seen, *, parent: str,
                relation: str, notes: str) -> None:
     """`tracker lineage add DATASET PARENT --relation KIND`: the dataset derives from

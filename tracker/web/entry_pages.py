@@ -171,6 +171,20 @@ def source_link(request: Request, slug: str, form: OnDataset, source: OptionalTe
     return _back(_dataset_path(slug), "source-linked")
 
 
+@router.post("/datasets/{slug:path}/sources/remove")
+def source_unlink(request: Request, slug: str, form: OnDataset,
+                  source: OptionalText = "") -> Response:
+    editing.unlink_source(_registry(request), form.viewer, slug, form.seen, source=source)
+    return _back(_dataset_path(slug), "source-unlinked")
+
+
+@router.post("/datasets/{slug:path}/lineage/remove")
+def parent_remove(request: Request, slug: str, form: OnDataset,
+                  parent: OptionalText = "") -> Response:
+    editing.remove_parent(_registry(request), form.viewer, slug, form.seen, parent=parent)
+    return _back(_dataset_path(slug), "parent-removed")
+
+
 @router.post("/datasets/{slug:path}/lineage")
 def lineage_add(request: Request, slug: str, form: OnDataset, parent: OptionalText = "",
                 relation: OptionalText = "", notes: OptionalText = "") -> Response:

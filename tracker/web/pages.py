@@ -24,8 +24,10 @@ OptionalText = Annotated[str, Form()]
 Csrf = Annotated[str, Form()]
 # What a redirect after a write may say; never text from the request.
 DONE = {"review": "Review recorded.", "voided": "Record voided: it is kept, marked voided.",
-        "fee-edit": "Fee corrected.", "claim": "Licence claim recorded.",
-        "consent": "Consent recorded.", "waive": "Finding waived.",
+        "fee-edit": "Fee corrected.", "cost-edit": "Cost corrected.",
+        "claim": "Licence claim recorded.", "consent": "Consent recorded.",
+        "waive": "Finding waived.", "source-unlinked": "Source unlinked.",
+        "parent-removed": "Lineage edge removed.",
         "nothing": "Nothing changed.", "dataset-added": "Dataset added.",
         "dataset-edit": "Dataset updated.", "source-added": "Source added.",
         "source-edit": "Source updated.", "source-linked": "Source linked.",
@@ -271,17 +273,16 @@ def void_record(request: Request, slug: str, kind: str, record_id: int, who: Edi
                   _seen(digest, seen_event, seen_review))
     return _back(_dataset_path(slug), "voided")
 
-@router.post("/datasets/{slug:path}/fees/{fee_id:int}/edit")
-def fee_edit(request: Request, slug: str, fee_id: int, who: Editor, reason: Text,
-             digest: Text, seen_event: Text, seen_review: OptionalText = "",
-             amount: OptionalText = "", currency: OptionalText = "",
-             description: OptionalText = "",
-        csrf: Csrf = "") -> Response:
+@router.post("/datasets/{slug:path}/{kind}/{record_id:int}/edit")
+def record_edit(request: Request, slug: str, kind: str, record_id: int, who: Editor,
+                reason: Text, digest: Text, seen_event: Text, seen_review: OptionalText = "",
+                amount: OptionalText = "", currency: OptionalText = "",
+                description: OptionalText = "", csrf: Csrf = "") -> Response:
     viewer = _writer(request, who, csrf)
-    changed = services.edit_fee(_desk(request).registry, viewer, slug, fee_id, reason,
-                                _seen(digest, seen_event, seen_review), amount=amount,
-                                currency=currency, description=description)
-    return _back(_dataset_path(slug), "fee-edit" if changed else "nothing")
+    changed = services.edit(_desk(request).registry, viewer, slug, kind, record_id, reason,
+                            _seen(digest, seen_event, seen_review), amount=amount,
+                            currency=currency, description=description)
+    return _back(_dataset_path(slug), f"{kind.rstrip('s')}-edit" if changed else "nothing")
 
 
 @router.post("/datasets/{slug:path}/claims")

@@ -538,13 +538,21 @@ def void(registry: Registry, actor: Viewer, slug: str, kind: str, record_id: int
         VOIDERS[kind](w, record_id, reason)
 
 
-def edit_fee(registry: Registry, actor: Viewer, slug: str, fee_id: int, reason: str,
-             seen: Seen, **given: Any) -> bool:
-    """`tracker fee edit ID --reason ...`."""
+# What `edit` corrects, by the name a dataset page's form gives: `fee edit`, `cost edit`.
+EDITORS = {"fees": ledger.edit_fee, "costs": ledger.edit_cost}
+
+
+def edit(registry: Registry, actor: Viewer, slug: str, kind: str, record_id: int, reason: str,
+         seen: Seen, **given: Any) -> bool:
+    """`tracker fee edit ID --reason ...` or `tracker cost edit ID --reason ...`, for a fee
+    or cost of the dataset, if the dataset is as the form showed it; False if nothing
+    changed."""
+    if kind not in EDITORS:
+        raise NotFound(f"{kind}: nothing of that kind can be corrected here")
     with _writing(registry, actor) as w:
         _check_unchanged(registry, w, slug, seen)
-        _own_record(slug, ledger.list_fees(w.session, slug, include_voided=True), fee_id)
-        return ledger.edit_fee(w, fee_id, reason, **{k: v for k, v in given.items() if v})
+        _own_record(slug, _voidable(w.session, slug, kind), record_id)
+        return EDITORS[kind](w, record_id, reason, **{k: v for k, v in given.items() if v})
 
 
 def _own_record(slug: str, rows: list[dict[str, Any]], record_id: int) -> None:
