@@ -145,6 +145,14 @@ def test_reviewer_must_differ_when_policy_says_so(tracker: Tracker, tmp_path: Pa
     tracker(["--as", "carol", "review", "d", "--decision", "approved", "--note", "ok",
              "--policy", str(policy)])
     tracker(["--as", "bob", "review", "d", "--decision", "approved", "--note", "ok"])
+    # An agreement's term is part of each of its fees: whoever corrects it changed d.
+    tracker("--as alice fee add d --amount 100 --currency USD --counterparty Lab "
+            "--contract L-1 --start 2024-01-01 --end 2024-12-31")
+    agreement = json.loads(tracker("agreement list --json").stdout)[0]["id"]
+    tracker(f"--as dave agreement edit {agreement} --end 2025-06-30 --reason 'extended'")
+    result = tracker(["--as", "dave", "review", "d", "--decision", "approved", "--note", "ok",
+                      "--policy", str(policy)], expect=1)
+    assert "reviewer: last changed d" in result.stderr
 
 
 def test_conditional_approval_needs_conditions(tracker: Tracker) -> None:

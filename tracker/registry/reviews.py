@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from tracker.assess.policy import Policy
 from tracker.assess.review_status import DECISIONS
-from tracker.db.models import AuditEvent, DatasetSource, Review
+from tracker.db.models import AuditEvent, DatasetSource, Fee, Review
 from tracker.registry.writer import Writer
 from tracker.values import parse
 from tracker.values.errors import InvalidValue
@@ -19,13 +19,18 @@ from tracker.values.errors import InvalidValue
 
 def _touching(session: Session, dataset_id: int) -> Any:
     """The audit events about anything a review of the dataset covers: its row, its claims,
-    fees, costs, consent and lineage, and the sources it is linked to."""
+    fees, costs, consent and lineage, the sources it is linked to and the agreements its
+    fees fall under (an agreement's term is part of each of its fees)."""
     sources = session.exec(select(DatasetSource.source_id)
                            .where(DatasetSource.dataset_id == dataset_id)).all()
+    agreements = session.exec(select(Fee.agreement_id).distinct()
+                              .where(Fee.dataset_id == dataset_id)).all()
     return (select(AuditEvent)
             .where(AuditEvent.entity != "review")
             .where(or_(AuditEvent.about_dataset_id == dataset_id,
-                       (AuditEvent.entity == "source") & col(AuditEvent.entity_id).in_(sources))))
+                       (AuditEvent.entity == "source") & col(AuditEvent.entity_id).in_(sources),
+                       (AuditEvent.entity == "agreement")
+                       & col(AuditEvent.entity_id).in_(agreements))))
 
 
 def last_changed_by(session: Session, dataset_id: int) -> str | None:
