@@ -119,6 +119,23 @@ def lineage(tracker: Tracker) -> Tracker:
     return tracker
 
 
+def test_source_show_is_a_record_card(sqlite_tracker: Tracker) -> None:
+    t = sqlite_tracker
+    t("source add forum --name 'Forum' --kind platform --rights-holder 'Its users'")
+    t("dataset add posts --name 'Forum posts'")
+    t("source link posts forum --content-bytes 5000000")
+    t("consent set --source forum --status notice_only --legal-basis contract "
+      "--date 2024-02-01 --notes 'terms of service, section 7'")
+    lines = t("source show forum").stdout.splitlines()
+    assert lines[0] == "forum: Forum"
+    assert any(line.split() == ["rights", "holder", "Its", "users"] for line in lines)
+    assert "  posts: Forum posts - 5,000,000 bytes from it" in lines
+    consent = next(line for line in lines if line.startswith("  #"))
+    assert "2024-02-01: notice only, legal basis contract" in consent
+    assert lines.index("Datasets drawn from it (1)") < lines.index("Consent (1)")
+    assert "slug=" not in "\n".join(lines)
+
+
 def test_dataset_show_is_a_record_card_with_the_standing_first(sqlite_tracker: Tracker) -> None:
     t = sqlite_tracker
     t("dataset add news --name 'News archive' --personal-data yes --size-tokens 4000000")

@@ -22,7 +22,6 @@ from tracker.cli.common import (
     pass_app,
     print_json,
     print_lines,
-    print_record,
     yes_option,
 )
 from tracker.cli.correcting import all_option, show_list, void_command
@@ -123,7 +122,12 @@ def record_commands(group: click.Group, kind: RecordKind, *, add_help: str, show
         def show(app: App, slug: str, as_json: bool) -> None:
             with app.registry.reading() as session:
                 data = kind.detail(session, slug)
-            print_json(data) if as_json else print_record(data)
+            if as_json:
+                print_json(data)
+                return
+            from tracker.cli.dataset_card import record_card_lines
+
+            click.echo("\n".join(record_card_lines(data)))
 
     @group.command("edit", help=f"Change fields of a {noun}; an empty value ('') clears an "
                                "optional field.")

@@ -1,5 +1,5 @@
-"""`dataset show` and `dataset impact` as a person reads them: where the dataset stands
-first, then its fields, then its records one readable line each."""
+"""`dataset show`, `source show` and `dataset impact` as a person reads them: where the
+dataset stands first, then its fields, then its records one readable line each."""
 
 from __future__ import annotations
 
@@ -21,9 +21,16 @@ _LABEL_WIDTH = 11
 
 def card_lines(data: dict[str, Any]) -> list[str]:
     """The record card of `dataset show`: standing, fields, then the records."""
+    return record_card_lines(data, standing_lines(data))
+
+
+def record_card_lines(data: dict[str, Any], standing: list[str] | None = None) -> list[str]:
+    """A record card (`dataset show`, `source show`): the name, where it stands if that is
+    given, its fields, then its records one readable line each."""
     lines = [f"{data['slug']}: {_value(data.get('name') or '(no name)')}", ""]
-    lines += standing_lines(data)
-    lines += ["", "Fields"] + field_lines(data)
+    if standing:
+        lines += standing + [""]
+    lines += ["Fields"] + field_lines(data)
     lists = [k for k, v in data.items() if isinstance(v, list) and k not in OVERVIEW_KEYS]
     for key in [k for k in _SECTIONS if k in lists] + [k for k in lists if k not in _SECTIONS]:
         title, describe = _SECTIONS.get(key, (key.replace("_", " ").capitalize(), _fallback))
@@ -161,6 +168,11 @@ def _consent(c: dict[str, Any]) -> str:
             f"{c['compensation']}" + _extra(c.get("evidence_url"), c.get("notes")))
 
 
+def _dataset(d: dict[str, Any]) -> str:
+    size = f"{d['content_bytes']:,} bytes from it" if d.get("content_bytes") else ""
+    return f"{d['slug']}: {_value(d.get('name') or '(no name)')}" + _extra(size)
+
+
 def _parent(p: dict[str, Any]) -> str:
     return f"derived from {p['slug']} ({p['relation']})" + _extra(p.get("notes"))
 
@@ -177,6 +189,7 @@ def _fallback(item: dict[str, Any]) -> str:
 
 _SECTIONS: dict[str, tuple[str, Callable[[dict[str, Any]], str]]] = {
     "sources": ("Sources", _source),
+    "datasets": ("Datasets drawn from it", _dataset),
     "license_claims": ("Licence claims", _claim),
     "fees": ("Fees", _fee),
     "costs": ("Costs", _cost),
