@@ -112,6 +112,29 @@ def test_editing_an_amount_changes_its_line_exactly(run: Tracker) -> None:
     assert verified(run)
 
 
+def test_a_fee_moves_under_the_agreement_it_belongs_to(run: Tracker) -> None:
+    fee = fee_ids(run)["typed by mistake"]
+    run("fee add news --amount 1 --currency USD --counterparty Wire --contract W-9 "
+        "--start 2024-01-01 --end 2024-12-31")
+    wire = next(a["id"] for a in as_json(run, "agreement list") if a["counterparty"] == "Wire")
+    run(f"fee edit {fee} --agreement {wire} --reason 'invoiced by the wire service'")
+    moved = next(f for f in as_json(run, "fee list")["fees"] if f["id"] == fee)
+    assert (moved["counterparty"], moved["contract"], moved["term_end"]) == \
+        ("Wire", "W-9", "2024-12-31")
+    event = last_event(run)
+    assert event["before"]["agreement_id"] != event["after"]["agreement_id"] == wire
+    run("fee add news --amount 2 --currency USD --counterparty Spare --contract S-1")
+    spare = next(a["id"] for a in as_json(run, "agreement list") if a["counterparty"] == "Spare")
+    run(f"agreement void {spare} --reason 'no such contract'")
+    digest = run.digest()
+    for bad, says in (("999", "agreement #999: no such record"),
+                      ("x", "agreement: must be a whole number"),
+                      (str(spare), f"agreement #{spare} is voided")):
+        result = run(f"fee edit {fee} --agreement {bad} --reason r", expect=1)
+        assert says in result.stderr
+    assert run.digest() == digest and verified(run)
+
+
 def test_a_voided_record_is_never_changed_again(run: Tracker) -> None:
     fee = fee_ids(run)["typed by mistake"]
     run(f"fee void {fee} --reason duplicate")

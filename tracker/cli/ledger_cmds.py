@@ -113,17 +113,21 @@ def fee_list(app: App, dataset: str | None, include_voided: bool, as_json: bool,
 @click.option("--description", default=None, help="What the fee buys.")
 @click.option("--split-runs", default=None, metavar="N",
               help="One-time fees: share the fee equally among N training runs.")
+@click.option("--agreement", default=None, metavar="ID",
+              help="Move the fee under another agreement (ids: `tracker agreement list`).")
 @reason_option
 @pass_app
 def fee_edit(app: App, record_id: int, amount: str | None, currency: str | None,
              kind: str | None, period: str | None, unit: str | None, description: str | None,
-             split_runs: str | None, reason: str) -> None:
-    """Correct fee ID (ids: `tracker fee list`); the agreement's counterparty and term are
-    changed with `tracker agreement edit`. The log keeps the fee before and after."""
+             split_runs: str | None, agreement: str | None, reason: str) -> None:
+    """Correct fee ID (ids: `tracker fee list`), or move it under another agreement with
+    --agreement; the agreement's counterparty and term are changed with `tracker agreement
+    edit`. The log keeps the fee before and after."""
     with app.registry.writing(app.actor) as w:
         changed = ledger.edit_fee(w, record_id, reason, amount=amount, currency=currency,
                                   kind=kind, period=period, unit=unit,
-                                  description=description, split_runs=split_runs)
+                                  description=description, split_runs=split_runs,
+                                  agreement=agreement)
     corrected("fee", record_id, changed)
 
 

@@ -208,16 +208,22 @@ def fee_totals(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 _FEE_FIELDS = ("kind", "amount", "currency", "period", "unit", "description", "split_runs")
 
 
-def edit_fee(writer: Writer, fee_id: int, reason: str, **given: Any) -> bool:
-    """Correct a fee's own terms (not its agreement's: see `edit_agreement`), with a reason.
-    Given values replace the held ones; a fee changing kind drops its old period, unit and
-    split unless given again. False when nothing changed."""
+def edit_fee(writer: Writer, fee_id: int, reason: str, *, agreement: object = None,
+             **given: Any) -> bool:
+    """Correct a fee's own terms (not its agreement's: see `edit_agreement`), with a reason;
+    `agreement` (an id) moves it under another agreement, one in force. Given values replace
+    the held ones; a fee changing kind drops its old period, unit and split unless given
+    again. False when nothing changed."""
     row = corrections.find_live(writer.session, Fee, fee_id)
     values = {name: getattr(row, name) for name in _FEE_FIELDS}
     given = {k: v for k, v in given.items() if v is not None}
     if "kind" in given and parse.choice(given["kind"], "kind", vocab.FEE_KINDS) != row.kind:
         values.update(period=None, unit=None, split_runs=None)
     changes = fee_columns(**{**values, **given})
+    if agreement not in (None, ""):
+        agreement_id = parse.count(agreement, "agreement")
+        changes["agreement_id"] = corrections.find_live(writer.session, Agreement,
+                                                        agreement_id).id
     slug = writer.session.get(Dataset, row.dataset_id).slug  # type: ignore[union-attr]
     return corrections.correct(writer, row, changes, reason, fee_label(slug, changes))
 
