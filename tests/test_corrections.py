@@ -211,6 +211,15 @@ def test_costs_rates_and_agreements_are_corrected_and_voided(run: Tracker) -> No
     run(f"fx edit {rates['2024-01-01']} --rate 1.15 --reason 'ECB reference rate'")
     assert total(run) == before - Decimal("50.00")
     assert [r["voided"] is not None for r in as_json(run, "fx list --all")] == [False, True]
+    digest = run.digest()
+    taken = run(f"fx edit {rates['2024-01-01']} --as-of 2024-06-01 --reason x", expect=1)
+    assert f"EUR/USD has rate #{rates['2024-06-01']} on that day already" in taken.stderr
+    assert "give --rate, --as-of or both" in run(
+        f"fx edit {rates['2024-01-01']} --reason x", expect=1).stderr
+    assert run.digest() == digest
+    run(f"fx edit {rates['2024-01-01']} --as-of 2023-12-01 --reason 'dated by the bank'")
+    assert [r["as_of"] for r in as_json(run, "fx list")] == ["2023-12-01"]
+    assert total(run) == before - Decimal("50.00")
 
     cost = as_json(run, "cost list")["costs"][0]["id"]
     run(f"cost edit {cost} --amount 1300.50 --vendor Labellers --reason 'final invoice'")

@@ -238,13 +238,15 @@ def fx_list(app: App, include_voided: bool, as_json: bool, as_csv: bool) -> None
 
 @fx_group.command("edit")
 @record_id
-@click.option("--rate", required=True, help="The correct rate: 1 BASE = RATE QUOTE.")
+@click.option("--rate", default=None, help="The correct rate: 1 BASE = RATE QUOTE.")
+@click.option("--as-of", default=None, help="The correct day it holds from (YYYY-MM-DD).")
 @reason_option
 @pass_app
-def fx_edit(app: App, record_id: int, rate: str, reason: str) -> None:
-    """Correct exchange rate ID (ids: `tracker fx list`). The log keeps the old rate."""
+def fx_edit(app: App, record_id: int, rate: str | None, as_of: str | None, reason: str) -> None:
+    """Correct exchange rate ID (ids: `tracker fx list`): its rate, the day it holds from, or
+    both. The log keeps the rate before and after."""
     with app.registry.writing(app.actor) as w:
-        changed = ledger.edit_rate(w, record_id, rate, reason)
+        changed = ledger.edit_rate(w, record_id, rate, reason, as_of)
     corrected("fx rate", record_id, changed)
 
 

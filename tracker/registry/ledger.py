@@ -350,11 +350,25 @@ def set_rate(writer: Writer, base: str, quote: str, rate: object, as_of: object 
     return writer.add(row, label=_rate_label(row))
 
 
-def edit_rate(writer: Writer, rate_id: int, rate: object, reason: str) -> bool:
-    """Correct an exchange rate's value, with a reason; False when it was that already."""
+def edit_rate(writer: Writer, rate_id: int, rate: object, reason: str,
+              as_of: object = None) -> bool:
+    """Correct an exchange rate's value or the day it holds from, with a reason; False when
+    it was that already."""
     row = corrections.find_live(writer.session, FxRate, rate_id)
-    value = parse_amount(rate, "rate", allow_zero=False)
-    return corrections.correct(writer, row, {"rate": value}, reason, _rate_label(row))
+    changes: dict[str, Any] = {}
+    if rate not in (None, ""):
+        changes["rate"] = parse_amount(rate, "rate", allow_zero=False)
+    if as_of not in (None, ""):
+        day = changes["as_of"] = parse.date(as_of, "as-of")
+        other = writer.session.exec(select(FxRate.id).where(
+            FxRate.base == row.base, FxRate.quote == row.quote, FxRate.as_of == day,
+            FxRate.id != row.id)).first()
+        if other is not None:
+            raise InvalidValue("as-of", as_of, f"{row.base}/{row.quote} has rate #{other} "
+                                               "on that day already")
+    if not changes:
+        raise TrackerError("fx edit: give --rate, --as-of or both")
+    return corrections.correct(writer, row, changes, reason, _rate_label(row))
 
 
 def void_rate(writer: Writer, rate_id: int, reason: str) -> FxRate:
