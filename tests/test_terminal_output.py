@@ -288,3 +288,22 @@ def test_missing_consent_reads_as_a_sentence(sqlite_tracker: Tracker, personal: 
     if consent:
         sqlite_tracker(f"consent set d --status {consent}")
     assert _why(sqlite_tracker, "consent_missing") == why
+
+
+def test_no_list_cuts_text(sqlite_tracker: Tracker, monkeypatch: pytest.MonkeyPatch) -> None:
+    name = "Transcribed audio of public council meetings from forty cities, 2019 to 2024"
+    sqlite_tracker(f"dataset add council --name '{name}' --modality audio")
+    sqlite_tracker("dataset add b --name Short")
+    monkeypatch.delenv("COLUMNS", raising=False)
+    whole = sqlite_tracker("dataset list").stdout
+    assert name in whole and "…" not in whole
+    monkeypatch.setenv("COLUMNS", "100")
+    lines = sqlite_tracker("dataset list").stdout.splitlines()
+    assert all(len(line) <= 100 for line in lines) and "…" not in "\n".join(lines)
+    assert len(lines) > 3  # the name wrapped
+    start = lines[0].index("NAME")
+    first = next(i for i, line in enumerate(lines) if line.startswith("council"))
+    pieces = [lines[first][start:].split("  ")[0]]
+    pieces += [line[start:].split("  ")[0] for line in lines[first + 1:]
+               if not line[:start].strip()]
+    assert " ".join(pieces) == name

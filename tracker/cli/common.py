@@ -232,7 +232,7 @@ def print_json_list(items: Iterable[Any]) -> None:
     print_lines(lines())
 
 
-def _cell(value: Any, width: int | None = 48) -> str:
+def _cell(value: Any, width: int | None = None) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -259,14 +259,18 @@ _MIN_WRAP_WIDTH = 24
 
 def print_table(rows: Sequence[dict[str, Any]], columns: Sequence[str],
                 wrap: str | None = None) -> None:
-    """A table with a header. Long cells are cut, except in the `wrap` column, whose text is
-    never cut: it is wrapped to the terminal's width, and given whole when not on one."""
+    """A table with a header. No text is ever cut: on a terminal too narrow for the table,
+    the `wrap` column (else the widest) is wrapped to the width left; a file or pipe gets
+    every row whole on its line."""
     if not rows:
         click.echo("(none)", err=True)
         return
-    cells = [[_cell(row.get(c), None if c == wrap else 48) for c in columns] for row in rows]
+    cells = [[_cell(row.get(c)) for c in columns] for row in rows]
     widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
     wrapped = columns.index(wrap) if wrap in columns else None
+    total = terminal_width()
+    if wrapped is None and total is not None and sum(w + 2 for w in widths) - 2 > total:
+        wrapped = widths.index(max(widths))
     room = _room(widths, wrapped)
     if room is not None and wrapped is not None:
         widths[wrapped] = min(widths[wrapped], room)
