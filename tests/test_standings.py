@@ -104,3 +104,36 @@ def test_a_new_day_judges_again(sqlite_tracker: Tracker) -> None:
 
     assert not review_flagged(today)  # waived through today
     assert review_flagged(tomorrow)  # the waiver has expired
+
+
+def test_a_new_day_is_judged_in_the_background_meanwhile_the_day_before_serves(
+        sqlite_tracker: Tracker) -> None:
+    sqlite_tracker("demo")
+    sqlite_tracker("flag waive news-archive review_missing --reason 'until year end' "
+                   "--expires 2026-12-03")
+    registry = Registry(_url(sqlite_tracker.db))
+    kept = Standings(load_policy(), registry.reading)
+    tomorrow = TODAY + dt.timedelta(days=1)
+    try:
+        with registry.reading() as session:
+            kept.view(session, TODAY)
+        sqlite_tracker("fee add hub-reviews --amount 10 --currency USD --counterparty Hub")
+        with registry.reading() as session:
+            meanwhile = kept.view(session, tomorrow)
+        assert meanwhile.day == TODAY  # served at once, the day before's judgement...
+        assert _comparable(meanwhile) == _comparable(_fresh(sqlite_tracker.db))  # ...current
+        assert kept.wait_renewed(timeout=120)
+        sqlite_tracker("consent set forum-posts --status opt_in --legal-basis consent")
+        with registry.reading() as session:
+            renewed = kept.view(session, tomorrow)
+    finally:
+        registry.close()
+    assert renewed.day == tomorrow
+    assert _entry(renewed, "news-archive").standing.meets(DatasetFilter(finding="review_missing"))
+    fresh = Standings(load_policy())
+    registry = Registry(_url(sqlite_tracker.db))
+    try:
+        with registry.reading() as session:
+            assert _comparable(renewed) == _comparable(fresh.view(session, tomorrow))
+    finally:
+        registry.close()

@@ -16,7 +16,8 @@ import bisect
 import datetime as dt
 import threading
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,12 +83,19 @@ class View:
 class Standings:
     """The latest view of one registry, judged again only where the log says it changed.
     Shared by the threads of one process; each refresh is made under a lock, and a view once
-    handed out never changes."""
+    handed out never changes.
 
-    def __init__(self, policy: Policy) -> None:
+    Given a way to open its own reads of the registry, it judges a new day afresh in the
+    background, and meanwhile keeps the day before's judgement current: the first request
+    after midnight does not wait for the whole registry to be judged."""
+
+    def __init__(self, policy: Policy,
+                 reading: Callable[[], AbstractContextManager[Session]] | None = None) -> None:
         self.policy = policy
+        self._reading = reading
         self._lock = threading.Lock()
         self._view: View | None = None
+        self._renewing: threading.Thread | None = None
 
     def view(self, session: Session, today: dt.date | None = None) -> View:
         """The view as of the session's registry state (or a later one another thread has
@@ -96,12 +104,44 @@ class Standings:
         head = audit.head(session)
         with self._lock:
             held = self._view
+            if held is not None and held.day < day and self._reading is not None:
+                self._renew(day)
+                day = held.day
             # A view further on than the session was read by another request meanwhile.
             if held is not None and held.day == day and (held.head == head
                                                          or held.head[0] > head[0]):
                 return held
             self._view = self._refreshed(session, held, head, day)
             return self._view
+
+    def _renew(self, day: dt.date) -> None:
+        """Judge the whole registry on `day` in a thread of its own, then serve that view
+        (the events logged meanwhile are followed on the next request). Called locked."""
+        if self._renewing is not None and self._renewing.is_alive():
+            return
+        reading = self._reading
+        assert reading is not None
+
+        def renew() -> None:
+            try:
+                with reading() as session:
+                    fresh = _whole(session, self.policy, audit.head(session), day)
+            except Exception:  # noqa: BLE001 - the next request starts another try
+                return
+            with self._lock:
+                if self._view is None or self._view.day < day:
+                    self._view = fresh
+
+        self._renewing = threading.Thread(target=renew, daemon=True,
+                                          name="judge the registry on a new day")
+        self._renewing.start()
+
+    def wait_renewed(self, timeout: float | None = None) -> bool:
+        """Wait for a new day's judgement under way, if any; True when none is left."""
+        renewing = self._renewing
+        if renewing is not None:
+            renewing.join(timeout)
+        return renewing is None or not renewing.is_alive()
 
     def _refreshed(self, session: Session, held: View | None, head: tuple[int, str],
                    day: dt.date) -> View:

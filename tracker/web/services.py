@@ -196,7 +196,7 @@ def _standings(registry: Registry) -> Standings:
     with _kept_lock:
         found = _kept.get(registry.url)
         if found is None:
-            found = _kept[registry.url] = Standings(policy())
+            found = _kept[registry.url] = Standings(policy(), registry.reading)
         return found
 
 
