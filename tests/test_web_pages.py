@@ -81,3 +81,21 @@ def test_run_page_and_its_downloads(desk: tuple) -> None:
         assert csv.replace("\r\n", "\n") == expected
         dashboard = b.http.get("/").text
         assert "/runs/r1" in dashboard and "951,250.50" in dashboard
+
+
+def test_a_datasets_page_draws_its_ancestry(desk: tuple) -> None:
+    tracker, live = desk
+    tracker("dataset add mix --name Mix")
+    tracker("dataset add shared --name Shared")
+    tracker("license claim shared CC-BY-NC-4.0 --by authors")
+    tracker("lineage add mix news/archive --relation mixture")
+    tracker("lineage add mix shared --relation mixture")
+    with signed_in(live.url, "viewer") as b:
+        page = b.http.get("/datasets/mix").text
+        root = b.http.get("/datasets/shared").text
+    figure = page.split('id="lineage-graph"')[1].split("</figure>")[0]
+    assert "How mix derives from its ancestors" in figure
+    boxes = re.findall(r'font-weight="600" fill="#1c2833">([^<]+)</text>', figure)
+    assert sorted(boxes) == ["mix", "news/archive", "shared"]
+    assert figure.count("marker-end=") == 2 and "CC-BY-NC-4.0" in figure
+    assert 'id="lineage-graph"' not in root  # nothing above it to draw

@@ -353,14 +353,14 @@ def render_audit(snapshot: Snapshot, budget: Budget, policy: Policy, *,
         severity_bars=_severity_counts(findings), open_counts=_open_counts(findings),
         run_review=_run_review_text(snapshot),
         cards=cards, datasets_total=len(scope), numbers=numbers, commands=commands,
-        lineage=picture(snapshot, findings, _licences(snapshot, policy)),
+        lineage=picture(snapshot, findings, root_licences(snapshot, policy)),
         agreements=timeline(snapshot), crawl_evidence=crawl_evidence,
         generated_at=_now(), version=__version__,
     )
 
 
-def _licences(snapshot: Snapshot, policy: Policy) -> dict[str, str | None]:
-    """Each dataset's resolved licence expression, for the roots of the lineage picture."""
+def root_licences(snapshot: Snapshot, policy: Policy) -> dict[str, str | None]:
+    """Each root dataset's resolved licence expression, which the lineage picture shows."""
     return {d.slug: resolve(d, snapshot, policy.or_branch).expression
             for d in snapshot.datasets.values() if not d.parents}
 

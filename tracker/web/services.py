@@ -277,20 +277,32 @@ def _search_page(session: Session, q: str | None, category: str | None, limit: i
     return [catalog.public(d) for d in session.exec(query).all()]
 
 
-def _dataset_show(session: Session, slug: str) -> tuple[dict[str, Any], Seen, int]:
-    """`dataset show --json`, what a form of the dataset carries, and its id: from one read
-    of the dataset and its ancestors."""
+def _dataset_show(session: Session, slug: str
+                  ) -> tuple[dict[str, Any], Seen, DatasetFacts, Snapshot]:
+    """`dataset show --json`, what a form of the dataset carries, and the facts they were
+    read from: one read of the dataset and its ancestors."""
     facts, snapshot = dataset_snapshot(session, slug)
     data = dataset_detail(session, slug) | dataset_overview(session, slug, policy(),
                                                             snapshot=snapshot)
-    return data, _basis(session, facts, snapshot), facts.id
+    return data, _basis(session, facts, snapshot), facts, snapshot
+
+
+def _ancestry_picture(snapshot: Snapshot) -> Any:
+    """The dataset's ancestors as the audit report draws a run's lineage (None when it has
+    no parent): restricted paths in red, each root with its licence."""
+    from tracker.assess.flags import evaluate
+    from tracker.publish.lineage_svg import picture
+    from tracker.publish.reports import root_licences
+
+    rules = policy()
+    return picture(snapshot, evaluate(snapshot, rules), root_licences(snapshot, rules))
 
 
 def dataset_json(registry: Registry, slug: str) -> tuple[dict[str, Any], Seen]:
     """`tracker dataset show SLUG --json`, and what a review of it must quote, from one
     read of the registry."""
     with registry.reading() as session:
-        data, basis, _ = _dataset_show(session, slug)
+        data, basis, _, _ = _dataset_show(session, slug)
         return data, basis
 
 
@@ -298,13 +310,14 @@ def dataset_page(registry: Registry, slug: str) -> dict[str, Any]:
     """What the dataset page shows: `dataset show --json`, the lineage graph, the reviews, the
     history of changes, and the digest and log position a review form carries."""
     with registry.reading() as session:
-        data, basis, dataset_id = _dataset_show(session, slug)
+        data, basis, facts, snapshot = _dataset_show(session, slug)
         return {
             "data": data,
             "lineage": lineage.neighbourhood(session, slug),
+            "picture": _ancestry_picture(snapshot),
             "reviews": review_records.history(session, slug),
             "history": [change_view(e) for e in
-                        review_records.changes_since(session, dataset_id, 0, limit=30)],
+                        review_records.changes_since(session, facts.id, 0, limit=30)],
             "digest": basis.digest,
             "seen_event": basis.event,
             "seen_review": basis.review,
