@@ -317,6 +317,13 @@ def test_the_api_gives_the_cli_json_and_slugs_with_a_slash(desk: tuple) -> None:
             json.loads(tracker("flags r1 --json").stdout)
         assert api.get("/api/v1/reviews/queue").json() == \
             json.loads(tracker("review queue --json").stdout)
+        tracker("fx set USD EUR 0.9 --as-of 2024-01-01")
+        in_euros = api.get("/api/v1/reviews/queue?currency=eur").json()
+        assert in_euros == json.loads(tracker("review queue --currency EUR --json").stdout)
+        assert {row["currency"] for row in in_euros} == {"EUR"}
+        assert len(in_euros) > 1
+        assert api.get("/api/v1/reviews/queue?currency=EUR&limit=1&offset=1").json() == \
+            in_euros[1:2]
         assert [d["slug"] for d in api.get("/api/v1/datasets?limit=1&offset=1").json()] == \
             ["news/archive"]
         assert api.get("/api/v1/datasets?consent=nonsense").status_code == 400

@@ -33,7 +33,6 @@ from tracker.facts.load import load_datasets, load_registry
 from tracker.facts.snapshot import Snapshot
 from tracker.registry import audit
 
-QUEUE_CURRENCY = "USD"
 # Beyond these a rebuild costs less than following the events one dataset at a time.
 _MAX_EVENTS = 5000
 _MAX_TOUCHED = 20_000
@@ -74,8 +73,8 @@ class View:
         return (entries[i] for i in self.order)
 
     def queue_rows(self, start: int = 0, end: int | None = None) -> list[dict[str, Any]]:
-        """The review queue (`review queue --json`, in USD), most severe and costliest
-        first, from row `start` to before `end`."""
+        """The review queue (`review queue --json`), most severe and costliest first, from
+        row `start` to before `end`."""
         entries = self.entries
         return [entries[i].queued[1] for _, i in self.queue[start:end]]  # type: ignore[index]
 
@@ -90,8 +89,10 @@ class Standings:
     after midnight does not wait for the whole registry to be judged."""
 
     def __init__(self, policy: Policy,
-                 reading: Callable[[], AbstractContextManager[Session]] | None = None) -> None:
+                 reading: Callable[[], AbstractContextManager[Session]] | None = None,
+                 currency: str = "USD") -> None:
         self.policy = policy
+        self.currency = currency  # of the queue's annual costs
         self._reading = reading
         self._lock = threading.Lock()
         self._view: View | None = None
@@ -125,7 +126,7 @@ class Standings:
         def renew() -> None:
             try:
                 with reading() as session:
-                    fresh = _whole(session, self.policy, audit.head(session), day)
+                    fresh = _whole(session, self.policy, self.currency, audit.head(session), day)
             except Exception:  # noqa: BLE001 - the next request starts another try
                 return
             with self._lock:
@@ -148,12 +149,13 @@ class Standings:
         touched = None if held is None or held.day != day \
             or not _continues(session, held.head) else _touched(session, held.head[0])
         if held is None or touched is None:
-            return _whole(session, self.policy, head, day)
-        return _updated(session, held, touched, self.policy, head, day)
+            return _whole(session, self.policy, self.currency, head, day)
+        return _updated(session, held, touched, self.policy, self.currency, head, day)
 
 
-def _whole(session: Session, policy: Policy, head: tuple[int, str], day: dt.date) -> View:
-    entries = _judged(load_registry(session), policy, day)
+def _whole(session: Session, policy: Policy, currency: str, head: tuple[int, str],
+           day: dt.date) -> View:
+    entries = _judged(load_registry(session), policy, currency, day)
     return _view_of(head, day, entries)
 
 
@@ -163,12 +165,13 @@ def _view_of(head: tuple[int, str], day: dt.date, entries: dict[int, Entry]) -> 
     return View(head, day, entries, order, queue)
 
 
-def _updated(session: Session, held: View, touched: set[int], policy: Policy,
+def _updated(session: Session, held: View, touched: set[int], policy: Policy, currency: str,
              head: tuple[int, str], day: dt.date) -> View:
     fresh: dict[int, Entry] = {}
     ids = sorted(touched)
     for start in range(0, len(ids), _CHUNK):
-        fresh.update(_judged(load_datasets(session, ids[start:start + _CHUNK]), policy, day))
+        fresh.update(_judged(load_datasets(session, ids[start:start + _CHUNK]), policy,
+                             currency, day))
     entries = dict(held.entries)
     queue = list(held.queue)
     reordered = False
@@ -185,7 +188,8 @@ def _updated(session: Session, held: View, touched: set[int], policy: Policy,
     return View(head, day, entries, order, queue)
 
 
-def _judged(snapshot: Snapshot, policy: Policy, day: dt.date) -> dict[int, Entry]:
+def _judged(snapshot: Snapshot, policy: Policy, currency: str, day: dt.date
+            ) -> dict[int, Entry]:
     """The entries of the datasets in the snapshot's scope."""
     findings = evaluate(snapshot, policy, today=day)
     open_codes: dict[str, set[str]] = defaultdict(set)
@@ -193,7 +197,7 @@ def _judged(snapshot: Snapshot, policy: Policy, day: dt.date) -> dict[int, Entry
         if f.waiver is None:
             open_codes[f.dataset].add(f.code)
     queued = {row["dataset"]: (key, row) for key, row in
-              queue_entries(snapshot, policy, findings, QUEUE_CURRENCY, day)}
+              queue_entries(snapshot, policy, findings, currency, day)}
     return {d.id: Entry(d.slug, d.name or "", d.record,
                         standing(d, snapshot, policy.or_branch, open_codes.get(d.slug, ())),
                         dataset_status(d, snapshot, policy, day).state, queued.get(d.slug))

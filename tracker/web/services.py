@@ -12,7 +12,7 @@ import json
 import os
 import secrets
 import threading
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -45,10 +45,9 @@ from tracker.service.overview import dataset_overview
 from tracker.service.snapshots import (
     dataset_snapshot,
     eu_summary,
-    registry_snapshot,
     run_snapshot,
 )
-from tracker.service.standings import QUEUE_CURRENCY, Standings
+from tracker.service.standings import Standings
 from tracker.values import vocab
 from tracker.values.errors import NotFound, TrackerError
 from tracker.values.money import parse_currency
@@ -155,48 +154,18 @@ def user_rows(registry: Registry) -> list[dict[str, Any]]:
 
 # ---- reads ----------------------------------------------------------------------------------
 
-class _Latest:
-    """The last registry snapshot each registry gave, with the audit head it was read at.
-
-    Every change the tool makes adds an audit event, so an unchanged head means an unchanged
-    registry: the snapshot (and what was judged from it, kept by `Snapshot.memo`) can serve
-    the next request, which otherwise reads the whole registry again. Held per process; one
-    per registry."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._held: dict[str, tuple[tuple[int, str], Snapshot]] = {}
-
-    def snapshot(self, registry: Registry, session: Session) -> Snapshot:
-        """The registry's snapshot as this session sees it."""
-        head = audit.head(session)
-        with self._lock:
-            held = self._held.get(registry.url)
-        if held is not None and held[0] == head:
-            return held[1]
-        snapshot = registry_snapshot(session)
-        with self._lock:
-            self._held[registry.url] = (head, snapshot)
-        return snapshot
-
-    def derived(self, registry: Registry, session: Session, key: Hashable,
-                make: Callable[[Snapshot], Any]) -> Any:
-        """`make(snapshot)`, computed once per registry state."""
-        snapshot = self.snapshot(registry, session)
-        return snapshot.memo(("web", key), lambda: make(snapshot))
-
-
-_latest = _Latest()
-_kept: dict[str, Standings] = {}
+_kept: dict[tuple[str, str], Standings] = {}
 _kept_lock = threading.Lock()
 
 
-def _standings(registry: Registry) -> Standings:
-    """The registry's standings kept by this process, brought up to date as it changes."""
+def _standings(registry: Registry, currency: str = "USD") -> Standings:
+    """The registry's standings kept by this process, brought up to date as it changes;
+    one per currency the review queue is asked in."""
     with _kept_lock:
-        found = _kept.get(registry.url)
+        found = _kept.get((registry.url, currency))
         if found is None:
-            found = _kept[registry.url] = Standings(policy(), registry.reading)
+            found = _kept[(registry.url, currency)] = Standings(policy(), registry.reading,
+                                                                currency)
         return found
 
 
@@ -382,18 +351,11 @@ def review_queue(registry: Registry, currency: str = "USD", *, limit: int | None
                  offset: int = 0) -> tuple[list[dict[str, Any]], int]:
     """A page of `tracker review queue --json` (most severe first, then costliest) and how
     many rows the whole queue has."""
-    rules = policy()
     code = parse_currency(currency)
-    end = None if limit is None else offset + limit
     with registry.reading() as session:
-        if code == QUEUE_CURRENCY:
-            view = _standings(registry).view(session)
-            return view.queue_rows(offset, end), len(view.queue)
-        findings = _latest.derived(registry, session, "findings",
-                                   lambda snapshot: Assessment(snapshot, rules).findings)
-        rows = _latest.derived(registry, session, ("queue", code), lambda snapshot: reviews.queue(
-            snapshot, rules, findings, code))
-        return rows[offset:end], len(rows)
+        view = _standings(registry, code).view(session)
+    end = None if limit is None else offset + limit
+    return view.queue_rows(offset, end), len(view.queue)
 
 
 def run_budget(registry: Registry, slug: str) -> dict[str, Any]:
