@@ -259,12 +259,12 @@ def _dataset_show(session: Session, slug: str
 def _ancestry_picture(snapshot: Snapshot) -> Any:
     """The dataset's ancestors as the audit report draws a run's lineage (None when it has
     no parent): restricted paths in red, each root with its licence."""
-    from tracker.assess.flags import evaluate
     from tracker.publish.lineage_svg import picture
     from tracker.publish.reports import root_licences
 
     rules = policy()
-    return picture(snapshot, evaluate(snapshot, rules), root_licences(snapshot, rules))
+    return picture(snapshot, Assessment(snapshot, rules).findings,
+                   root_licences(snapshot, rules))
 
 
 def dataset_json(registry: Registry, slug: str) -> tuple[dict[str, Any], Seen]:
