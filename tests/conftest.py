@@ -15,13 +15,14 @@ import shlex
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 from click.testing import CliRunner, Result
-from sqlalchemy import create_engine, text
+from sqlalchemy import Connection, create_engine, text
 
 from tracker.cli.main import cli
 from tracker.registry import Registry, audit
@@ -115,14 +116,19 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def _sqlite_copy(source: Path, target: Path) -> None:
+    """A SQLite registry copied over another (or into a new file) through SQLite's backup."""
+    reading, copy = sqlite3.connect(source), sqlite3.connect(target)
+    with copy:
+        reading.backup(copy)
+    reading.close()
+    copy.close()
+
+
 @pytest.fixture
 def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
     path = tmp_path / "registry.db"
-    source, copy = sqlite3.connect(sqlite_template), sqlite3.connect(path)
-    with copy:
-        source.backup(copy)
-    source.close()
-    copy.close()
+    _sqlite_copy(sqlite_template, path)
     return str(path)
 
 
@@ -191,6 +197,73 @@ def _url(db: str) -> str:
 @pytest.fixture
 def tracker(db_url: str) -> Tracker:
     return Tracker(db_url)
+
+
+class Snapshots:
+    """Registries as a fixture leaves them, built once per session and copied after that.
+
+    `restore(tracker, key, build)` runs `build(tracker)` the first time a key is asked for on
+    a backend and keeps a copy of the result (a SQLite file; on PostgreSQL, a template
+    database); later it puts that copy in place of the tracker's registry instead. For
+    builds made of fixed commands only: whatever a build depends on besides the key (a
+    tmp_path, a file it imports) would be frozen at the first test's."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.saved: dict[tuple[str, str], str] = {}
+        self.admin: str | None = None
+
+    def restore(self, tracker: Tracker, key: str, build: Callable[[Tracker], object]) -> None:
+        postgres = "://" in tracker.db
+        saved = self.saved.get(("postgresql" if postgres else "sqlite", key))
+        if saved is None:
+            build(tracker)
+            self._save(tracker, key, postgres)
+        elif postgres:
+            name = tracker.db.rsplit("/", 1)[1]
+            with self._admin() as conn:
+                conn.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
+                conn.execute(text(f"CREATE DATABASE {name} TEMPLATE {saved}"))
+        else:
+            _sqlite_copy(Path(saved), Path(tracker.db))
+
+    def _save(self, tracker: Tracker, key: str, postgres: bool) -> None:
+        tag = hashlib.sha256(key.encode()).hexdigest()[:12]
+        if not postgres:
+            path = self.folder / f"{tag}.db"
+            _sqlite_copy(Path(tracker.db), path)
+            self.saved[("sqlite", key)] = str(path)
+            return
+        self.admin = tracker.db.rsplit("/", 1)[0] + "/postgres"
+        name = f"{TEMPLATE}_{tag}"
+        with self._admin() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+            conn.execute(text(f"CREATE DATABASE {name} TEMPLATE {tracker.db.rsplit('/', 1)[1]}"))
+        self.saved[("postgresql", key)] = name
+
+    @contextmanager
+    def _admin(self) -> Iterator[Connection]:
+        assert self.admin is not None
+        engine = create_engine(self.admin, isolation_level="AUTOCOMMIT")
+        try:
+            with engine.connect() as conn:
+                yield conn
+        finally:
+            engine.dispose()
+
+    def drop(self) -> None:
+        names = [name for (backend, _), name in self.saved.items() if backend == "postgresql"]
+        if names:
+            with self._admin() as conn:
+                for name in names:
+                    conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+
+
+@pytest.fixture(scope="session")
+def snapshots(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Snapshots]:
+    kept = Snapshots(tmp_path_factory.mktemp("snapshots"))
+    yield kept
+    kept.drop()
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from web_support import PASSWORD, LiveDesk, seeded_desk
 
-from conftest import Tracker
+from conftest import Snapshots, Tracker
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -34,8 +34,8 @@ def chromium() -> Iterator[object]:
 
 
 @pytest.fixture
-def desk(tracker: Tracker) -> Iterator[tuple[Tracker, LiveDesk]]:
-    yield from seeded_desk(tracker)
+def desk(tracker: Tracker, snapshots: Snapshots) -> Iterator[tuple[Tracker, LiveDesk]]:
+    yield from seeded_desk(tracker, snapshots)
 
 
 @pytest.fixture

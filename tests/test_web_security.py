@@ -21,17 +21,18 @@ from web_support import (
     token,
 )
 
-from conftest import Tracker
+from conftest import Snapshots, Tracker
 
 
 @pytest.fixture
-def desk(tracker: Tracker) -> Iterator[tuple[Tracker, LiveDesk]]:
-    yield from seeded_desk(tracker)
+def desk(tracker: Tracker, snapshots: Snapshots) -> Iterator[tuple[Tracker, LiveDesk]]:
+    yield from seeded_desk(tracker, snapshots)
 
 
 @pytest.fixture
-def sqlite_desk(sqlite_tracker: Tracker) -> Iterator[tuple[Tracker, LiveDesk]]:
-    yield from seeded_desk(sqlite_tracker)
+def sqlite_desk(sqlite_tracker: Tracker, snapshots: Snapshots
+                ) -> Iterator[tuple[Tracker, LiveDesk]]:
+    yield from seeded_desk(sqlite_tracker, snapshots)
 
 
 def _flat(routes: list) -> Iterator:

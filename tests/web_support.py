@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import httpx
 import uvicorn
 
-from conftest import Tracker
+from conftest import Snapshots, Tracker
 from tracker.web.app import create_app
 
 PASSWORD = "correct horse battery"
@@ -75,9 +75,10 @@ def seed(tracker: Tracker) -> Tracker:
     return tracker
 
 
-def seeded_desk(tracker: Tracker) -> Iterator[tuple[Tracker, LiveDesk]]:
-    """The seeded registry, served: for a fixture to yield from."""
-    seed(tracker)
+def seeded_desk(tracker: Tracker, snapshots: Snapshots) -> Iterator[tuple[Tracker, LiveDesk]]:
+    """The seeded registry (seeded once per session, copied after that), served: for a
+    fixture to yield from."""
+    snapshots.restore(tracker, "web_support.seed", seed)
     with serve(tracker.db) as live:
         yield tracker, live
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DatabaseError, OperationalError
 
-from tracker.db import display_url, make_engine, write_connection
+from tracker.db import display_url, shared_engine, write_connection
 from tracker.db.rows import record
 from tracker.values.errors import TrackerError
 
@@ -97,7 +97,7 @@ class Writer:
 class Registry:
     def __init__(self, url: str, *, migrate: bool = True) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = shared_engine(url)
         if migrate:
             self.upgrade()
 
@@ -185,5 +185,6 @@ class Registry:
                     conn.execute(text(query + " OFFSET :offset"), params).mappings()]
 
     def close(self) -> None:
-        """Release the engine's pooled connections."""
+        """Close the engine's pooled connections; the engine, shared by every registry of
+        this URL in the process, stays for the next opening (see tracker.db.shared_engine)."""
         self.engine.dispose()
