@@ -7,6 +7,7 @@ to a writer mid-transaction is how "database is locked" reaches users.
 
 from __future__ import annotations
 
+import atexit
 import os
 import random
 import sqlite3
@@ -100,11 +101,14 @@ def make_engine(url: str) -> Engine:
 
 
 # One engine per registry URL in a process, the most recently opened few. An engine keeps the
-# SQL it has compiled and, on PostgreSQL, what it learnt of the server on first connect: a
-# process that opens the same registry again (the review desk, a script, a test session)
-# skips both. Registry.close() disposes of the engine's connections, never of the engine, so a
-# closed registry holds no file or server connection open (a SQLite file may be replaced, a
-# PostgreSQL database dropped) and the next opening connects afresh.
+# SQL it has compiled and what it learnt of the server on first connect: a process that opens
+# the same registry again (the review desk, a script, a test session) skips both.
+#
+# Closing a registry releases its connections (see release): a SQLite file is closed, so
+# nothing holds it open and its log is folded back into it (it may then be copied, replaced
+# or compared byte for byte); a PostgreSQL connection stays in the engine's pool for the next
+# opening, which skips the server's start of a new session. Those are closed when the engine
+# leaves the cache, by dispose_engines, and at exit.
 ENGINES_KEPT = 8
 _engines: OrderedDict[str, Engine] = OrderedDict()
 _engines_lock = threading.Lock()
@@ -121,6 +125,23 @@ def shared_engine(url: str) -> Engine:
     return engine
 
 
+def release(engine: Engine) -> None:
+    """A registry is closed: close SQLite connections, keep PostgreSQL ones pooled."""
+    if is_sqlite(engine):
+        engine.dispose()
+
+
+def dispose_engines(url: str | None = None) -> None:
+    """Close the pooled connections to this registry (every registry without a URL): before
+    a PostgreSQL database is dropped, renamed or copied as a template, which needs it
+    unconnected."""
+    with _engines_lock:
+        engines = list(_engines.values()) if url is None else \
+            [e for e in (_engines.get(url),) if e is not None]
+    for engine in engines:
+        engine.dispose()
+
+
 def _forget_engines_after_fork() -> None:
     """A forked child must not use its parent's connections: it makes engines of its own."""
     global _engines_lock
@@ -131,6 +152,7 @@ def _forget_engines_after_fork() -> None:
 
 
 os.register_at_fork(after_in_child=_forget_engines_after_fork)
+atexit.register(dispose_engines)  # a PostgreSQL session ends with a goodbye, not a dropped socket
 
 
 def is_sqlite(engine: Engine) -> bool:

@@ -25,6 +25,7 @@ from click.testing import CliRunner, Result
 from sqlalchemy import Connection, create_engine, text
 
 from tracker.cli.main import cli
+from tracker.db import dispose_engines
 from tracker.registry import Registry, audit
 
 PG_ENV = "TRACKER_TEST_PG_URL"
@@ -84,6 +85,7 @@ def pg_template() -> Iterator[str]:
         conn.execute(text(f"CREATE DATABASE {TEMPLATE}"))
     url = admin.rsplit("/", 1)[0] + f"/{TEMPLATE}"
     Registry(url).close()
+    dispose_engines(url)  # a template is copied only while nobody is connected to it
     yield admin
     with engine.connect() as conn:
         conn.execute(text(f"DROP DATABASE IF EXISTS {TEMPLATE}"))
@@ -95,7 +97,9 @@ def _pg_copy(pg_template: str) -> Iterator[str]:
     engine = create_engine(pg_template, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         conn.execute(text(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}"))
-    yield pg_template.rsplit("/", 1)[0] + f"/{name}"
+    url = pg_template.rsplit("/", 1)[0] + f"/{name}"
+    yield url
+    dispose_engines(url)
     with engine.connect() as conn:
         conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
     engine.dispose()
@@ -206,21 +210,30 @@ class Snapshots:
     a backend and keeps a copy of the result (a SQLite file; on PostgreSQL, a template
     database); later it puts that copy in place of the tracker's registry instead. For
     builds made of fixed commands only: whatever a build depends on besides the key (a
-    tmp_path, a file it imports) would be frozen at the first test's."""
+    tmp_path, a file it imports) would be frozen at the first test's.
+
+    A SQLite copy costs milliseconds; a PostgreSQL one recreates the test's database (a
+    few hundred milliseconds of the server's time), more than a few dozen commands cost
+    there: `postgres=False` builds on PostgreSQL every time."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.saved: dict[tuple[str, str], str] = {}
         self.admin: str | None = None
 
-    def restore(self, tracker: Tracker, key: str, build: Callable[[Tracker], object]) -> None:
-        postgres = "://" in tracker.db
-        saved = self.saved.get(("postgresql" if postgres else "sqlite", key))
+    def restore(self, tracker: Tracker, key: str, build: Callable[[Tracker], object], *,
+                postgres: bool = True) -> None:
+        on_postgres = "://" in tracker.db
+        if on_postgres and not postgres:
+            build(tracker)
+            return
+        saved = self.saved.get(("postgresql" if on_postgres else "sqlite", key))
         if saved is None:
             build(tracker)
-            self._save(tracker, key, postgres)
-        elif postgres:
+            self._save(tracker, key, on_postgres)
+        elif on_postgres:
             name = tracker.db.rsplit("/", 1)[1]
+            dispose_engines(_url(tracker.db))
             with self._admin() as conn:
                 conn.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
                 conn.execute(text(f"CREATE DATABASE {name} TEMPLATE {saved}"))
@@ -236,6 +249,7 @@ class Snapshots:
             return
         self.admin = tracker.db.rsplit("/", 1)[0] + "/postgres"
         name = f"{TEMPLATE}_{tag}"
+        dispose_engines(_url(tracker.db))
         with self._admin() as conn:
             conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
             conn.execute(text(f"CREATE DATABASE {name} TEMPLATE {tracker.db.rsplit('/', 1)[1]}"))
@@ -290,3 +304,15 @@ def real_fixture() -> Callable[[str], Path]:
         return path
 
     return find
+
+
+# Modules holding the suite's longest tests (minutes of subprocesses between them): run
+# first, so that the workers share out the short tests around them instead of one worker
+# finishing on a long one while the other idles. Each module stays whole and in order.
+FIRST = ("test_readme.py", "test_bench_script.py", "test_web_bench.py",
+         "test_real_world_import.py", "test_reliability.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: n for n, name in enumerate(FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(FIRST)))  # stable: order kept

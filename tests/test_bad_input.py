@@ -66,7 +66,8 @@ BAD = [
 
 @pytest.fixture
 def seeded(tracker: Tracker, snapshots: Snapshots) -> Tracker:
-    snapshots.restore(tracker, "bad_input.SETUP", lambda t: [t(c) for c in SETUP])
+    snapshots.restore(tracker, "bad_input.SETUP", lambda t: [t(c) for c in SETUP],
+                      postgres=False)
     return tracker
 
 

@@ -34,7 +34,8 @@ def _evidence(tracker: Tracker, *extra: str) -> dict[str, dict]:
 @pytest.fixture
 def crawl(tracker: Tracker, snapshots: Snapshots) -> Tracker:
     """A crawled dataset drawn by a run, its source crawled by ExampleBot."""
-    snapshots.restore(tracker, "crawl_signals.crawl", lambda t: [t(c) for c in CRAWL_SETUP])
+    snapshots.restore(tracker, "crawl_signals.crawl", lambda t: [t(c) for c in CRAWL_SETUP],
+                      postgres=False)
     return tracker
 
 

@@ -21,7 +21,8 @@ def registry(tracker: Tracker, snapshots: Snapshots) -> Tracker:
     """grandparent (CC-BY-NC-4.0) <- parent (MIT) <- child (Apache-2.0); free (MIT OR
     Apache-2.0); conflict (CC0-1.0 by the hub, CC-BY-NC-SA-4.0 by the authors); bare
     (nothing claimed, no consent)."""
-    snapshots.restore(tracker, "inventory_and_filters.registry", _build)
+    snapshots.restore(tracker, "inventory_and_filters.registry", _build,
+                      postgres=False)
     return tracker
 
 

@@ -41,7 +41,8 @@ def test_every_hugging_face_licence_id_is_known() -> None:
 @pytest.fixture
 def family(tracker: Tracker, snapshots: Snapshots) -> Tracker:
     """grandparent (CC-BY-NC-4.0) <- parent (filtered) <- child (claims MIT)."""
-    snapshots.restore(tracker, "provenance.family", _family)
+    snapshots.restore(tracker, "provenance.family", _family,
+                      postgres=False)
     return tracker
 
 

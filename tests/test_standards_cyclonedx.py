@@ -15,7 +15,8 @@ from conftest import Snapshots, Tracker
 
 @pytest.fixture
 def bom(tracker: Tracker, tmp_path: Path, snapshots: Snapshots) -> tuple[Tracker, str]:
-    snapshots.restore(tracker, "standards_spdx.SETUP", lambda t: [t(c) for c in SETUP])
+    snapshots.restore(tracker, "standards_spdx.SETUP", lambda t: [t(c) for c in SETUP],
+                      postgres=False)
     out = tmp_path / "r1.cdx.json"
     tracker(f"export cyclonedx r1 -o {out}")
     return tracker, out.read_text()

@@ -40,7 +40,8 @@ SETUP = [
 
 @pytest.fixture
 def registry(tracker: Tracker, snapshots: Snapshots) -> Tracker:
-    snapshots.restore(tracker, "standards_spdx.SETUP", lambda t: [t(c) for c in SETUP])
+    snapshots.restore(tracker, "standards_spdx.SETUP", lambda t: [t(c) for c in SETUP],
+                      postgres=False)
     return tracker
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DatabaseError, OperationalError
 
-from tracker.db import display_url, shared_engine, write_connection
+from tracker.db import display_url, release, shared_engine, write_connection
 from tracker.db.rows import record
 from tracker.values.errors import TrackerError
 
@@ -185,6 +185,6 @@ class Registry:
                     conn.execute(text(query + " OFFSET :offset"), params).mappings()]
 
     def close(self) -> None:
-        """Close the engine's pooled connections; the engine, shared by every registry of
-        this URL in the process, stays for the next opening (see tracker.db.shared_engine)."""
-        self.engine.dispose()
+        """Release the registry's connections: a SQLite file is closed, a PostgreSQL session
+        is kept for the next opening in this process (see tracker.db.shared_engine)."""
+        release(self.engine)
