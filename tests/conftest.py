@@ -14,6 +14,7 @@ import os
 import shlex
 import sqlite3
 import uuid
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -75,7 +76,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
 
 @pytest.fixture(scope="session")
 def pg_template() -> Iterator[str]:
-    """A migrated, seeded template database; each test copies it (fast) and drops the copy."""
+    """A migrated, seeded template database, which each test's database copies (see
+    PgDatabases)."""
     admin = _pg_admin_url()
     if admin is None:
         _skip_postgres()
@@ -92,22 +94,113 @@ def pg_template() -> Iterator[str]:
     engine.dispose()
 
 
-def _pg_copy(pg_template: str) -> Iterator[str]:
-    name = f"tracker_test_{uuid.uuid4().hex[:12]}"
-    engine = create_engine(pg_template, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}"))
-    url = pg_template.rsplit("/", 1)[0] + f"/{name}"
+class PgDatabases:
+    """The tests' PostgreSQL databases: copies of the template, each made once per session
+    and put back to the template's rows after every test that used it.
+
+    A copy costs the server about a quarter of a second of CPU (it writes out the whole
+    catalogue); putting back the template's few hundred rows, a hundredth. A database whose
+    tables are no longer the template's, or that cannot be put back, is dropped instead."""
+
+    def __init__(self, admin: str) -> None:
+        self.admin = admin
+        self.server = admin.rsplit("/", 1)[0]
+        self.engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+        self.free: list[str] = []
+        self.made: set[str] = set()
+        # The template's rows as COPY text, and where its sequences stand (None: unused).
+        self.rows: dict[str, bytes] = {}
+        self.sequences: dict[str, int | None] = {}
+        engine = create_engine(f"{self.server}/{TEMPLATE}")
+        with engine.connect() as conn:
+            self.sequences = {name: value for name, value in conn.execute(text(
+                "SELECT quote_ident(sequencename), last_value FROM pg_sequences "
+                "WHERE schemaname = 'public'"))}
+            with conn.connection.dbapi_connection.cursor() as cursor:  # type: ignore[union-attr]
+                for table in self._tables(conn):
+                    with cursor.copy(f"COPY {table} TO STDOUT") as copy:
+                        self.rows[table] = b"".join(bytes(block) for block in copy)
+        engine.dispose()
+
+    @staticmethod
+    def _tables(conn: Connection) -> list[str]:
+        return list(conn.execute(text(
+            "SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = 'public' "
+            "ORDER BY tablename")).scalars())
+
+    def take(self) -> str:
+        if self.free:
+            name = self.free.pop()
+        else:
+            name = f"tracker_test_{uuid.uuid4().hex[:12]}"
+            with self.engine.connect() as conn:
+                conn.execute(text(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}"))
+            self.made.add(name)
+        return f"{self.server}/{name}"
+
+    def give_back(self, url: str) -> None:
+        name = url.rsplit("/", 1)[1]
+        dispose_engines(url)
+        with self.engine.connect() as conn:  # whatever the test left connected
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                              "WHERE datname = :name AND pid <> pg_backend_pid()"),
+                         {"name": name})
+        try:
+            self._put_back(url)
+        except Exception as exc:  # dropped, as before databases were reused; said once
+            warnings.warn(f"PostgreSQL test database not reused: {exc}", stacklevel=1)
+            with self.engine.connect() as conn:
+                conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            self.made.discard(name)
+            return
+        self.free.append(name)
+
+    def _put_back(self, url: str) -> None:
+        engine = create_engine(url)
+        try:
+            with engine.begin() as conn:
+                tables = self._tables(conn)
+                if tables != sorted(self.rows):
+                    raise RuntimeError(f"tables changed: {tables}")
+                conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY"))
+                # The template's own rows, consistent among themselves: loaded in any order.
+                conn.execute(text("SET LOCAL session_replication_role = replica"))
+                with conn.connection.dbapi_connection.cursor() as cursor:  # type: ignore[union-attr]
+                    for table, rows in self.rows.items():
+                        if rows:
+                            with cursor.copy(f"COPY {table} FROM STDIN") as copy:
+                                copy.write(rows)
+                for sequence, value in self.sequences.items():
+                    if value is None:
+                        conn.execute(text(f"ALTER SEQUENCE {sequence} RESTART"))
+                    else:
+                        conn.execute(text("SELECT setval(:s, :v)"), {"s": sequence, "v": value})
+        finally:
+            engine.dispose()
+
+    def drop(self) -> None:
+        with self.engine.connect() as conn:
+            for name in self.made:
+                conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        self.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_databases(pg_template: str) -> Iterator[PgDatabases]:
+    databases = PgDatabases(pg_template)
+    yield databases
+    databases.drop()
+
+
+def _pg_copy(databases: PgDatabases) -> Iterator[str]:
+    url = databases.take()
     yield url
-    dispose_engines(url)
-    with engine.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-    engine.dispose()
+    databases.give_back(url)
 
 
 @pytest.fixture
-def pg_url(pg_template: str) -> Iterator[str]:
-    yield from _pg_copy(pg_template)
+def pg_url(pg_databases: PgDatabases) -> Iterator[str]:
+    yield from _pg_copy(pg_databases)
 
 
 @pytest.fixture(scope="session")
@@ -286,7 +379,7 @@ def other(tracker: Tracker, tmp_path: Path, request: pytest.FixtureRequest) -> I
     if "://" not in tracker.db:
         yield Tracker(str(tmp_path / "other.db"))
         return
-    yield from (Tracker(url) for url in _pg_copy(request.getfixturevalue("pg_template")))
+    yield from (Tracker(url) for url in _pg_copy(request.getfixturevalue("pg_databases")))
 
 
 @pytest.fixture
