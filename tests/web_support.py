@@ -75,10 +75,14 @@ def seed(tracker: Tracker) -> Tracker:
     return tracker
 
 
-def seeded_desk(tracker: Tracker, snapshots: Snapshots) -> Iterator[tuple[Tracker, LiveDesk]]:
-    """The seeded registry (seeded once per session, copied after that), served: for a
-    fixture to yield from."""
-    snapshots.restore(tracker, "web_support.seed", seed)
+def seeded_desk(tracker: Tracker, snapshots: Snapshots | None = None
+                ) -> Iterator[tuple[Tracker, LiveDesk]]:
+    """The seeded registry, served: for a fixture to yield from. With the session's
+    `snapshots`, seeded once per session and copied after that."""
+    if snapshots is None:
+        seed(tracker)
+    else:
+        snapshots.restore(tracker, "web_support.seed", seed)
     with serve(tracker.db) as live:
         yield tracker, live
 
