@@ -139,19 +139,36 @@ def tracker(db: str, *args: str) -> None:
     subprocess.run([*TRACKER, "--db", db, *args], check=True, capture_output=True)
 
 
+# Setup outside the timings: several commands in one process, which pays start-up once.
+_STEPS = ("import json, sys\n"
+          "from tracker.cli.main import cli\n"
+          "for args in json.loads(sys.argv[2]):\n"
+          "    code = cli.main(['--db', sys.argv[1], *args], prog_name='tracker',"
+          " standalone_mode=False)\n"
+          "    if isinstance(code, int) and code:\n"
+          "        sys.exit(f'tracker {\" \".join(args)} exited {code}')\n")
+
+
+def tracker_steps(db: str, *commands: list[str], then: str = "") -> None:
+    """`tracker` commands in order in one process (an error stops it and fails the run),
+    then the Python code `then`, given the registry's URL as `url`."""
+    code = _STEPS + ("from tracker.db import resolve_url\nurl = resolve_url(sys.argv[1])\n"
+                     + then if then else "")
+    subprocess.run([PY, "-c", code, db, json.dumps(commands)], check=True,
+                   capture_output=True)
+
+
 def draw_all(db: str) -> None:
     """A run drawing every dataset of the registry, with the rates its fees need."""
-    tracker(db, "run", "create", "bench", "--model", "m", "--start", "2025-01-01", "--end",
-            "2025-12-31")
-    for base, quote, rate in (("EUR", "USD", "1.1"), ("GBP", "USD", "1.3"),
-                              ("JPY", "USD", "0.0068")):
-        tracker(db, "fx", "set", base, quote, rate, "--as-of", "2024-01-01")
-    code = ("import sys; from sqlalchemy import create_engine, text; "
-            "from tracker.db import resolve_url\n"
-            "with create_engine(resolve_url(sys.argv[1])).begin() as c:\n"
-            "    c.execute(text(\"INSERT INTO run_dataset (run_id, dataset_id, epochs) "
-            "SELECT 1, id, '1' FROM dataset\"))")
-    subprocess.run([PY, "-c", code, db], check=True)
+    rates = [["fx", "set", base, quote, rate, "--as-of", "2024-01-01"]
+             for base, quote, rate in (("EUR", "USD", "1.1"), ("GBP", "USD", "1.3"),
+                                       ("JPY", "USD", "0.0068"))]
+    tracker_steps(db, ["run", "create", "bench", "--model", "m", "--start", "2025-01-01",
+                       "--end", "2025-12-31"], *rates, then=(
+        "from sqlalchemy import create_engine, text\n"
+        "with create_engine(url).begin() as c:\n"
+        "    c.execute(text(\"INSERT INTO run_dataset (run_id, dataset_id, epochs) "
+        "SELECT 1, id, '1' FROM dataset\"))\n"))
 
 
 class Databases:
@@ -263,8 +280,8 @@ def measure(args: argparse.Namespace, work: Path) -> list[Row]:
                       repeat=args.repeat)
     rows.append((f"`dataset show` on {n:,} datasets", f"{t_show:.2f} s", "", ""))
 
-    small_db = fresh_registry("small")()
-    tracker(small_db, "import", "table", str(small))
+    small_db = dbs.fresh("small")
+    tracker(small_db, "import", "table", str(small))  # migrates the new registry first
     dbs.settle(small_db)
     t_eff, t_eff_small, growth = effective_seconds(db, small_db, args.repeat)
     rows.append((f"effective terms for all {n:,} datasets", f"{t_eff:.2f} s",

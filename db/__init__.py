@@ -7,10 +7,13 @@ to a writer mid-transaction is how "database is locked" reaches users.
 
 from __future__ import annotations
 
+import atexit
 import os
 import random
 import sqlite3
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -73,19 +76,83 @@ def _sqlite_begin(conn: Connection) -> None:
     conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-def make_engine(url: str) -> Engine:
+def _check_folder(url: str) -> bool:
+    """True for SQLite; a SQLite file's folder must exist (SQLite would say only 'unable to
+    open database file')."""
     parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        path = parsed.database
-        if path and path != ":memory:":
-            folder = Path(path).parent
-            if not folder.is_dir():
-                raise TrackerError(f"database: folder does not exist ({folder})")
+    if parsed.get_backend_name() != "sqlite":
+        return False
+    path = parsed.database
+    if path and path != ":memory:":
+        folder = Path(path).parent
+        if not folder.is_dir():
+            raise TrackerError(f"database: folder does not exist ({folder})")
+    return True
+
+
+def make_engine(url: str) -> Engine:
+    """A new engine of its own (see shared_engine for the one a registry opens)."""
+    if _check_folder(url):
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=False)
+
+
+# One engine per registry URL in a process, the most recently opened few. An engine keeps the
+# SQL it has compiled and what it learnt of the server on first connect: a process that opens
+# the same registry again (the review desk, a script, a test session) skips both.
+#
+# Closing a registry releases its connections (see release): a SQLite file is closed, so
+# nothing holds it open and its log is folded back into it (it may then be copied, replaced
+# or compared byte for byte); a PostgreSQL connection stays in the engine's pool for the next
+# opening, which skips the server's start of a new session. Those are closed when the engine
+# leaves the cache, by dispose_engines, and at exit.
+ENGINES_KEPT = 8
+_engines: OrderedDict[str, Engine] = OrderedDict()
+_engines_lock = threading.Lock()
+
+
+def shared_engine(url: str) -> Engine:
+    """The process's engine for this registry URL, made on first use."""
+    _check_folder(url)  # every time: the folder may have gone since the engine was made
+    with _engines_lock:
+        engine = _engines.pop(url, None) or make_engine(url)
+        _engines[url] = engine
+        while len(_engines) > ENGINES_KEPT:
+            _engines.popitem(last=False)[1].dispose()
+    return engine
+
+
+def release(engine: Engine) -> None:
+    """A registry is closed: close SQLite connections, keep PostgreSQL ones pooled."""
+    if is_sqlite(engine):
+        engine.dispose()
+
+
+def dispose_engines(url: str | None = None) -> None:
+    """Close the pooled connections to this registry (every registry without a URL): before
+    a PostgreSQL database is dropped, renamed or copied as a template, which needs it
+    unconnected."""
+    with _engines_lock:
+        engines = list(_engines.values()) if url is None else \
+            [e for e in (_engines.get(url),) if e is not None]
+    for engine in engines:
+        engine.dispose()
+
+
+def _forget_engines_after_fork() -> None:
+    """A forked child must not use its parent's connections: it makes engines of its own."""
+    global _engines_lock
+    _engines_lock = threading.Lock()  # the parent may have held it while forking
+    for engine in _engines.values():
+        engine.dispose(close=False)
+    _engines.clear()
+
+
+os.register_at_fork(after_in_child=_forget_engines_after_fork)
+atexit.register(dispose_engines)  # a PostgreSQL session ends with a goodbye, not a dropped socket
 
 
 def is_sqlite(engine: Engine) -> bool:

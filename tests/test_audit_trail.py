@@ -10,14 +10,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import Tracker
+from conftest import Snapshots, Tracker
 from tracker.registry import audit
 from tracker.values.canonical import canonical_json, sha256_text
 
 
 @pytest.fixture
-def demo(tracker: Tracker) -> Tracker:
-    tracker("demo")
+def demo(tracker: Tracker, snapshots: Snapshots) -> Tracker:
+    snapshots.restore(tracker, "demo", lambda t: t("demo"))
     return tracker
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import Tracker
+from conftest import Snapshots, Tracker
 
 SETUP = [
     "dataset add news-archive --name News --personal-data yes",
@@ -65,9 +65,9 @@ BAD = [
 
 
 @pytest.fixture
-def seeded(tracker: Tracker) -> Tracker:
-    for command in SETUP:
-        tracker(command)
+def seeded(tracker: Tracker, snapshots: Snapshots) -> Tracker:
+    snapshots.restore(tracker, "bad_input.SETUP", lambda t: [t(c) for c in SETUP],
+                      postgres=False)
     return tracker
 
 

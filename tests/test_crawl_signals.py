@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Tracker
+from conftest import Snapshots, Tracker
 from tracker.assess.signal_verdicts import (
     Agent,
     load_agents,
@@ -32,16 +32,19 @@ def _evidence(tracker: Tracker, *extra: str) -> dict[str, dict]:
 
 
 @pytest.fixture
-def crawl(tracker: Tracker) -> Tracker:
+def crawl(tracker: Tracker, snapshots: Snapshots) -> Tracker:
     """A crawled dataset drawn by a run, its source crawled by ExampleBot."""
-    for command in ["source add crawl --name Crawl --kind domain --crawler ExampleBot",
-                    "dataset add web --name Web --source-category crawled",
-                    "source link web crawl",
-                    "license claim web CC-BY-4.0 --by authors",
-                    "run create r1 --model M --start 2026-01-01 --end 2026-06-30",
-                    "run add-dataset r1 web"]:
-        tracker(command)
+    snapshots.restore(tracker, "crawl_signals.crawl", lambda t: [t(c) for c in CRAWL_SETUP],
+                      postgres=False)
     return tracker
+
+
+CRAWL_SETUP = ["source add crawl --name Crawl --kind domain --crawler ExampleBot",
+               "dataset add web --name Web --source-category crawled",
+               "source link web crawl",
+               "license claim web CC-BY-4.0 --by authors",
+               "run create r1 --model M --start 2026-01-01 --end 2026-06-30",
+               "run add-dataset r1 web"]
 
 
 def _import(tracker: Tracker, directory: Path = CRAWL, *extra: str, expect: int = 0):

@@ -10,17 +10,23 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Tracker
+from conftest import Snapshots, Tracker
 from tracker.publish.csv_out import csv_cell
 
 HYPERLINK = '=HYPERLINK("http://x","y")'
 
 
 @pytest.fixture
-def registry(tracker: Tracker) -> Tracker:
+def registry(tracker: Tracker, snapshots: Snapshots) -> Tracker:
     """grandparent (CC-BY-NC-4.0) <- parent (MIT) <- child (Apache-2.0); free (MIT OR
     Apache-2.0); conflict (CC0-1.0 by the hub, CC-BY-NC-SA-4.0 by the authors); bare
     (nothing claimed, no consent)."""
+    snapshots.restore(tracker, "inventory_and_filters.registry", _build,
+                      postgres=False)
+    return tracker
+
+
+def _build(tracker: Tracker) -> None:
     for slug, category in (("grandparent", "public_dataset"), ("parent", "crawled"),
                            ("child", "crawled"), ("free", "crawled"),
                            ("conflict", "public_dataset"), ("bare", "other")):
@@ -37,7 +43,6 @@ def registry(tracker: Tracker) -> Tracker:
     for slug, status in (("grandparent", "opt_in"), ("parent", "notice_only"),
                          ("child", "opt_in"), ("free", "opt_in"), ("conflict", "none")):
         tracker(f"consent set {slug} --status {status} --date 2024-03-01")
-    return tracker
 
 
 def slugs(tracker: Tracker, options: str) -> list[str]:

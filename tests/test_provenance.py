@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Tracker
+from conftest import Snapshots, Tracker
 from tracker.registry import licenses
 
 HF_LICENSE_IDS = """apache-2.0 mit openrail bigscience-openrail-m creativeml-openrail-m
@@ -39,8 +39,14 @@ def test_every_hugging_face_licence_id_is_known() -> None:
 
 
 @pytest.fixture
-def family(tracker: Tracker) -> Tracker:
+def family(tracker: Tracker, snapshots: Snapshots) -> Tracker:
     """grandparent (CC-BY-NC-4.0) <- parent (filtered) <- child (claims MIT)."""
+    snapshots.restore(tracker, "provenance.family", _family,
+                      postgres=False)
+    return tracker
+
+
+def _family(tracker: Tracker) -> None:
     for slug in ("grandparent", "parent", "child"):
         tracker(f"dataset add {slug} --name {slug.title()} --personal-data no")
     tracker("license claim grandparent CC-BY-NC-4.0 --by authors --evidence "
@@ -50,7 +56,6 @@ def family(tracker: Tracker) -> Tracker:
     tracker("lineage add child parent --relation translated")
     tracker("run create r --model M --start 2025-01-01 --end 2025-06-30 --use commercial")
     tracker("run add-dataset r child")
-    return tracker
 
 
 def test_grandparent_restriction_is_inherited_with_its_path(family: Tracker) -> None:

@@ -10,13 +10,13 @@ from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 from test_standards_spdx import SETUP
 
-from conftest import Tracker
+from conftest import Snapshots, Tracker
 
 
 @pytest.fixture
-def bom(tracker: Tracker, tmp_path: Path) -> tuple[Tracker, str]:
-    for command in SETUP:
-        tracker(command)
+def bom(tracker: Tracker, tmp_path: Path, snapshots: Snapshots) -> tuple[Tracker, str]:
+    snapshots.restore(tracker, "standards_spdx.SETUP", lambda t: [t(c) for c in SETUP],
+                      postgres=False)
     out = tmp_path / "r1.cdx.json"
     tracker(f"export cyclonedx r1 -o {out}")
     return tracker, out.read_text()

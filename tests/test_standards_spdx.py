@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from spdx_python_model import v3_0_1 as spdx
 
-from conftest import Tracker
+from conftest import Snapshots, Tracker
 
 SETUP = [
     "license add LicenseRef-News-Terms --name 'News archive terms' --url "
@@ -39,9 +39,9 @@ SETUP = [
 
 
 @pytest.fixture
-def registry(tracker: Tracker) -> Tracker:
-    for command in SETUP:
-        tracker(command)
+def registry(tracker: Tracker, snapshots: Snapshots) -> Tracker:
+    snapshots.restore(tracker, "standards_spdx.SETUP", lambda t: [t(c) for c in SETUP],
+                      postgres=False)
     return tracker
 
 

@@ -9,12 +9,12 @@ from collections.abc import Iterator
 import pytest
 from web_support import LiveDesk, seeded_desk, signed_in
 
-from conftest import Tracker
+from conftest import Snapshots, Tracker
 
 
 @pytest.fixture
-def desk(sqlite_tracker: Tracker) -> Iterator[tuple[Tracker, LiveDesk]]:
-    yield from seeded_desk(sqlite_tracker)
+def desk(sqlite_tracker: Tracker, snapshots: Snapshots) -> Iterator[tuple[Tracker, LiveDesk]]:
+    yield from seeded_desk(sqlite_tracker, snapshots)
 
 
 def _slugs(page: str) -> list[str]:

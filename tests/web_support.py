@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import httpx
 import uvicorn
 
-from conftest import Tracker
+from conftest import Snapshots, Tracker
 from tracker.web.app import create_app
 
 PASSWORD = "correct horse battery"
@@ -79,9 +79,14 @@ def seed(tracker: Tracker) -> Tracker:
     return tracker
 
 
-def seeded_desk(tracker: Tracker) -> Iterator[tuple[Tracker, LiveDesk]]:
-    """The seeded registry, served: for a fixture to yield from."""
-    seed(tracker)
+def seeded_desk(tracker: Tracker, snapshots: Snapshots | None = None
+                ) -> Iterator[tuple[Tracker, LiveDesk]]:
+    """The seeded registry, served: for a fixture to yield from. With the session's
+    `snapshots`, seeded once per session and copied after that."""
+    if snapshots is None:
+        seed(tracker)
+    else:
+        snapshots.restore(tracker, "web_support.seed", seed)
     with serve(tracker.db) as live:
         yield tracker, live
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DatabaseError, OperationalError
 
-from tracker.db import display_url, make_engine, write_connection
+from tracker.db import display_url, release, shared_engine, write_connection
 from tracker.db.rows import record
 from tracker.values.errors import TrackerError
 
@@ -97,7 +97,7 @@ class Writer:
 class Registry:
     def __init__(self, url: str, *, migrate: bool = True) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = shared_engine(url)
         if migrate:
             self.upgrade()
 
@@ -185,5 +185,6 @@ class Registry:
                     conn.execute(text(query + " OFFSET :offset"), params).mappings()]
 
     def close(self) -> None:
-        """Release the engine's pooled connections."""
-        self.engine.dispose()
+        """Release the registry's connections: a SQLite file is closed, a PostgreSQL session
+        is kept for the next opening in this process (see tracker.db.shared_engine)."""
+        release(self.engine)
