@@ -191,6 +191,17 @@ def write_connection(engine: Engine) -> Iterator[Connection]:
             yield conn
 
 
+def refresh_statistics(engine: Engine) -> None:
+    """Have the database count its tables again, as after a bulk load: until then
+    PostgreSQL plans the queries on a large new registry as if its tables were empty (the
+    lineage walk of a dataset's page goes from 90 ms to 800 ms at 100,000 datasets)."""
+    with engine.connect() as conn:
+        if is_sqlite(engine):
+            conn.execute(text("PRAGMA optimize"))
+        else:
+            conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
+
+
 def backup_sqlite(engine: Engine, target: Path) -> None:
     """A consistent copy through SQLite's online backup, safe while others write."""
     if not is_sqlite(engine):

@@ -60,6 +60,10 @@ def _run(app: App, files: Sequence[Path], read: Callable[[Path], Any], dry_run: 
         done(f"{plural(len(files), 'file')} imported")
 
 
+# An import this large changes the tables enough for the database's statistics to matter.
+_MANY = 5_000
+
+
 def _import_file(app: App, path: Path, read: Callable[[Path], Any], dry_run: bool,
                  parallel: bool) -> None:
     from tracker.interop.apply import Changes, DryRun, apply
@@ -75,6 +79,11 @@ def _import_file(app: App, path: Path, read: Callable[[Path], Any], dry_run: boo
                 raise DryRun()
     except DryRun:
         pass
+    if not dry_run and changes.total >= _MANY:
+        from tracker.db import refresh_statistics
+
+        with app.registry.translate_errors():
+            refresh_statistics(app.registry.engine)
     for warning in changes.warnings:
         click.echo(f"warning: {warning}", err=True)
     for line in changes.summary():

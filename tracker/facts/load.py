@@ -155,6 +155,16 @@ def _run_scope(run_id: int) -> Within:
                             .where(RunDataset.run_id == run_id), "up"))
 
 
+_MAX_LISTED = 10_000
+
+
+def _among(ids: list[int]) -> Within:
+    def among(column: Any) -> ColumnElement[bool]:
+        return col(column).in_(ids)
+
+    return among
+
+
 def _linked_sources(within: Within) -> Within:
     """A filter for a column of source ids: linked to a dataset `within` lets through."""
     if within is _everything:
@@ -393,7 +403,11 @@ def load_datasets(session: Session, roots: Iterable[int], *, digest: str = "") -
 
 
 def _load_datasets(session: Session, roots: set[int], digest: str) -> Snapshot:
-    within = within_closure(roots, "up")
+    reach = within_closure(roots, "up")
+    # Walked once: a dozen queries each repeating the walk cost PostgreSQL a plan and a
+    # recursion apiece. Past SQLite's limit on bound parameters, each query walks it again.
+    ids = sorted(_rows(session, select(Dataset.id).where(reach(Dataset.id))).scalars())
+    within = reach if len(ids) > _MAX_LISTED else _among(ids)
     edges = _edges(session, within)
     licenses, rates = _shared(session)
     waivers, manual = _flags(session, None, within)
