@@ -158,6 +158,17 @@ def test_reviewer_must_differ_when_policy_says_so(tracker: Tracker, tmp_path: Pa
     result = tracker(["--as", "dave", "review", "d", "--decision", "approved", "--note", "ok",
                       "--policy", str(policy)], expect=1)
     assert "reviewer: last changed d" in result.stderr
+    # So is a source's consent, and a licence claimed on a parent: d's digest holds both.
+    tracker("--as alice source add s --name S")
+    tracker("--as alice source link d s")
+    tracker("--as alice dataset add p --name P")
+    tracker("--as alice lineage add d p --relation subset")
+    for who, change in (("erin", "consent set --source s --status opt_in --legal-basis consent"),
+                        ("frank", "license claim p CC-BY-NC-4.0 --by authors")):
+        tracker(f"--as {who} {change}")
+        result = tracker(["--as", who, "review", "d", "--decision", "approved", "--note", "ok",
+                          "--policy", str(policy)], expect=1)
+        assert "reviewer: last changed d" in result.stderr
 
 
 def test_conditional_approval_needs_conditions(tracker: Tracker) -> None:

@@ -4,8 +4,9 @@ change, they must equal the standings judged afresh from the whole registry."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
-from conftest import Tracker, _url
+from conftest import Tracker, _sqlite_copy, _url
 from tracker.assess.inventory import DatasetFilter
 from tracker.assess.policy import load_policy
 from tracker.registry import Registry
@@ -137,3 +138,30 @@ def test_a_new_day_is_judged_in_the_background_meanwhile_the_day_before_serves(
             assert _comparable(renewed) == _comparable(fresh.view(session, tomorrow))
     finally:
         registry.close()
+
+
+def test_a_registry_restored_from_a_copy_is_judged_again(sqlite_tracker: Tracker,
+                                                         tmp_path: Path) -> None:
+    sqlite_tracker("demo")
+    copy = tmp_path / "copy.db"
+    _sqlite_copy(Path(sqlite_tracker.db), copy)
+    registry = Registry(_url(sqlite_tracker.db))
+    kept = Standings(load_policy())
+    try:
+        with registry.reading() as session:
+            kept.view(session, TODAY)
+        sqlite_tracker("review record hub-qa-dataset --decision approved --note checked")
+        sqlite_tracker("review record news-archive --decision approved --note checked")
+        with registry.reading() as session:
+            kept.view(session, TODAY)
+        registry.close()
+        _sqlite_copy(copy, Path(sqlite_tracker.db))  # restored: the two reviews are gone
+        # One change: the log is one event shorter than the one the view followed.
+        sqlite_tracker("consent set forum-posts --status opt_in --legal-basis consent")
+        with registry.reading() as session:
+            restored = kept.view(session, TODAY)
+    finally:
+        registry.close()
+    assert _entry(restored, "hub-qa-dataset").review_state == "missing"
+    assert _comparable(restored) == _comparable(_fresh(sqlite_tracker.db))
+

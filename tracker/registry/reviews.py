@@ -11,7 +11,8 @@ from sqlmodel import Session, col, select
 
 from tracker.assess.policy import Policy
 from tracker.assess.review_status import DECISIONS
-from tracker.db.models import AuditEvent, DatasetSource, Fee, Review
+from tracker.db.models import AuditEvent, Consent, Dataset, DatasetSource, Fee, Review
+from tracker.facts.lineage_reach import within_closure
 from tracker.registry.writer import Writer
 from tracker.values import parse
 from tracker.values.errors import InvalidValue
@@ -19,18 +20,29 @@ from tracker.values.errors import InvalidValue
 
 def _touching(session: Session, dataset_id: int) -> Any:
     """The audit events about anything a review of the dataset covers: its row, its claims,
-    fees, costs, consent and lineage, the sources it is linked to and the agreements its
-    fees fall under (an agreement's term is part of each of its fees)."""
+    fees, costs, consent and lineage; the sources it is linked to, with their consent, crawl
+    domains and opt-out signals; the agreements its fees fall under (an agreement's term is
+    part of each of its fees); and its ancestors' licence claims and lineage, whose terms it
+    inherits."""
     sources = session.exec(select(DatasetSource.source_id)
                            .where(DatasetSource.dataset_id == dataset_id)).all()
     agreements = session.exec(select(Fee.agreement_id).distinct()
                               .where(Fee.dataset_id == dataset_id)).all()
+    source_consent = select(Consent.id).where(col(Consent.source_id).in_(sources))
+    ancestors = [i for i in session.exec(select(Dataset.id).where(
+        within_closure([dataset_id], "up")(Dataset.id))).all() if i != dataset_id]
     return (select(AuditEvent)
             .where(AuditEvent.entity != "review")
             .where(or_(AuditEvent.about_dataset_id == dataset_id,
-                       (AuditEvent.entity == "source") & col(AuditEvent.entity_id).in_(sources),
+                       col(AuditEvent.entity).in_(("source", "crawl_domain", "crawl_signal"))
+                       & col(AuditEvent.entity_id).in_(sources),
+                       (AuditEvent.entity == "consent")
+                       & col(AuditEvent.entity_id).in_(source_consent),
                        (AuditEvent.entity == "agreement")
-                       & col(AuditEvent.entity_id).in_(agreements))))
+                       & col(AuditEvent.entity_id).in_(agreements),
+                       # What it inherits: an ancestor's licence claims and lineage.
+                       col(AuditEvent.entity).in_(("license_claim", "lineage"))
+                       & col(AuditEvent.about_dataset_id).in_(ancestors))))
 
 
 def last_changed_by(session: Session, dataset_id: int) -> str | None:

@@ -37,6 +37,7 @@ from tracker.registry import audit
 _MAX_EVENTS = 5000
 _MAX_TOUCHED = 20_000
 _CHUNK = 2000
+_CHAIN_KEPT = 20_000
 # Events whose rows no dataset's standing reads: users, runs, and a run's own costs,
 # draws and reviews (those that name a dataset are followed before this applies).
 _NO_BEARING = frozenset({"app_user", "api_token", "training_run", "run_dataset", "cost_item",
@@ -97,6 +98,7 @@ class Standings:
         self._lock = threading.Lock()
         self._view: View | None = None
         self._renewing: threading.Thread | None = None
+        self._chain: dict[int, str] = {}  # event id -> hash, of the log followed
 
     def view(self, session: Session, today: dt.date | None = None) -> View:
         """The view as of the session's registry state (or a later one another thread has
@@ -108,12 +110,24 @@ class Standings:
             if held is not None and held.day < day and self._reading is not None:
                 self._renew(day)
                 day = held.day
-            # A view further on than the session was read by another request meanwhile.
-            if held is not None and held.day == day and (held.head == head
-                                                         or held.head[0] > head[0]):
+            # A view further on than the session was read by another request meanwhile,
+            # unless the log the view followed had another event there: then the registry
+            # was restored from an older copy, and is judged whole again. (A copy restored
+            # and not yet changed cannot be told from an older reader: its next change
+            # tells.)
+            if held is not None and held.day == day and (
+                    held.head == head or held.head[0] > head[0]
+                    and self._chain.get(head[0], head[1]) == head[1]):
                 return held
             self._view = self._refreshed(session, held, head, day)
+            self._remember([self._view.head])
             return self._view
+
+    def _remember(self, events: Iterable[tuple[int, str]]) -> None:
+        """Keep the hashes of the latest events followed (called locked)."""
+        self._chain.update(events)
+        while len(self._chain) > _CHAIN_KEPT:
+            del self._chain[min(self._chain)]
 
     def _renew(self, day: dt.date) -> None:
         """Judge the whole registry on `day` in a thread of its own, then serve that view
@@ -147,7 +161,8 @@ class Standings:
     def _refreshed(self, session: Session, held: View | None, head: tuple[int, str],
                    day: dt.date) -> View:
         touched = None if held is None or held.day != day \
-            or not _continues(session, held.head) else _touched(session, held.head[0])
+            or not _continues(session, held.head) else _touched(session, held.head[0],
+                                                                  self._remember)
         if held is None or touched is None:
             return _whole(session, self.policy, self.currency, head, day)
         return _updated(session, held, touched, self.policy, self.currency, head, day)
@@ -211,15 +226,19 @@ def _continues(session: Session, head: tuple[int, str]) -> bool:
         == head[1]
 
 
-def _touched(session: Session, after_event: int) -> set[int] | None:
+def _touched(session: Session, after_event: int,
+             remember: Callable[[Iterable[tuple[int, str]]], None]) -> set[int] | None:
     """The datasets whose standing the events after `after_event` may change, with those
-    derived from them; None when they reach too far to follow."""
-    events = session.exec(select(AuditEvent.entity, AuditEvent.entity_id,
-                                 AuditEvent.about_dataset_id)
-                          .where(AuditEvent.id > after_event).order_by(AuditEvent.id)
-                          .limit(_MAX_EVENTS + 1)).all()
-    if len(events) > _MAX_EVENTS:
+    derived from them; None when they reach too far to follow. The events' hashes go to
+    `remember`."""
+    rows = session.exec(select(AuditEvent.entity, AuditEvent.entity_id,
+                               AuditEvent.about_dataset_id, AuditEvent.id, AuditEvent.hash)
+                        .where(AuditEvent.id > after_event).order_by(AuditEvent.id)
+                        .limit(_MAX_EVENTS + 1)).all()
+    if len(rows) > _MAX_EVENTS:
         return None
+    remember((event_id, digest) for *_, event_id, digest in rows)  # type: ignore[misc]
+    events = [(entity, entity_id, about) for entity, entity_id, about, *_ in rows]
     touched: set[int] = set()
     sources: set[int] = set()
     agreements: set[int] = set()

@@ -94,7 +94,7 @@ class LoginThrottle:
         self.window = window
 
     def _keys(self, name: str, address: str) -> tuple[tuple[str, str], tuple[str, str]]:
-        return ("user", name[:self.MAX_NAME].casefold()), ("address", address[:self.MAX_NAME])
+        return ("user", name.casefold()[:self.MAX_NAME]), ("address", address[:self.MAX_NAME])
 
     def reserve(self, name: str, address: str) -> int:
         """Count a sign-in attempt against the user and the address before its password is

@@ -158,14 +158,23 @@ _kept: dict[tuple[str, str], Standings] = {}
 _kept_lock = threading.Lock()
 
 
+# Views kept per process beyond the registry's own (USD): each holds every dataset, so
+# the queue in yet another currency pushes out the one asked for longest ago.
+_KEPT_CURRENCIES = 3
+
+
 def _standings(registry: Registry, currency: str = "USD") -> Standings:
     """The registry's standings kept by this process, brought up to date as it changes;
-    one per currency the review queue is asked in."""
+    one per currency the review queue is asked in (a few at most)."""
+    key = (registry.url, currency)
     with _kept_lock:
-        found = _kept.get((registry.url, currency))
+        found = _kept.pop(key, None)
         if found is None:
-            found = _kept[(registry.url, currency)] = Standings(policy(), registry.reading,
-                                                                currency)
+            found = Standings(policy(), registry.reading, currency)
+        _kept[key] = found  # the latest asked for last
+        others = [k for k in _kept if k[0] == registry.url and k[1] != "USD"]
+        for old in others[:max(0, len(others) - _KEPT_CURRENCIES)]:
+            del _kept[old]
         return found
 
 
