@@ -29,14 +29,19 @@ def closure(start: Select[Any], direction: Direction) -> CTE:
     return reached.union(select(far).join(reached, col(near) == reached.c.id))
 
 
+def among(values: Any) -> Within:
+    """A filter for a column: its value is one of `values` (a list, or a subquery)."""
+
+    def test(column: Any) -> ColumnElement[bool]:
+        return col(column).in_(values)
+
+    return test
+
+
 def in_reach(reached: CTE) -> Within:
     """A filter for a column of dataset ids: among those `reached` holds. As a subquery, not
     a list of ids, which could pass SQLite's limit on bound parameters."""
-
-    def among(column: Any) -> ColumnElement[bool]:
-        return col(column).in_(select(reached.c.id))
-
-    return among
+    return among(select(reached.c.id))
 
 
 def within_closure(roots: Iterable[int], direction: Direction) -> Within:

@@ -34,7 +34,7 @@ from tracker.db.models import (
 from tracker.db.rows import record
 from tracker.db.types import ExactDecimal
 from tracker.facts.compute_plan import ComputePlan
-from tracker.facts.lineage_reach import Within, closure, in_reach, within_closure
+from tracker.facts.lineage_reach import Within, among, closure, in_reach, within_closure
 from tracker.facts.snapshot import (
     ClaimFacts,
     ConsentFacts,
@@ -158,23 +158,11 @@ def _run_scope(run_id: int) -> Within:
 _MAX_LISTED = 10_000
 
 
-def _among(ids: list[int]) -> Within:
-    def among(column: Any) -> ColumnElement[bool]:
-        return col(column).in_(ids)
-
-    return among
-
-
 def _linked_sources(within: Within) -> Within:
     """A filter for a column of source ids: linked to a dataset `within` lets through."""
     if within is _everything:
         return _everything
-    linked = select(DatasetSource.source_id).where(within(DatasetSource.dataset_id))
-
-    def among(column: Any) -> ColumnElement[bool]:
-        return col(column).in_(linked)
-
-    return among
+    return among(select(DatasetSource.source_id).where(within(DatasetSource.dataset_id)))
 
 
 def _datasets(session: Session, ids: set[int] | None, within: Within,
@@ -407,7 +395,7 @@ def _load_datasets(session: Session, roots: set[int], digest: str) -> Snapshot:
     # Walked once: a dozen queries each repeating the walk cost PostgreSQL a plan and a
     # recursion apiece. Past SQLite's limit on bound parameters, each query walks it again.
     ids = sorted(_rows(session, select(Dataset.id).where(reach(Dataset.id))).scalars())
-    within = reach if len(ids) > _MAX_LISTED else _among(ids)
+    within = reach if len(ids) > _MAX_LISTED else among(ids)
     edges = _edges(session, within)
     licenses, rates = _shared(session)
     waivers, manual = _flags(session, None, within)

@@ -19,7 +19,7 @@ from tracker.registry import Registry, Writer, catalog, ledger, lineage, runs, u
 from tracker.values.canonical import canonical_json, sha256_text
 from tracker.values.fields import DATASET_FIELDS, SOURCE_FIELDS, FieldSpec
 from tracker.web.auth import Viewer
-from tracker.web.services import Changed, Seen, _check_unchanged, _writing, review_basis
+from tracker.web.services import Changed, Seen, _check_unchanged, _writing, form_basis
 
 T = TypeVar("T")
 
@@ -68,7 +68,7 @@ def _on_dataset(registry: Registry, actor: Viewer, slug: str, seen: Seen,
                 change: Callable[[Writer], T]) -> T:
     """`change` in one transaction, if the dataset is as the form showed it."""
     with _writing(registry, actor) as w:
-        _check_unchanged(registry, w, slug, seen)
+        _check_unchanged(w, slug, seen)
         return change(w)
 
 
@@ -80,8 +80,8 @@ def _renamed(new_slug: str, slug: str) -> str | None:
 
 def dataset_form(registry: Registry, slug: str) -> dict[str, Any]:
     """What the dataset's edit form shows: its fields as stored, and the basis it carries."""
-    basis = review_basis(registry, slug)
     with registry.reading() as session:
+        basis = form_basis(session, slug)
         row = catalog.find_dataset(session, slug)
         return {"fields": _fields(row, DATASET_FIELDS), "digest": basis.digest,
                 "seen_event": basis.event, "seen_review": basis.review}

@@ -302,12 +302,11 @@ def dataset_page(registry: Registry, slug: str) -> dict[str, Any]:
         }
 
 
-def review_basis(registry: Registry, slug: str) -> Seen:
-    """What a review form of the dataset carries: its digest, the log's length, the time of
-    its latest review."""
-    with registry.reading() as session:
-        facts, snapshot = dataset_snapshot(session, slug)
-        return _basis(session, facts, snapshot)
+def form_basis(session: Session, slug: str) -> Seen:
+    """What a form of the dataset carries: its digest, the log's length, the number of its
+    latest review, as the session reads them."""
+    facts, snapshot = dataset_snapshot(session, slug)
+    return _basis(session, facts, snapshot)
 
 
 def _basis(session: Session, facts: DatasetFacts, snapshot: Snapshot) -> Seen:
@@ -465,7 +464,7 @@ def _writing(registry: Registry, actor: Viewer) -> Iterator[Writer]:
         yield w
 
 
-def _check_unchanged(registry: Registry, w: Writer, slug: str, seen: Seen
+def _check_unchanged(w: Writer, slug: str, seen: Seen
                      ) -> tuple[DatasetFacts, str]:
     """Refuse, naming what changed, when the dataset is no longer as the form showed it."""
     # Under the write lock: what is read now is the registry as it is.
@@ -487,7 +486,7 @@ def record_review(registry: Registry, actor: Viewer, slug: str, *, decision: str
     """`tracker review SLUG`, refused if the record changed since the form was opened;
     returns the digest reviewed."""
     with _writing(registry, actor) as w:
-        facts, digest = _check_unchanged(registry, w, slug, seen)
+        facts, digest = _check_unchanged(w, slug, seen)
         review_records.record_review(w, digest=digest, decision=decision, note=note,
                               conditions=conditions, dataset_id=facts.id, run_id=None,
                               label=slug, policy=policy())
@@ -517,7 +516,7 @@ def void(registry: Registry, actor: Viewer, slug: str, kind: str, record_id: int
     if kind not in VOIDERS:
         raise NotFound(f"{kind}: nothing of that kind can be voided")
     with _writing(registry, actor) as w:
-        _check_unchanged(registry, w, slug, seen)
+        _check_unchanged(w, slug, seen)
         _own_record(slug, _voidable(w.session, slug, kind), record_id)
         VOIDERS[kind](w, record_id, reason)
 
@@ -534,7 +533,7 @@ def edit(registry: Registry, actor: Viewer, slug: str, kind: str, record_id: int
     if kind not in EDITORS:
         raise NotFound(f"{kind}: nothing of that kind can be corrected here")
     with _writing(registry, actor) as w:
-        _check_unchanged(registry, w, slug, seen)
+        _check_unchanged(w, slug, seen)
         _own_record(slug, _voidable(w.session, slug, kind), record_id)
         return EDITORS[kind](w, record_id, reason, **{k: v for k, v in given.items() if v})
 
@@ -548,7 +547,7 @@ def add_claim(registry: Registry, actor: Viewer, slug: str, seen: Seen, *, expre
               claimed_by: str, evidence_url: str | None, notes: str) -> None:
     """`tracker license claim SLUG EXPRESSION --by ...`."""
     with _writing(registry, actor) as w:
-        _check_unchanged(registry, w, slug, seen)
+        _check_unchanged(w, slug, seen)
         claims.add_claim(w, slug, expression, claimed_by, evidence_url=evidence_url or None,
                          notes=notes)
 
@@ -558,7 +557,7 @@ def set_consent(registry: Registry, actor: Viewer, slug: str, seen: Seen, *, sta
                 notes: str) -> None:
     """`tracker consent set SLUG --status ...`."""
     with _writing(registry, actor) as w:
-        _check_unchanged(registry, w, slug, seen)
+        _check_unchanged(w, slug, seen)
         consent.set_consent(w, dataset_slug=slug, source_slug=None, status=status,
                             legal_basis=legal_basis or "unknown",
                             compensation=compensation or "unknown",
@@ -570,6 +569,6 @@ def waive(registry: Registry, actor: Viewer, slug: str, code: str, *, reason: st
     """`tracker flag waive SLUG CODE --reason ...`: the signed-in user is the reviewer;
     refused if the dataset changed since the form was opened (the finding may be gone)."""
     with _writing(registry, actor) as w:
-        _check_unchanged(registry, w, slug, seen)
+        _check_unchanged(w, slug, seen)
         findings.waive(w, slug, code, reason=reason, run_slug=run or None, expires=expires or None,
                    on=None)
